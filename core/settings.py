@@ -1,0 +1,66 @@
+"""One settings object, read from the environment once.
+
+Variables (all optional):
+    GENAI_OFFLINE       "1" forces offline mode (no hub downloads tried), "0" forces online;
+                        unset: probe huggingface.co once per minute.
+    GENAI_DATA_DIR      where runs, adapters and the chromadb store live (default: ./data).
+    GENAI_CHROMA_HOST   a Chroma server to share one store across a class (HttpClient).
+    GENAI_CHROMA_PORT   its port (default 8000).
+    GENAI_MAX_CHARS     longest text a page accepts before truncating (default 100000).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide settings; build with :func:`get_settings`."""
+
+    offline: bool | None  # None: probe the network
+    data_dir: Path
+    assets_dir: Path
+    chroma_host: str | None
+    chroma_port: int
+    max_chars: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.chroma_port <= 65535:
+            raise ValueError(f"GENAI_CHROMA_PORT must be a TCP port, got {self.chroma_port}")
+        if self.max_chars < 1000:
+            raise ValueError(f"GENAI_MAX_CHARS must be at least 1000, got {self.max_chars}")
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+
+def _flag(value: str | None) -> bool | None:
+    if value is None or value.strip() == "":
+        return None
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``env`` (default ``os.environ``)."""
+    env = os.environ if env is None else env
+    return Settings(
+        offline=_flag(env.get("GENAI_OFFLINE")),
+        data_dir=Path(env.get("GENAI_DATA_DIR") or ROOT / "data"),
+        assets_dir=ROOT / "assets",
+        chroma_host=env.get("GENAI_CHROMA_HOST") or None,
+        chroma_port=int(env.get("GENAI_CHROMA_PORT") or 8000),
+        max_chars=int(env.get("GENAI_MAX_CHARS") or 100_000),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (read once)."""
+    return settings_from_env()

@@ -1,0 +1,8 @@
+"""Attention heatmap (placeholder until issue #3 lands)."""
+
+from __future__ import annotations
+
+from ui.render import page_header, placeholder
+
+page_header("Attention heatmap", "Coming with issue #3.")
+placeholder(3, "the attention heatmap")

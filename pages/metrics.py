@@ -1,0 +1,8 @@
+"""ROUGE / BLEU calculator (placeholder until issue #6 lands)."""
+
+from __future__ import annotations
+
+from ui.render import page_header, placeholder
+
+page_header("ROUGE / BLEU calculator", "Coming with issue #6.")
+placeholder(6, "the ROUGE/BLEU calculator")

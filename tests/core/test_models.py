@@ -1,0 +1,73 @@
+"""The model catalog loads the embedded models offline and fails clearly for hub models."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import models
+from core.models import ModelUnavailableError
+
+
+def test_catalog_lists_embedded_first():
+    names = [s.name for s in models.list_models()]
+    assert names[:3] == ["tiny-gpt", "minilm", "cl100k_base"]
+    assert {s.name for s in models.list_models(embedded_only=True)} == {
+        "tiny-gpt", "minilm", "cl100k_base",
+    }  # fmt: skip
+    assert all(s.kind == "encoder" for s in models.list_models("encoder"))
+
+
+def test_minilm_loads_offline_with_6_layers_12_heads():
+    lm = models.load_encoder("minilm")
+    assert lm.model.config.num_hidden_layers == 6
+    assert lm.model.config.num_attention_heads == 12
+    assert lm.tokenizer.tokenize("unbelievable")[0] == "unbelievable" or "##" in "".join(
+        lm.tokenizer.tokenize("unbelievable")
+    )
+    assert models.load_encoder("minilm") is lm  # built once, shared
+
+
+def test_cl100k_base_is_the_real_gpt4_bpe():
+    enc = models.load_tokenizer("cl100k_base")
+    assert enc.encode("hello world") == [15339, 1917]
+    assert enc.n_vocab == 100277
+
+
+def test_tiny_gpt_loads_and_generates_offline():
+    import torch
+
+    lm = models.load_causal_lm("tiny-gpt")
+    assert type(lm.model).__name__ == "GPT2LMHeadModel"
+    assert 1_000_000 < lm.n_params < 5_000_000
+    ids = lm.tokenizer("Once upon a time", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        out = lm.model.generate(ids, max_new_tokens=5, do_sample=False, pad_token_id=0)
+    assert out.shape[1] == ids.shape[1] + 5
+    assert lm.tokenizer.decode(ids[0]) == "Once upon a time"
+
+
+@pytest.mark.parametrize("name", ["gpt2", "qwen2.5-0.5b-instruct", "someone/some-model"])
+def test_hub_model_offline_says_what_to_use(name):
+    with pytest.raises(ModelUnavailableError, match="no network.*tiny-gpt"):
+        models.load_causal_lm(name)
+
+
+def test_hub_encoder_offline_names_minilm():
+    with pytest.raises(ModelUnavailableError, match="minilm"):
+        models.load_encoder("bert-base-uncased")
+
+
+@pytest.mark.parametrize("bad", ["", "../etc/passwd", "a/b/c", "/abs", "with space", "x" * 300])
+def test_bad_names_are_refused_clearly(bad):
+    with pytest.raises(ModelUnavailableError, match="not a model name"):
+        models.resolve(bad)
+
+
+def test_resolve_accepts_hub_ids_and_aliases():
+    assert models.resolve("openai-community/gpt2").name == "gpt2"
+    spec = models.resolve("my-org/my-model", "encoder")
+    assert (spec.source, spec.kind, spec.offline_alternative) == ("hub", "encoder", "minilm")
+
+
+def test_offline_env_is_respected():
+    assert models.is_online() is False

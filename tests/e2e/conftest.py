@@ -1,0 +1,135 @@
+"""Real-browser fixtures: a `streamlit run` server on a free port and Debian's Chromium.
+
+In CI (CI=true) a missing Chromium or Playwright is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]  # fmt: skip
+
+
+def _require(ok: bool, why: str) -> None:
+    if ok:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"e2e cannot run in CI: {why}")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    env = dict(os.environ, GENAI_DATA_DIR=str(tmp_path_factory.mktemp("e2e-data")))
+    log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail("streamlit did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require(shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM), f"no {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "the playwright package is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageVisit:
+    """One browser tab on the app that records console errors and waits for reruns to end."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.console_errors: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def open(self, path: str = "/", *, timeout_s: float = 180) -> PageVisit:
+        self.page.goto(self.base_url + path, timeout=60_000)
+        self.page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+        self.wait_idle(timeout_s=timeout_s)
+        return self
+
+    def wait_idle(self, *, timeout_s: float = 180) -> None:
+        """Wait until the script has finished running (no running status, no spinner)."""
+        deadline = time.time() + timeout_s
+        quiet_since = None
+        while time.time() < deadline:
+            busy = self.page.query_selector(
+                '[data-testid="stStatusWidget"], [data-testid="stSpinner"]'
+            )
+            if busy is None:
+                quiet_since = quiet_since or time.time()
+                if time.time() - quiet_since > 1.5:
+                    return
+            else:
+                quiet_since = None
+            self.page.wait_for_timeout(250)
+        raise AssertionError(f"page still running after {timeout_s:.0f} s")
+
+    def exceptions(self) -> list[str]:
+        return [e.inner_text() for e in self.page.query_selector_all('[data-testid="stException"]')]
+
+    def assert_clean(self) -> None:
+        assert self.exceptions() == [], self.exceptions()
+        assert self.console_errors == [], self.console_errors
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture()
+def visit(browser, server_url):
+    tabs: list[PageVisit] = []
+
+    def make() -> PageVisit:
+        tabs.append(PageVisit(browser, server_url))
+        return tabs[-1]
+
+    yield make
+    for t in tabs:
+        t.close()

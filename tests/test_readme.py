@@ -1,0 +1,29 @@
+"""The README's two set-up commands exist, and CI runs exactly the test one."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import ROOT
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    setup = text.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    return [c.strip() for c in re.findall(r"```bash\n(.*?)```", setup, re.S)]
+
+
+def test_exactly_two_setup_commands():
+    cmds = _readme_commands()
+    assert len(cmds) == 2
+    assert cmds[0] == "pip install -r requirements.txt && streamlit run app.py"
+    assert "pytest" in cmds[1] and "requirements-dev.txt" in cmds[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert _readme_commands()[1] in ci.splitlines()
+
+
+def test_torch_pinned_for_the_cpu_build():
+    assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text().splitlines()

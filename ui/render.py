@@ -1,0 +1,60 @@
+"""Shared pieces every page draws: header, input notes, "what to notice", predict-then-reveal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import streamlit as st
+
+from core.text import CleanText
+
+
+def page_header(title: str, idea: str) -> None:
+    """The page title and its one-line idea."""
+    st.title(title)
+    st.caption(idea)
+
+
+def placeholder(issue: int, what: str) -> None:
+    """Say plainly that a page is not built yet (used until its issue lands)."""
+    st.info(
+        f"This page is a placeholder: {what} arrives with issue #{issue}. "
+        "The rest of the playground works meanwhile.",
+        icon=":material/construction:",
+    )
+
+
+def input_notes(clean: CleanText) -> None:
+    """Show what :func:`core.text.clean_text` changed, as a notice, never an error."""
+    for note in clean.notes:
+        st.warning(note, icon=":material/info:")
+
+
+def what_to_notice(points: Sequence[str]) -> None:
+    """The "what to notice" box at the end of a page."""
+    with st.container(border=True):
+        st.markdown("**What to notice**")
+        st.markdown("\n".join(f"- {p}" for p in points))
+
+
+def predict_then_reveal(
+    key: str, question: str, options: Sequence[str], reveal: Callable[[], tuple[str, str]]
+) -> None:
+    """Ask a question, let the learner commit to an answer, then reveal the measured one.
+
+    Args:
+        key: widget key prefix, ``<page>_predict``.
+        question: the question shown.
+        options: the answers offered.
+        reveal: called only after the learner answered; returns (correct option, explanation),
+            computed from a real model or library on the spot.
+    """
+    with st.container(border=True):
+        st.markdown(f"**Predict, then reveal:** {question}")
+        guess = st.radio("Your prediction", options, index=None, key=f"{key}_guess", horizontal=True)
+        if st.button("Reveal", key=f"{key}_reveal", disabled=guess is None):
+            correct, explanation = reveal()
+            if guess == correct:
+                st.success(f"Right: {correct}. {explanation}")
+            else:
+                st.error(f"Not quite: the answer is {correct}. {explanation}")
