@@ -1,0 +1,530 @@
+"""How a causal LM turns next-token logits into one token: penalty, temperature, filters, a draw.
+
+The pipeline follows the order of transformers' ``generate`` (``_get_logits_processor`` in
+transformers 5): **repetition penalty -> temperature -> top-k -> top-p -> min-p -> sample**.
+Temperature 0 means greedy decoding: only the repetition penalty applies, then the argmax.
+Every step copies the tensor operations of the matching transformers ``LogitsProcessor``, so
+:func:`generate` reproduces ``model.generate`` token for token (greedy, and sampled with the
+same seed: a private ``torch.Generator`` seeded with ``seed`` draws what ``torch.manual_seed``
+followed by ``generate`` draws).
+
+>>> SamplingConfig(temperature=0.7, top_k=40).top_k
+40
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# Stage names, in the order they run; "kept" marks tokens that reach the draw.
+PENALTY, TEMPERATURE, TOP_K, TOP_P, MIN_P = (
+    "repetition penalty", "temperature", "top-k", "top-p", "min-p",
+)  # fmt: skip
+GREEDY = "greedy (temperature 0)"
+KEPT = "kept"
+FILTERS = (TOP_K, TOP_P, MIN_P)
+PIPELINE = (PENALTY, TEMPERATURE, TOP_K, TOP_P, MIN_P, "sample")
+MAX_TEMPERATURE = 10.0
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class SamplingConfig:
+    """Every knob of the sampling pipeline (transformers' names and meanings).
+
+    Args:
+        temperature: divides the logits; 0 = greedy (argmax), 1 = the model's own distribution.
+        top_k: keep the k most likely tokens (ties at the k-th value are kept); 0 = off.
+        top_p: keep the smallest set of most likely tokens whose mass reaches p; 1 = off,
+            0 = keep only the most likely token.
+        min_p: drop tokens less likely than ``min_p`` x the top token's probability; 0 = off.
+        repetition_penalty: > 1 makes tokens already in the context less likely (divides a
+            positive logit, multiplies a negative one); 1 = off.
+        seed: seeds the private random generator of the draw; same seed, same tokens.
+    """
+
+    temperature: float = 1.0  # the model's own distribution
+    top_k: int = 0  # off
+    top_p: float = 1.0  # off
+    min_p: float = 0.0  # off
+    repetition_penalty: float = 1.0  # off
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("temperature", "top_p", "min_p", "repetition_penalty"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number, got {v!r}")
+        for name in ("top_k", "seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ValueError(f"{name} must be a whole number, got {v!r}")
+        if not 0 <= self.temperature <= MAX_TEMPERATURE:
+            raise ValueError(
+                f"temperature must be between 0 (greedy) and {MAX_TEMPERATURE:g}, "
+                f"got {self.temperature}"
+            )
+        if self.top_k < 0:
+            raise ValueError(f"top-k must be 0 (off) or a positive number, got {self.top_k}")
+        if not 0 <= self.top_p <= 1:
+            raise ValueError(f"top-p must be between 0 and 1 (1 = off), got {self.top_p}")
+        if not 0 <= self.min_p <= 1:
+            raise ValueError(f"min-p must be between 0 (off) and 1, got {self.min_p}")
+        if not 0 < self.repetition_penalty <= MAX_TEMPERATURE:
+            raise ValueError(
+                "repetition penalty must be above 0 and at most 10 (1 = off), "
+                f"got {self.repetition_penalty}"
+            )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and 2**63 - 1, got {self.seed}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+    def generate_kwargs(self) -> dict[str, Any]:
+        """The same settings as keyword arguments of transformers' ``model.generate``.
+
+        ``top_k=0`` is passed explicitly: otherwise transformers' default of 50 would apply.
+        """
+        if self.greedy:
+            return {"do_sample": False, "repetition_penalty": self.repetition_penalty}
+        return {
+            "do_sample": True,
+            "temperature": float(self.temperature),
+            "top_k": int(self.top_k),
+            "top_p": float(self.top_p),
+            "min_p": float(self.min_p) if self.min_p > 0 else None,
+            "repetition_penalty": float(self.repetition_penalty),
+        }
+
+
+@dataclass(frozen=True)
+class SamplingResult:
+    """Every intermediate of one pass through the pipeline, over the whole vocabulary (V,).
+
+    Attributes:
+        raw_probs: softmax of the model's logits.
+        penalized_probs: softmax after the repetition penalty (equals raw_probs when off).
+        scaled_probs: softmax after penalty and temperature (one-hot on the argmax when greedy).
+        kept: for each filter (top-k, top-p, min-p), the tokens still in the running after it
+            (cumulative masks; all True for a filter that is off).
+        removed_by: per token, the first stage that removed it, or ``"kept"``.
+        final_probs: the distribution the token is drawn from (sums to 1; 0 where removed).
+        chosen_id: the token drawn with ``config.seed`` (the argmax when greedy).
+        entropy_raw_bits / entropy_final_bits: Shannon entropy of raw and final distributions.
+        n_kept: how many tokens survive every filter (a survivor's probability may still
+            round to 0 in float32 at a very low temperature).
+        notes: plain-language remarks on the settings (e.g. top-k larger than the vocabulary).
+    """
+
+    config: SamplingConfig
+    raw_probs: np.ndarray
+    penalized_probs: np.ndarray
+    scaled_probs: np.ndarray
+    kept: dict[str, np.ndarray]
+    removed_by: np.ndarray
+    final_probs: np.ndarray
+    chosen_id: int
+    entropy_raw_bits: float
+    entropy_final_bits: float
+    n_kept: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def vocab_size(self) -> int:
+        return int(self.raw_probs.shape[0])
+
+    def top(self, n: int, *, by: str = "raw") -> np.ndarray:
+        """Ids of the ``n`` most likely tokens by ``raw``, ``scaled`` or ``final`` probability."""
+        probs = {"raw": self.raw_probs, "scaled": self.scaled_probs, "final": self.final_probs}[by]
+        n = min(n, probs.shape[0])
+        idx = np.argpartition(-probs, n - 1)[:n]
+        return idx[np.argsort(-probs[idx], kind="stable")]
+
+
+def _entropy_bits(p: np.ndarray) -> float:
+    nz = p[p > 0].astype(np.float64)
+    return float(-(nz * np.log2(nz)).sum())
+
+
+def _apply_penalty(scores, context_ids, penalty: float):
+    """transformers' RepetitionPenaltyLogitsProcessor on scores (1, V)."""
+    import torch
+
+    if penalty == 1.0 or context_ids is None or context_ids.numel() == 0:
+        return scores
+    ids = context_ids.clamp(max=scores.shape[-1] - 1).view(1, -1)  # (1, T)
+    score = torch.gather(scores, 1, ids)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    return scores.scatter(1, ids, score)
+
+
+def _warp(scores, config: SamplingConfig) -> tuple[Any, dict[str, Any]]:
+    """Temperature, top-k, top-p and min-p exactly as transformers' warpers, on scores (1, V).
+
+    Returns:
+        The processed scores (removed tokens at -inf) and each filter's removal mask (1, V).
+    """
+    import torch
+
+    neg_inf = -float("inf")
+    removed: dict[str, Any] = {}
+    if config.temperature != 1.0:
+        scores = scores / config.temperature
+    if config.top_k != 0:
+        k = min(max(config.top_k, 1), scores.size(-1))
+        rm = scores < torch.topk(scores, k)[0][..., -1, None]
+        scores = scores.masked_fill(rm, neg_inf)
+        removed[TOP_K] = rm
+    if config.top_p < 1.0:
+        sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        sorted_rm = cumulative <= (1 - config.top_p)
+        sorted_rm[..., -1:] = 0  # at least one token survives
+        rm = sorted_rm.scatter(1, sorted_indices, sorted_rm)
+        scores = scores.masked_fill(rm, neg_inf)
+        removed[TOP_P] = rm
+    if config.min_p > 0:
+        probs = torch.softmax(scores, dim=-1)
+        rm = probs < config.min_p * probs.amax(dim=-1, keepdim=True)
+        rm.scatter_(-1, torch.topk(probs, 1, dim=-1).indices, False)
+        scores = scores.masked_fill(rm, neg_inf)
+        removed[MIN_P] = rm
+    return scores, removed
+
+
+def filter_distribution(
+    logits: Any,
+    config: SamplingConfig,
+    *,
+    context_ids: Sequence[int] | None = None,
+) -> SamplingResult:
+    """Run one next-token distribution through the pipeline and draw a token.
+
+    Args:
+        logits: the model's next-token logits, shape (V,) (a numpy array or a torch tensor).
+        config: the sampling settings.
+        context_ids: the tokens already in the context, for the repetition penalty.
+
+    Returns:
+        A :class:`SamplingResult` with every intermediate distribution and the chosen id.
+
+    >>> r = filter_distribution([2.0, 1.0, 0.0], SamplingConfig(top_k=2))
+    >>> r.n_kept, r.removed_by.tolist(), round(float(r.final_probs.sum()), 6)
+    (2, ['kept', 'kept', 'top-k'], 1.0)
+    """
+    import torch
+
+    scores = torch.as_tensor(np.asarray(logits, dtype=np.float32)).reshape(1, -1)  # (1, V)
+    if scores.shape[-1] == 0:
+        raise ValueError("the logits are empty")
+    if not torch.isfinite(scores).all():
+        raise ValueError("the logits contain NaN or infinite values")
+    V = scores.shape[-1]
+    ctx = torch.as_tensor(list(context_ids or []), dtype=torch.long)
+    notes: list[str] = []
+
+    raw = torch.softmax(scores, dim=-1)[0]
+    penalized = _apply_penalty(scores, ctx, config.repetition_penalty)
+    pen_probs = torch.softmax(penalized, dim=-1)[0]
+    removed_by = np.full(V, KEPT, dtype=object)
+    kept: dict[str, np.ndarray] = {}
+    if config.greedy:
+        chosen = int(torch.argmax(penalized, dim=-1)[0])
+        final = torch.zeros(V)
+        final[chosen] = 1.0
+        scaled = final.clone()
+        removed_by[:] = GREEDY
+        removed_by[chosen] = KEPT
+        only = np.zeros(V, dtype=bool)
+        only[chosen] = True
+        kept = {f: only for f in FILTERS}
+        notes.append("Temperature 0 is greedy decoding: the most likely token always wins, "
+                     "so top-k, top-p, min-p and the seed have no effect.")  # fmt: skip
+    else:
+        warped, removed = _warp(penalized, config)
+        scaled = torch.softmax(penalized / config.temperature, dim=-1)[0]
+        final = torch.softmax(warped, dim=-1)[0]
+        alive = np.ones(V, dtype=bool)
+        for f in FILTERS:
+            if f in removed:
+                rm = removed[f][0].numpy() & alive
+                removed_by[rm] = f
+                alive = alive & ~rm
+            kept[f] = alive.copy()
+        gen = torch.Generator().manual_seed(config.seed)
+        chosen = int(torch.multinomial(final.view(1, -1), 1, generator=gen)[0, 0])
+        if config.top_k >= V:
+            notes.append(f"top-k {config.top_k} is not smaller than the vocabulary ({V} tokens): "
+                         "it removes nothing.")  # fmt: skip
+        if config.top_p == 0:
+            notes.append("top-p 0 keeps only the most likely token (one token always survives).")
+        if config.min_p == 1:
+            notes.append("min-p 1 keeps only the tokens as likely as the top one.")
+    final_np = final.numpy().astype(np.float32)
+    return SamplingResult(
+        config=config,
+        raw_probs=raw.numpy(),
+        penalized_probs=pen_probs.numpy(),
+        scaled_probs=scaled.numpy(),
+        kept=kept,
+        removed_by=removed_by,
+        final_probs=final_np,
+        chosen_id=chosen,
+        entropy_raw_bits=_entropy_bits(raw.numpy()),
+        entropy_final_bits=_entropy_bits(final_np),
+        n_kept=int((removed_by == KEPT).sum()),
+        notes=tuple(notes),
+    )
+
+
+# --- the model side --------------------------------------------------------------------------
+def context_size(model: Any, tokenizer: Any = None) -> int:
+    """The longest context the model accepts (position embeddings), in tokens."""
+    cfg = getattr(model, "config", None)
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        v = getattr(cfg, attr, None)
+        if isinstance(v, int) and v > 0:
+            return v
+    v = getattr(tokenizer, "model_max_length", None)
+    return v if isinstance(v, int) and 0 < v < 1_000_000 else 1024
+
+
+@dataclass(frozen=True)
+class PromptIds:
+    """A prompt as token ids, cut on the left to fit the context, with a note when cut."""
+
+    ids: tuple[int, ...]
+    n_original: int
+    truncated: bool
+    note: str | None = None
+
+
+def encode_prompt(tokenizer: Any, text: str, *, max_tokens: int) -> PromptIds:
+    """Tokenize ``text`` and keep its last ``max_tokens`` tokens (the model reads left to right,
+    so the end of the prompt matters most for the next token).
+
+    Raises:
+        ValueError: the prompt is empty (nothing to continue from).
+    """
+    if not (text or "").strip():
+        raise ValueError("The prompt is empty: type a few words for the model to continue.")
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be positive, got {max_tokens}")
+    ids = list(tokenizer.encode(text))
+    if not ids:
+        raise ValueError("The prompt produced no tokens: type a few words for the model.")
+    n = len(ids)
+    if n <= max_tokens:
+        return PromptIds(tuple(ids), n, False)
+    note = (
+        f"The prompt has {n} tokens but the model reads at most {max_tokens} here: "
+        f"kept the last {max_tokens} tokens (the first {n - max_tokens} were dropped)."
+    )
+    return PromptIds(tuple(ids[-max_tokens:]), n, True, note)
+
+
+def next_token_logits(model: Any, ids: Sequence[int]) -> np.ndarray:
+    """One forward pass: the logits of the token after ``ids``, shape (V,), float32.
+
+    >>> # logits = next_token_logits(loaded.model, [464, 3290])
+    """
+    import torch
+
+    if not ids:
+        raise ValueError("need at least one token")
+    x = torch.tensor([list(ids)], dtype=torch.long)  # (1, T)
+    with torch.inference_mode():
+        out = model(input_ids=x, attention_mask=torch.ones_like(x), use_cache=False)
+    return out.logits[0, -1].to(torch.float32).numpy().copy()  # (V,)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One generated token and the distribution it came from.
+
+    Attributes:
+        token_id: the token drawn.
+        prob: its probability in the final (filtered) distribution.
+        raw_prob: its probability under the model's own distribution.
+        alternatives: the most likely tokens at this step as (id, final prob, raw prob),
+            the chosen one included.
+        n_kept: how many tokens could have been drawn.
+        entropy_bits: entropy of the final distribution at this step.
+    """
+
+    token_id: int
+    prob: float
+    raw_prob: float
+    alternatives: tuple[tuple[int, float, float], ...]
+    n_kept: int
+    entropy_bits: float
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """A generated continuation with a record per step."""
+
+    config: SamplingConfig
+    prompt_ids: tuple[int, ...]
+    steps: tuple[StepRecord, ...]
+    stopped_on_eos: bool
+    seconds: float
+
+    @property
+    def token_ids(self) -> tuple[int, ...]:
+        return tuple(s.token_id for s in self.steps)
+
+    @property
+    def tokens_per_second(self) -> float:
+        return len(self.steps) / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def mean_logprob(self) -> float:
+        """Mean natural-log probability of the drawn tokens under the model's own distribution."""
+        if not self.steps:
+            return 0.0
+        return float(np.mean([math.log(max(s.raw_prob, 1e-45)) for s in self.steps]))
+
+
+def generate(
+    model: Any,
+    prompt_ids: Sequence[int],
+    config: SamplingConfig,
+    *,
+    max_new_tokens: int,
+    eos_token_id: int | None = None,
+    n_alternatives: int = 5,
+    on_step: Callable[[int, StepRecord], None] | None = None,
+) -> GenerationResult:
+    """Generate up to ``max_new_tokens`` tokens after ``prompt_ids``, like ``model.generate``.
+
+    Same settings and seed as ``torch.manual_seed(seed); model.generate(..., **config.
+    generate_kwargs())`` give the same token ids: the key/value cache is used the same way and
+    the draw uses a private generator seeded with ``config.seed``. Generation stops after
+    ``eos_token_id`` (included) and never runs past the model's context.
+
+    Args:
+        model: a transformers causal LM in eval mode (never modified).
+        prompt_ids: the prompt's token ids.
+        config: the sampling settings.
+        max_new_tokens: how many tokens at most.
+        eos_token_id: stop once this token is drawn (None: never stop early).
+        n_alternatives: how many top alternatives to record per step.
+        on_step: called as ``on_step(i, record)`` after each token (for streaming).
+
+    Returns:
+        A :class:`GenerationResult`.
+    """
+    import torch
+
+    if max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be 0 or more, got {max_new_tokens}")
+    if not prompt_ids:
+        raise ValueError("the prompt needs at least one token")
+    room = context_size(model) - len(prompt_ids)
+    if room < 0:
+        raise ValueError(f"the prompt ({len(prompt_ids)} tokens) is longer than the context")
+    max_new_tokens = min(max_new_tokens, room)
+    gen = torch.Generator().manual_seed(config.seed)
+    ids = torch.tensor([list(prompt_ids)], dtype=torch.long)  # (1, T)
+    steps: list[StepRecord] = []
+    past = None
+    x = ids
+    t0 = time.perf_counter()
+    eos_hit = False
+    with torch.inference_mode():
+        for i in range(max_new_tokens):
+            out = model(
+                input_ids=x,
+                attention_mask=torch.ones(1, ids.shape[1], dtype=torch.long),
+                past_key_values=past,
+                use_cache=True,
+            )
+            past = out.past_key_values
+            logits = out.logits[:, -1].to(copy=True, dtype=torch.float32)  # (1, V)
+            raw = torch.softmax(logits, dim=-1)
+            scores = _apply_penalty(logits, ids[0], config.repetition_penalty)
+            if config.greedy:
+                nxt = torch.argmax(scores, dim=-1)  # (1,)
+                probs = torch.zeros_like(raw)
+                probs[0, nxt] = 1.0
+            else:
+                scores, _ = _warp(scores, config)
+                probs = torch.softmax(scores, dim=-1)
+                nxt = torch.multinomial(probs, num_samples=1, generator=gen).squeeze(1)  # (1,)
+            tok = int(nxt[0])
+            k = min(n_alternatives, probs.shape[-1])
+            top_p, top_i = torch.topk(probs[0] if not config.greedy else raw[0], k)
+            rec = StepRecord(
+                token_id=tok,
+                prob=float(probs[0, tok]),
+                raw_prob=float(raw[0, tok]),
+                alternatives=tuple(
+                    (int(j), float(probs[0, j]), float(raw[0, j])) for j in top_i.tolist()
+                ),
+                n_kept=int((probs[0] > 0).sum()),
+                entropy_bits=_entropy_bits(probs[0].numpy()),
+            )
+            steps.append(rec)
+            if on_step is not None:
+                on_step(i, rec)
+            ids = torch.cat([ids, nxt[:, None]], dim=-1)
+            x = nxt[:, None]
+            if eos_token_id is not None and tok == eos_token_id:
+                eos_hit = True
+                break
+    return GenerationResult(
+        config=config,
+        prompt_ids=tuple(prompt_ids),
+        steps=tuple(steps),
+        stopped_on_eos=eos_hit,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def token_label(tokenizer: Any, token_id: int) -> str:
+    """A token as readable text: decoded, with spaces and newlines made visible."""
+    text = tokenizer.decode([int(token_id)])
+    if text == "":
+        return f"<{token_id}>"
+    return text.replace(" ", "\u2423").replace("\n", "\u21b5").replace("\t", "\u21e5")
+
+
+@dataclass(frozen=True)
+class CompareRun:
+    """One column of the compare panel: a setting and what it generated."""
+
+    label: str
+    result: GenerationResult
+    distinct_ratio: float = field(default=0.0)
+
+
+def compare(
+    model: Any,
+    prompt_ids: Sequence[int],
+    configs: Sequence[tuple[str, SamplingConfig]],
+    *,
+    max_new_tokens: int,
+    eos_token_id: int | None = None,
+) -> list[CompareRun]:
+    """Generate from the same prompt under several settings (temperatures or seeds).
+
+    Returns:
+        One :class:`CompareRun` per setting, with the share of distinct tokens generated
+        (1.0 = no repeats), a quick measure of how repetitive the text is.
+    """
+    runs = []
+    for label, cfg in configs:
+        r = generate(model, prompt_ids, cfg, max_new_tokens=max_new_tokens,
+                     eos_token_id=eos_token_id, n_alternatives=3)  # fmt: skip
+        ids = r.token_ids
+        runs.append(CompareRun(label, r, len(set(ids)) / len(ids) if ids else 0.0))
+    return runs
