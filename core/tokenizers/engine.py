@@ -1,0 +1,432 @@
+"""Tokenize text with a named tokenizer and keep, per token, its id, bytes and character span.
+
+Ids are exactly those of the underlying library (tiktoken's ``encode`` with every special token
+allowed, or a transformers tokenizer's ``__call__``). Character spans are indices into the
+Python string (code points): ``text[start:end]`` is what the token covers. A token that holds
+only part of a character's UTF-8 bytes (byte-level BPE splits emoji and CJK this way) gets the
+span of that whole character, so neighbouring tokens can share a character; its ``text`` shows
+the partial bytes as ``\\xNN``.
+
+>>> r = tokenize("naïve 日本", "cl100k_base")
+>>> [(t.id, t.text, t.start, t.end) for t in r.tokens][:2]
+[(3458, 'na', 0, 2), (38672, 'ï', 2, 3)]
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from typing import Any, Literal
+
+from core import models
+
+Family = Literal["tiktoken", "byte-level", "wordpiece", "metaspace", "other"]
+Kind = Literal["normal", "special", "unknown"]
+_WORD = re.compile(r"\S+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte fallback
+
+
+@dataclass(frozen=True)
+class TokenizerInfo:
+    """One entry of :func:`list_tokenizers`.
+
+    Args:
+        name: catalog name to pass to :func:`tokenize`.
+        label: name plus where it comes from, for a picker.
+        description: one line about the model the tokenizer belongs to.
+        embedded: True when it works offline.
+    """
+
+    name: str
+    label: str
+    description: str
+    embedded: bool
+
+
+def list_tokenizers(*, embedded_only: bool = False) -> list[TokenizerInfo]:
+    """Every tokenizer of the catalog: ``cl100k_base`` and each model's own, embedded first.
+
+    >>> [t.name for t in list_tokenizers(embedded_only=True)]
+    ['cl100k_base', 'minilm', 'tiny-gpt']
+    """
+    specs = models.list_models(embedded_only=embedded_only)
+    order = {"tokenizer": 0, "encoder": 1}  # cl100k_base, minilm, then the generators
+    specs = sorted(specs, key=lambda s: (not s.embedded, order.get(s.kind, 2)))
+    return [TokenizerInfo(s.name, s.label, s.description, s.embedded) for s in specs]
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token.
+
+    Args:
+        id: the id the library gives.
+        text: what the token stands for, decoded from its bytes; partial UTF-8 shown as ``\\xNN``
+            (``##`` is stripped for WordPiece continuations, ``▁`` becomes a space).
+        start: first character of the input it covers.
+        end: one past the last character (``start == end`` for inserted special tokens).
+        bytes: the token's own bytes (for an unknown token, the input bytes it replaced).
+        piece: the vocabulary entry as the tokenizer stores it (``Ġthe``, ``##ing``, ``▁de``).
+        kind: ``normal``, ``special`` (``[CLS]``, ``<|endoftext|>``...) or ``unknown``.
+    """
+
+    id: int
+    text: str
+    start: int
+    end: int
+    bytes: bytes
+    piece: str
+    kind: Kind = "normal"
+
+    @property
+    def partial(self) -> bool:
+        """True when the token's bytes are not whole UTF-8 characters."""
+        try:
+            self.bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class TokenizationResult:
+    """Columns of a tokenization (cheap to build); :attr:`tokens` assembles :class:`Token` rows.
+
+    Args:
+        tokenizer: the catalog name used.
+        family: how pieces map to bytes: ``tiktoken``, ``byte-level``, ``wordpiece``,
+            ``metaspace`` (SentencePiece) or ``other``.
+        text: the input.
+        ids: token ids, exactly the library's.
+        starts, ends: character span of each token.
+        pieces: per token, the vocabulary piece (``str``), or its bytes for tiktoken.
+        kinds: per token, ``normal`` / ``special`` / ``unknown``.
+        lossless: whether ``decode(ids) == text`` holds for this tokenizer in general.
+    """
+
+    tokenizer: str
+    family: Family
+    text: str
+    ids: tuple[int, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    pieces: tuple[Any, ...]
+    kinds: tuple[Kind, ...]
+    lossless: bool
+    _byte_decoder: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_chars(self) -> int:
+        return len(self.text)
+
+    @property
+    def n_words(self) -> int:
+        """Whitespace-separated words (CJK sentences without spaces count as one)."""
+        return len(_WORD.findall(self.text))
+
+    @property
+    def n_special(self) -> int:
+        return sum(k == "special" for k in self.kinds)
+
+    @property
+    def chars_per_token(self) -> float:
+        n = self.n_tokens - self.n_special
+        return self.n_chars / n if n else 0.0
+
+    @property
+    def tokens_per_word(self) -> float:
+        n = self.n_words
+        return (self.n_tokens - self.n_special) / n if n else 0.0
+
+    def token(self, i: int) -> Token:
+        """The ``i``-th token as a :class:`Token`."""
+        piece, kind = self.pieces[i], self.kinds[i]
+        start, end = self.starts[i], self.ends[i]
+        raw = _piece_bytes(piece, self.family, kind, self._byte_decoder)
+        if kind == "unknown":
+            raw = self.text[start:end].encode("utf-8", "replace")
+            text = str(piece)
+        elif kind == "special":
+            text = piece.decode("utf-8", "replace") if isinstance(piece, bytes) else str(piece)
+        else:
+            text = raw.decode("utf-8", "backslashreplace")
+        if isinstance(piece, bytes):
+            piece = piece.decode("utf-8", "backslashreplace")
+        return Token(self.ids[i], text, start, end, raw, piece, kind)
+
+    @cached_property
+    def tokens(self) -> tuple[Token, ...]:
+        """Every token as a :class:`Token` (built on first use)."""
+        return tuple(self.token(i) for i in range(len(self.ids)))
+
+    def head(self, n: int) -> tuple[Token, ...]:
+        """The first ``n`` tokens, without building the rest (for drawing long texts)."""
+        return tuple(self.token(i) for i in range(min(n, len(self.ids))))
+
+
+# --- byte-level alphabet (GPT-2): each byte is drawn as one printable character --------------
+@cache
+def byte_decoder() -> dict[str, int]:
+    """GPT-2's printable character -> byte table used by byte-level BPE vocabularies."""
+    bs = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1)]
+    bs += list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs, strict=True)}
+
+
+def _piece_bytes(piece: Any, family: Family, kind: Kind, decoder: Mapping[str, int]) -> bytes:
+    if isinstance(piece, bytes):
+        return piece
+    if kind == "special":
+        return piece.encode("utf-8")
+    if family == "byte-level" and all(c in decoder for c in piece):
+        return bytes(decoder[c] for c in piece)
+    if family == "wordpiece" and piece.startswith("##"):
+        piece = piece[2:]
+    if family == "metaspace":
+        m = _BYTE_PIECE.match(piece)
+        if m:
+            return bytes([int(m.group(1), 16)])
+        piece = piece.replace("▁", " ")
+    return piece.encode("utf-8")
+
+
+def _char_spans(text: str, byte_lengths: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Character spans of consecutive byte runs of ``text.encode()``, widened to whole chars."""
+    import numpy as np
+
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    is_start = np.append((data & 0xC0) != 0x80, True)  # one past the end starts "a char"
+    prefix = np.concatenate(([0], np.cumsum(is_start[:-1], dtype=np.int64)))  # starts in [0, b)
+    ends_b = np.cumsum(np.asarray(byte_lengths, dtype=np.int64))
+    starts_b = ends_b - np.asarray(byte_lengths, dtype=np.int64)
+    if len(ends_b) and ends_b[-1] != len(data):
+        raise ValueError("token bytes do not add up to the text")
+    # a token starting inside a character gets that character: one fewer start before it
+    starts = prefix[starts_b] - (~is_start[starts_b]).astype(np.int64)
+    ends = prefix[ends_b]  # a token ending mid-character still covers that character
+    return tuple(starts.tolist()), tuple(ends.tolist())
+
+
+# --- backends ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Backend:
+    name: str
+    family: Family
+    lib: Any  # tiktoken.Encoding or tokenizers.Tokenizer (a private copy: no padding/truncation)
+    special_ids: frozenset[int]
+    unk_id: int | None
+    added: frozenset[str]  # added-token contents (byte-level: not in the byte alphabet)
+
+
+_backends: dict[str, _Backend] = {}
+_backend_lock = threading.Lock()
+
+
+def _family(backend: Any) -> Family:
+    names = {type(backend.decoder).__name__, type(backend.pre_tokenizer).__name__}
+    if "ByteLevel" in names:
+        return "byte-level"
+    if type(backend.model).__name__ == "WordPiece" or "WordPiece" in names:
+        return "wordpiece"
+    if "Metaspace" in names or "▁" in backend.to_str()[:20_000]:
+        return "metaspace"
+    return "other"
+
+
+def _backend(name: str) -> _Backend:
+    """Load (once) the library object behind a tokenizer name.
+
+    Raises:
+        ModelUnavailableError: an unknown name or a hub tokenizer with no network.
+    """
+    with _backend_lock:
+        if name in _backends:
+            return _backends[name]
+    lib = models.load_tokenizer(name)
+    if hasattr(lib, "decode_tokens_bytes"):  # tiktoken
+        special = frozenset(lib._special_tokens.values())
+        b = _Backend(name, "tiktoken", lib, special, None, frozenset())
+    else:
+        from tokenizers import Tokenizer
+
+        fast = Tokenizer.from_str(lib.backend_tokenizer.to_str())
+        fast.no_padding()  # the library's __call__ neither pads nor truncates by default
+        fast.no_truncation()
+        added_tokens = lib.backend_tokenizer.get_added_tokens_decoder().values()
+        added = frozenset(t.content for t in added_tokens)
+        b = _Backend(
+            name, _family(fast), fast, frozenset(lib.all_special_ids),
+            lib.unk_token_id if lib.unk_token is not None else None, added,
+        )  # fmt: skip
+    with _backend_lock:
+        return _backends.setdefault(name, b)
+
+
+def library(name: str) -> Any:
+    """The raw library object behind ``name`` (tiktoken Encoding or transformers tokenizer)."""
+    return models.load_tokenizer(name)
+
+
+def tokenize(text: str, tokenizer: str = "cl100k_base", *, add_special_tokens: bool = True):
+    """Tokenize ``text`` and return ids, bytes and character spans.
+
+    Args:
+        text: any string; lone surrogates are encoded as U+FFFD would be (clean it first).
+        tokenizer: a name from :func:`list_tokenizers` or a hub id (online only).
+        add_special_tokens: let transformers tokenizers add ``[CLS]``/``[SEP]``/BOS as their
+            ``__call__`` does (tiktoken adds none). Special tokens typed in the text are parsed
+            as special tokens by both libraries.
+
+    Returns:
+        A :class:`TokenizationResult`.
+
+    Raises:
+        ModelUnavailableError: the tokenizer cannot be loaded here.
+
+    >>> tokenize("unbelievable", "minilm").ids
+    (101, 23653, 102)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if _has_surrogate(text):  # what core.text.clean_text does: U+FFFD for each lone surrogate
+        text = _SURROGATE.sub("\ufffd", text)
+    b = _backend(tokenizer)
+    if b.family == "tiktoken":
+        return _tokenize_tiktoken(text, b)
+    return _tokenize_hf(text, b, add_special_tokens)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _tokenize_tiktoken(text: str, b: _Backend) -> TokenizationResult:
+    ids = b.lib.encode(text, allowed_special="all")
+    pieces = b.lib.decode_tokens_bytes(ids)
+    starts, ends = _char_spans(text, list(map(len, pieces)))
+    special = b.special_ids
+    kinds = (
+        tuple("special" if i in special else "normal" for i in ids)
+        if special & set(ids)
+        else (("normal",) * len(ids))
+    )
+    return TokenizationResult(
+        b.name, "tiktoken", text, tuple(ids), starts, ends, tuple(pieces), kinds, True
+    )
+
+
+def _tokenize_hf(text: str, b: _Backend, add_special_tokens: bool) -> TokenizationResult:
+    enc = b.lib.encode(text, add_special_tokens=add_special_tokens)
+    ids, pieces = enc.ids, enc.tokens
+    kinds: list[Kind] = [
+        "unknown" if i == b.unk_id else "special" if i in b.special_ids else "normal" for i in ids
+    ]
+    starts = ends = None
+    if b.family == "byte-level":
+        # exact spans from the bytes: the library's offsets drop leading spaces (trim_offsets)
+        inserted = enc.special_tokens_mask
+        lengths = [
+            0 if ins else len(p.encode("utf-8")) if p in b.added else len(p)
+            for p, ins in zip(pieces, inserted, strict=True)
+        ]
+        try:
+            starts, ends = _char_spans(text, lengths)
+        except (ValueError, IndexError):  # a normalizer changed the text: use the offsets
+            starts = ends = None
+    if starts is None or ends is None:
+        starts = tuple(s for s, _ in enc.offsets)
+        ends = tuple(e for _, e in enc.offsets)
+        for i, ins in enumerate(enc.special_tokens_mask):
+            if ins and starts[i] == ends[i] == 0 and i:  # inserted at the end: place it there
+                starts = (*starts[:i], ends[i - 1], *starts[i + 1 :])
+                ends = (*ends[:i], ends[i - 1], *ends[i + 1 :])
+    return TokenizationResult(
+        b.name, b.family, text, tuple(ids), tuple(starts), tuple(ends), tuple(pieces),
+        tuple(kinds), b.family == "byte-level", byte_decoder(),
+    )  # fmt: skip
+
+
+def decode(ids: Sequence[int], tokenizer: str = "cl100k_base") -> str:
+    """Text from ids with the library's own decoder (special tokens kept).
+
+    >>> decode(tokenize("Hello 👋").ids)
+    'Hello 👋'
+    """
+    b = _backend(tokenizer)
+    if b.family == "tiktoken":
+        return b.lib.decode(list(ids))
+    return b.lib.decode(list(ids), skip_special_tokens=False)
+
+
+# --- comparison ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompareRow:
+    """Counts of one tokenizer on one text."""
+
+    label: str
+    tokenizer: str
+    n_tokens: int
+    n_chars: int
+    n_words: int
+    tokens_per_word: float
+    chars_per_token: float
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Every (text, tokenizer) pair counted, and the tokenizers that could not load."""
+
+    rows: tuple[CompareRow, ...]
+    errors: Mapping[str, str]
+
+    def table(self) -> list[dict[str, Any]]:
+        """Rows as dicts, ready for a DataFrame."""
+        return [r.__dict__.copy() for r in self.rows]
+
+
+def compare(texts: Mapping[str, str], names: Sequence[str]) -> ComparisonResult:
+    """Count the tokens of each text with each tokenizer (without special tokens).
+
+    Args:
+        texts: label -> text, e.g. one sentence per language.
+        names: tokenizer names; one that cannot load lands in ``errors`` with the reason.
+
+    Returns:
+        A :class:`ComparisonResult`.
+    """
+    rows: list[CompareRow] = []
+    errors: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        try:
+            results = {k: tokenize(t, name, add_special_tokens=False) for k, t in texts.items()}
+        except models.ModelUnavailableError as e:
+            errors[name] = str(e)
+            continue
+        for label, r in results.items():
+            rows.append(
+                CompareRow(label, name, r.n_tokens, r.n_chars, r.n_words,
+                           r.tokens_per_word, r.chars_per_token)
+            )  # fmt: skip
+    return ComparisonResult(tuple(rows), errors)

@@ -1,0 +1,257 @@
+"""core.tokenizers: ids equal the libraries', spans cover the right characters, BPE replays."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core import models
+from core.tokenizers import (
+    BpeConfig,
+    compare,
+    decode,
+    examples,
+    list_tokenizers,
+    tokenize,
+    train_bpe,
+)
+from core.tokenizers.engine import byte_decoder
+
+EMBEDDED = ["cl100k_base", "minilm", "tiny-gpt"]
+BYTE_EXACT = ["cl100k_base", "tiny-gpt"]  # every byte of the text is inside some token
+
+CASES = [
+    "",
+    "Hello world",
+    "   leading and trailing   ",
+    "tabs\tand\nnewlines\r\n\n",
+    "def f(x):\n    return x ** 2  # comment",
+    "3.14159 1,000,000 $12.50 2024-11-22",
+    "日本語のテキスト、中文文本。",
+    "مرحبا بالعالم",
+    "emoji 👋🏽 👩‍💻 🇫🇷 ❤️",
+    "e\u0301 combining, ﬁ ligature, ß ẞ",
+    "control\x00\x07\x1bchars\x7f",
+    "zero\u200bwidth\u200djoiner\ufeff bom \u202eRTL",
+    "<|endoftext|>special<|endoftext|>",
+    "[CLS] bert markers [SEP] [MASK] [PAD]",
+    "unbelievable antidisestablishmentarianism",
+    "ÀÉÎÕÜ àéîõü Ωμέγα Привет",
+    " ",
+    "\n",
+    "a" * 300,
+]
+
+
+def reference_ids(text: str, name: str) -> list[int]:
+    lib = models.load_tokenizer(name)
+    if name == "cl100k_base":
+        return lib.encode(text, allowed_special="all")
+    return lib(text)["input_ids"]
+
+
+def test_list_tokenizers_puts_the_offline_ones_first():
+    names = [t.name for t in list_tokenizers()]
+    assert names[:3] == EMBEDDED
+    assert "gpt2" in names and "flan-t5-small" in names
+    assert all(t.embedded for t in list_tokenizers(embedded_only=True))
+
+
+@pytest.mark.parametrize("name", EMBEDDED)
+@pytest.mark.parametrize("text", CASES, ids=range(len(CASES)))
+def test_ids_equal_the_library_and_spans_are_sane(text, name):
+    r = tokenize(text, name)
+    assert list(r.ids) == reference_ids(text, name)
+    assert len(r.starts) == len(r.ends) == len(r.pieces) == len(r.kinds) == r.n_tokens
+    prev = 0
+    for t in r.tokens:
+        assert 0 <= t.start <= t.end <= len(text)
+        assert t.start >= prev - 1  # tokens may share one split character, never more
+        prev = max(prev, t.end)
+
+
+@pytest.mark.parametrize("name", BYTE_EXACT)
+@pytest.mark.parametrize("text", CASES, ids=range(len(CASES)))
+def test_byte_level_spans_rejoin_to_the_text(text, name):
+    r = tokenize(text, name)
+    real = [t for t in r.tokens if t.start < t.end or t.bytes]
+    assert b"".join(t.bytes for t in real) == text.encode("utf-8")
+    covered = ""
+    for t in real:
+        span = text[t.start : t.end]
+        assert t.bytes in span.encode("utf-8"), (t, span)
+        if not t.partial:
+            assert span.encode("utf-8") == t.bytes
+        covered = covered[: t.start] + span  # a shared split character is counted once
+    assert covered == text
+
+
+@pytest.mark.parametrize("text", CASES, ids=range(len(CASES)))
+def test_wordpiece_spans_point_at_the_word_pieces(text):
+    r = tokenize(text, "minilm")
+    assert r.tokens[0].piece == "[CLS]" and r.tokens[-1].piece == "[SEP]"
+    for t in r.tokens:
+        if t.kind != "normal":
+            continue
+        span = unicodedata.normalize("NFD", text[t.start : t.end].lower())
+        span = "".join(c for c in span if unicodedata.category(c) != "Mn")
+        assert span == t.text, (t, text[t.start : t.end])
+        assert t.piece.startswith("##") == (t.piece != t.text)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("日本", "cl100k_base", [(0, 1), (1, 2)]),
+        ("👋", "cl100k_base", [(0, 1), (0, 1), (0, 1)]),  # three tokens share one emoji
+        ("a👋🏽", "cl100k_base", [(0, 1), (1, 2), (1, 2), (1, 2), (2, 3), (2, 3), (2, 3)]),
+        ("Héllo", "minilm", [(0, 0), (0, 5), (5, 5)]),
+    ],
+)
+def test_spans_of_multibyte_characters(text, name, expected):
+    assert [(t.start, t.end) for t in tokenize(text, name).tokens] == expected
+
+
+def test_a_token_that_splits_a_character_shows_its_bytes():
+    t = tokenize("👋", "cl100k_base").tokens
+    assert [x.partial for x in t] == [True, True, True]
+    assert t[0].text == "\\xf0\\x9f" and b"".join(x.bytes for x in t) == "👋".encode()
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kinds"),
+    [
+        ("a<|endoftext|>b", "cl100k_base", ["normal", "special", "normal"]),
+        ("x [SEP] 👋", "minilm", ["special", "normal", "special", "unknown", "special"]),
+        ("a<|endoftext|>", "tiny-gpt", ["normal", "special"]),
+    ],
+)
+def test_special_and_unknown_tokens_are_marked(text, name, kinds):
+    assert list(tokenize(text, name).kinds) == kinds
+
+
+def test_counts():
+    r = tokenize("one two  three", "cl100k_base")
+    assert (r.n_chars, r.n_words, r.n_tokens) == (14, 3, len(r.ids))
+    assert r.chars_per_token == pytest.approx(14 / r.n_tokens)
+    e = tokenize("", "minilm")
+    assert (e.n_tokens, e.n_words, e.tokens_per_word, e.chars_per_token) == (2, 0, 0.0, 0.0)
+
+
+def test_lone_surrogates_are_replaced_not_raised():
+    r = tokenize("a\ud800b", "cl100k_base")
+    assert r.text == "a\ufffdb" and decode(r.ids) == "a\ufffdb"
+
+
+def test_unknown_hub_tokenizer_offline_is_a_clear_error():
+    with pytest.raises(models.ModelUnavailableError, match="no network"):
+        tokenize("hi", "someone/no-such-tokenizer")
+    with pytest.raises(models.ModelUnavailableError, match="not a model name"):
+        tokenize("hi", "../etc/passwd")
+
+
+def test_byte_decoder_is_the_gpt2_alphabet():
+    table = byte_decoder()
+    assert len(table) == 256 and sorted(table.values()) == list(range(256))
+    assert table["Ġ"] == 32 and table["A"] == 65
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_text)
+def test_round_trip_tiktoken(text):
+    r = tokenize(text, "cl100k_base")
+    assert decode(r.ids, "cl100k_base") == text
+    assert b"".join(t.bytes for t in r.tokens) == text.encode()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_text)
+def test_round_trip_tiny_gpt_byte_level(text):
+    r = tokenize(text, "tiny-gpt")
+    assert decode(r.ids, "tiny-gpt") == text
+    assert r.lossless
+
+
+def test_wordpiece_is_lossy_and_says_so():
+    r = tokenize("Héllo World", "minilm", add_special_tokens=False)
+    assert not r.lossless and decode(r.ids, "minilm") == "hello world"
+
+
+def test_compare_counts_each_text_and_reports_unavailable_tokenizers():
+    texts = {"English": "The cat sat.", "Chinese": "猫坐着。"}
+    res = compare(texts, ["cl100k_base", "minilm", "nobody/nothing"])
+    assert {(r.label, r.tokenizer) for r in res.rows} == {
+        (lang, name) for lang in texts for name in ("cl100k_base", "minilm")
+    }
+    row = next(r for r in res.rows if r.tokenizer == "minilm" and r.label == "English")
+    assert row.n_tokens == len(tokenize("The cat sat.", "minilm", add_special_tokens=False).ids)
+    assert list(res.errors) == ["nobody/nothing"]
+
+
+def test_examples_have_every_script_the_issue_asks_for():
+    ex = examples()
+    line = ex["examples"]["Multilingual line"]
+    assert any("\u4e00" <= c <= "\u9fff" for c in line)  # CJK
+    assert any("\u0600" <= c <= "\u06ff" for c in line)  # Arabic
+    assert any(ord(c) >= 0x1F300 for c in line)  # emoji
+    assert {"English", "Arabic", "Chinese (Han)", "Emoji"} <= set(ex["parallel"]["languages"])
+
+
+# --- BPE --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def bpe():
+    return train_bpe(BpeConfig(examples()["bpe_text"], num_merges=60))
+
+
+def test_bpe_replay_ends_where_the_trained_tokenizer_does(bpe):
+    assert 0 < len(bpe.merges) <= 60 and bpe.vocab_size == 256 + len(bpe.merges)
+    for word, _ in bpe.words:
+        text = bytes(byte_decoder()[c] for c in word).decode()
+        assert bpe.segment(text, len(bpe.merges)) == bpe.encode(text), text
+
+
+def test_bpe_merge_counts_and_token_totals(bpe):
+    text = bpe.config.text
+    assert bpe.tokens_before == len(text.encode()) - text.count("\n")
+    assert bpe.merges[-1].tokens_after == len(bpe.final_ids)
+    totals = [bpe.tokens_before] + [m.tokens_after for m in bpe.merges]
+    assert all(a > b for a, b in zip(totals, totals[1:], strict=False))
+    assert all(m.count >= 2 for m in bpe.merges)  # min_frequency
+    assert bpe.merges[0].count == max(m.count for m in bpe.merges)
+
+
+def test_bpe_segmentation_grows_step_by_step(bpe):
+    hist = bpe.history(" slowest")
+    assert hist[0] == (0, list(" slowest"))
+    steps = [s for s, _ in hist]
+    assert steps == sorted(steps) and len(hist) > 2
+    assert all(len(a) > len(b) for (_, a), (_, b) in zip(hist, hist[1:], strict=False))
+    assert bpe.segment(" slowest", 0) == list(" slowest")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"text": "  "}, "empty"),
+        ({"text": "x" * 20_001}, "under"),
+        ({"text": "ab", "num_merges": 0}, "num_merges"),
+        ({"text": "ab", "min_frequency": 0}, "min_frequency"),
+    ],
+)
+def test_bpe_config_rejects_bad_values(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        BpeConfig(**kwargs)
+
+
+def test_bpe_on_multibyte_text_keeps_partial_bytes_visible():
+    r = train_bpe(BpeConfig("日本 日本 日本 日本", num_merges=10))
+    assert r.segment("日本", 0) == ["\\xe6", "\\x97", "\\xa5", "\\xe6", "\\x9c", "\\xac"]
+    assert r.segment("日本", len(r.merges)) == ["日本"] == r.encode("日本")
+    # byte-level merges may join the end of one character to the start of the next
+    assert "\\xa5\\xe6" in r.segment("日本", 1)
