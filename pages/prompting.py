@@ -1,8 +1,182 @@
-"""Prompt-shot comparison (placeholder until issue #4 lands)."""
+"""Prompt-shot comparison: zero-, one- and few-shot prompts scored on held-out items."""
 
 from __future__ import annotations
 
-from ui.render import page_header, placeholder
+import streamlit as st
 
-page_header("Prompt-shot comparison", "Coming with issue #4.")
-placeholder(4, "the prompt-shot comparison")
+from core import models
+from core.prompting import (
+    SHIPPED_TASKS,
+    SWEEP_KS,
+    build_prompt,
+    diff_prompts,
+    evaluate_shots,
+    load_task,
+    parse_custom_task,
+    task_from_dict,
+)  # fmt: skip
+from core.settings import get_settings
+from ui import prompting_view as view
+from ui.loaders import cached_model
+from ui.render import page_header, predict_then_reveal, what_to_notice
+from ui.sidebar import active_model
+from ui.urlstate import sync_url, url_state
+
+TASKS = {name: load_task(name).title for name in SHIPPED_TASKS} | {"custom": "Your own examples"}
+MODELS = [s.name for s in models.list_models("causal-lm")]
+DEFAULT_CUSTOM = (
+    "hot => cold\nup => down\nday => night\nfast => slow\nold => new\nwet => dry\n"
+    "big => small\nopen => closed\nlight => dark\nloud => quiet\nfull => empty\nhappy => sad"
+)
+
+
+@st.cache_data(
+    show_spinner="Scoring every held-out item for each k and shot draw...", max_entries=32
+)
+def sweep(task_json: str, model_name: str, ks: tuple, seeds: tuple, instruction: bool, gen: bool):
+    import json
+
+    task = task_from_dict(json.loads(task_json))
+    return evaluate_shots(task, cached_model(model_name), ks, seeds, instruction=instruction,
+                          generate=gen)  # fmt: skip
+
+
+page_header(
+    "Prompt-shot comparison",
+    "The same question asked with 0, 1 or k solved examples in front: watch the examples teach "
+    "the model the answer format, scored on held-out items by the log-probability of each answer.",
+)
+model_opts = list(dict.fromkeys([active_model("causal-lm"), *MODELS]))
+url_state(
+    {"prompting_task": "translation", "prompting_model": model_opts[0], "prompting_k": 4,
+     "prompting_seed": 0, "prompting_draws": 4, "prompting_instruction": False,
+     "prompting_generate": False, "prompting_custom": DEFAULT_CUSTOM,
+     "prompting_custom_instruction": "", "prompting_only_diff": False,
+     "prompting_diff": ["zero-shot", "few-shot"]},
+    choices={"prompting_task": list(TASKS)},
+    bounds={"prompting_k": (1, 8), "prompting_seed": (0, 999), "prompting_draws": (1, 8)},
+)  # fmt: skip
+if st.session_state["prompting_model"] not in model_opts:
+    model_opts.append(st.session_state["prompting_model"])  # a hub id from a shared link
+c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+c1.selectbox("Task", list(TASKS), key="prompting_task", format_func=TASKS.get)
+c2.selectbox("Model", model_opts, key="prompting_model",
+             help="Defaults to the sidebar's generator. Hub models need a network.")  # fmt: skip
+c3.slider("Few-shot k", 1, 8, key="prompting_k", help="Shots in the few-shot prompt.")
+c4.number_input("Shot seed", 0, 999, key="prompting_seed",
+                help="Which examples become shots and in which order (0: file order).")  # fmt: skip
+c1.toggle("Put the task's instruction first", key="prompting_instruction")
+c2.toggle("Also generate (greedy exact match)", key="prompting_generate")
+c3.slider("Shot draws for error bars", 1, 8, key="prompting_draws",
+          help="The sweep re-draws shot choice and order with this many seeds.")  # fmt: skip
+
+if st.session_state["prompting_task"] == "custom":
+    st.text_area("One example per line: `input => output` (the first half become shots, the "
+                 "rest are scored; every distinct output is an answer choice)",
+                 key="prompting_custom", height=180)  # fmt: skip
+    st.text_input("Instruction (optional)", key="prompting_custom_instruction")
+    typed = st.session_state["prompting_custom"][: get_settings().max_chars]
+    parsed = parse_custom_task(typed, instruction=st.session_state["prompting_custom_instruction"])
+    for err in parsed.errors:
+        st.warning(err, icon=":material/warning:")
+    if parsed.task is None:
+        sync_url()
+        st.stop()
+    task = parsed.task
+else:
+    task = load_task(st.session_state["prompting_task"])
+
+name = st.session_state["prompting_model"]
+try:
+    lm = cached_model(name)
+except models.ModelUnavailableError as e:
+    st.error(str(e), icon=":material/cloud_off:")
+    sync_url()
+    st.stop()
+
+k, seed, instruction = (st.session_state[f"prompting_{x}"] for x in ("k", "seed", "instruction"))
+seeds = tuple(range(seed, seed + st.session_state["prompting_draws"]))
+ks = tuple(sorted({*SWEEP_KS, 1, k}))
+res = sweep(task.to_json(), name, ks, seeds, instruction, False)
+k_few = min(k, len(task.examples))
+variants = {"zero-shot": 0, "one-shot": min(1, k_few), "few-shot": k_few}
+for note in res.notes:
+    st.info(note, icon=":material/info:")
+
+st.subheader("1. The prompts", divider="gray")
+st.caption("Shots are coloured (hover for the example number), the held-out question is bold; "
+           "the model's answer is scored right after it. Shown for held-out item #1.")  # fmt: skip
+prompts = {
+    lab: build_prompt(task, kk, seed, instruction=instruction, tokenizer=lm.tokenizer,
+                      max_tokens=res.n_ctx)
+    for lab, kk in variants.items()
+}  # fmt: skip
+cols = st.columns(3)
+for col, (lab, p) in zip(cols, prompts.items(), strict=True):
+    with col:
+        view.show_prompt(f"{lab} (k = {p.k})", p)
+
+st.subheader("2. Accuracy on the held-out items", divider="gray")
+runs = {lab: res.run(kk, seed) for lab, kk in variants.items()}
+mcols = st.columns(3)
+for col, (lab, run) in zip(mcols, runs.items(), strict=True):
+    col.metric(f"{lab} accuracy", f"{run.accuracy:.0%}",
+               delta=None if lab == "zero-shot" else
+               f"{(run.accuracy - runs['zero-shot'].accuracy) * 100:+.0f} pts vs zero-shot",
+               help=f"{len(run.items)} items; mean probability on the gold answer "
+               f"{run.mean_gold_prob:.0%}")  # fmt: skip
+n_choices = sum(len(task.choices_for(i)) for i in task.items) / len(task.items)
+st.plotly_chart(view.sweep_figure(res, 1 / n_choices, k_few), width="stretch")
+st.caption(f"Dots: each shot draw (seeds {seeds[0]}-{seeds[-1]}); bars: ± one standard deviation. "
+           "Red bars: some prompts at that k overflow the context window.")  # fmt: skip
+
+st.subheader("3. Item by item", divider="gray")
+table_res = sweep(task.to_json(), name, tuple(sorted(set(variants.values()))), (seed,),
+                  instruction, True) if st.session_state["prompting_generate"] else res  # fmt: skip
+df = view.item_table(task, table_res, variants, seed)
+only = st.toggle("Only items where the variants disagree", key="prompting_only_diff")
+if only:
+    df = df[df[list(variants)].nunique(axis=1) > 1]
+st.dataframe(df, hide_index=True, width="stretch", column_config={
+    f"{lab} conf.": st.column_config.ProgressColumn(f"{lab} conf.", min_value=0, max_value=1,
+                                                    format="percent") for lab in variants
+})  # fmt: skip
+if st.session_state["prompting_generate"]:
+    em = {lab: table_res.run(kk, seed).exact_match for lab, kk in variants.items()}
+    st.caption("Greedy generation exact match: " +
+               ", ".join(f"{lab} {v:.0%}" for lab, v in em.items()))  # fmt: skip
+
+st.subheader("4. What changed between two prompts", divider="gray")
+st.multiselect("Compare two variants", list(variants), key="prompting_diff", max_selections=2)
+pick = [p for p in st.session_state["prompting_diff"] if p in prompts]
+if len(pick) == 2:
+    st.html(view.diff_html(diff_prompts(prompts[pick[0]], prompts[pick[1]])))
+else:
+    st.caption("Pick two variants to see their line diff.")
+
+card = get_settings().assets_dir / "tasks" / f"{task.name}.md"
+if card.exists():
+    with st.expander("Task card: what tiny-gpt measured on this task"):
+        st.markdown(card.read_text(encoding="utf-8"))
+
+gap = runs["few-shot"].accuracy - runs["zero-shot"].accuracy
+what_to_notice([
+    f"Zero-shot {runs['zero-shot'].accuracy:.0%} -> {k_few}-shot {runs['few-shot'].accuracy:.0%} "
+    "on the same items: the examples tell the model which answer *format* is wanted.",
+    "The error bars come from re-drawing which examples are shots and their order: the same k "
+    "can score very differently.",
+    f"Each shot costs tokens: the {res.n_ctx}-token context caps how many fit.",
+    "Confidence is the softmax over the answer choices only: a confident wrong answer is common.",
+])  # fmt: skip
+predict_then_reveal(
+    "prompting_predict",
+    f"On this task and model, how does the {k_few}-shot prompt compare with zero-shot?",
+    ["Few-shot wins by > 10 points", "Within 10 points", "Zero-shot wins by > 10 points"],
+    lambda: (
+        "Few-shot wins by > 10 points" if gap > 0.1 else
+        "Zero-shot wins by > 10 points" if gap < -0.1 else "Within 10 points",
+        f"Measured just now: zero-shot {runs['zero-shot'].accuracy:.0%}, "
+        f"{k_few}-shot {runs['few-shot'].accuracy:.0%} ({gap * 100:+.0f} points).",
+    ),
+)  # fmt: skip
+sync_url()
