@@ -1,8 +1,130 @@
-"""Attention heatmap (placeholder until issue #3 lands)."""
+"""Attention heatmap: which tokens each head of a real model looks at (bertviz, in the browser)."""
 
 from __future__ import annotations
 
-from ui.render import page_header, placeholder
+import streamlit as st
 
-page_header("Attention heatmap", "Coming with issue #3.")
-placeholder(3, "the attention heatmap")
+from core.attention import HEAD_METRICS, PAIR_FILTERS, ViewConfig, head_view, word_attention
+from core.models import ModelUnavailableError
+from core.text import clean_text
+from ui import attention_view as av
+from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
+from ui.sidebar import active_model
+from ui.urlstate import sync_url, url_state
+
+page_header(
+    "Attention heatmap",
+    "Every layer of a transformer has several attention heads; each decides, for every token, "
+    "how much to look at each other token. Here are the real weights of a real model.",
+)
+MODELS = [*av.model_options(), av.CUSTOM]
+sidebar_pick = active_model("encoder")
+url_state(
+    {"attention_model": sidebar_pick if sidebar_pick in MODELS else av.CUSTOM,
+     "attention_custom": "" if sidebar_pick in MODELS else sidebar_pick,
+     "attention_text": av.PRONOUN, "attention_pair": "", "attention_layer": 0,
+     "attention_head": 0, "attention_threshold": 0.0, "attention_hide_special": False,
+     "attention_filter": "all", "attention_token": -1, "attention_metric": "entropy"},
+    choices={"attention_model": MODELS, "attention_filter": list(PAIR_FILTERS),
+             "attention_metric": list(HEAD_METRICS)},
+    bounds={"attention_layer": (0, 200), "attention_head": (0, 200),
+            "attention_threshold": (0.0, 0.99), "attention_token": (-1, 4096)},
+)  # fmt: skip
+
+
+def _example() -> None:
+    text, pair = av.EXAMPLES[st.session_state["attention_example"]]
+    st.session_state["attention_text"], st.session_state["attention_pair"] = text, pair
+
+
+c_model, c_ex = st.columns([1, 1])
+c_model.selectbox("Model", MODELS, key="attention_model", format_func=av.model_label,
+                  help="Encoders see the whole text; decoders only earlier tokens.")  # fmt: skip
+c_ex.selectbox("Examples", list(av.EXAMPLES), key="attention_example", index=None,
+               placeholder="Load an example text...", on_change=_example)  # fmt: skip
+name = st.session_state["attention_model"]
+if name == av.CUSTOM:
+    c_model.text_input("Hugging Face id", key="attention_custom", placeholder="org/model-name")
+    name = st.session_state["attention_custom"].strip() or "minilm"
+decoder = av.is_decoder(name)
+st.text_area("Text (sentence A)", key="attention_text", height=90)
+if not decoder:
+    st.text_input("Second sentence (optional, joined with [SEP] as sentence B)",
+                  key="attention_pair", placeholder="e.g. It was very late.")  # fmt: skip
+clean = clean_text(st.session_state["attention_text"], max_chars=av.MAX_CHARS, strip_controls=True)
+pair = "" if decoder else clean_text(st.session_state["attention_pair"], max_chars=av.MAX_CHARS,
+                                      strip_controls=True).text  # fmt: skip
+input_notes(clean)
+if clean.empty:
+    st.info("Type some text (or load an example) to see its attention.", icon=":material/edit:")
+    sync_url()
+    st.stop()
+try:
+    r = av.cached_attention(clean.text, pair.strip() or None, name)
+except (ModelUnavailableError, ValueError) as e:
+    st.error(str(e), icon=":material/error:")
+    sync_url()
+    st.stop()
+for note in r.notes:
+    st.warning(note, icon=":material/content_cut:")
+av.result_caption(r)
+
+av.clamp_state(r)
+c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
+c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
+c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
+c3.slider("Threshold", 0.0, 0.99, step=0.01, key="attention_threshold",
+          help="Blank out weights below this value (display only).")  # fmt: skip
+c4.toggle("Hide special tokens", key="attention_hide_special",
+          help="Drop [CLS]/[SEP]-like tokens and renormalize each row to sum to 1.")  # fmt: skip
+if r.has_pair:
+    st.segmented_control("Pair filter (rows → columns)", PAIR_FILTERS, key="attention_filter",
+                         format_func=av.filter_label)  # fmt: skip
+cfg = ViewConfig(
+    st.session_state["attention_layer"], st.session_state["attention_head"],
+    st.session_state["attention_threshold"], st.session_state["attention_hide_special"],
+    (st.session_state["attention_filter"] or "all") if r.has_pair else "all",
+)  # fmt: skip
+view = head_view(r, cfg)
+av.view_notes(r, view)
+selected = st.selectbox("Selected token", list(range(r.n_tokens)), key="attention_token",
+                        format_func=lambda i: f"{i}: {r.tokens[i]}")  # fmt: skip
+
+tab_head, tab_layer, tab_model, tab_sum = st.tabs(
+    ["One head", f"All heads of layer {cfg.layer}", "Model view (layers x heads)", "Head summary"]
+)
+with tab_head:
+    av.render_head(r, view, selected)
+with tab_layer:
+    av.render_layer(r, cfg)
+with tab_model:
+    av.render_model(r, cfg)
+with tab_sum:
+    av.render_summary(r, clean.text, pair.strip() or None, name)
+
+what_to_notice([
+    "Rows are the tokens doing the looking; each row is a probability distribution (sums to 1).",
+    "Many heads pour most of their weight on [CLS]/[SEP] (a 'no-op' sink): toggle "
+    "*Hide special tokens* to see what they do with the rest.",
+    "Some heads have a crisp job: the previous token, the token itself, the same word earlier.",
+    "In a decoder (tiny-gpt), everything above the diagonal is exactly 0: the causal mask.",
+])  # fmt: skip
+
+
+def _reveal() -> tuple[str, str]:
+    ref = av.cached_attention(av.PRONOUN, None, name)
+    scores = word_attention(ref, "it", av.PRONOUN_TARGETS, layer=ref.n_layers - 1)
+    best = max(scores, key=scores.get)
+    shares = ", ".join(f"{w}: {s:.3f}" for w, s in scores.items())
+    extra = " Decoders cannot see 'tired': it comes after 'it'." if ref.causal else ""
+    return best, f"Measured on {name}, last layer, mean of {ref.n_heads} heads: {shares}.{extra}"
+
+
+predict_then_reveal(
+    "attention_predict",
+    f"In “{av.PRONOUN}”, which word does **it** attend to most in the last layer of "
+    f"**{name}** (averaged over its heads)?",
+    av.PRONOUN_TARGETS,
+    _reveal,
+)
+sync_url()

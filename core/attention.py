@@ -1,0 +1,519 @@
+"""Attention weights of a real transformer, ready to draw (the compute half of bertviz).
+
+:func:`attention_maps` runs one forward pass with ``output_attentions=True`` (eager attention)
+and returns every layer and head as one array of shape (layers, heads, T, T), exactly what
+transformers returns for the same input. The rest of the module turns that array into what the
+page draws: one head with special tokens hidden and rows renormalized (:func:`head_view`), a
+per-head summary (:func:`head_summary`), block-averaged thumbnails for long inputs
+(:func:`pool`) and word-to-word attention for the predict-then-reveal question
+(:func:`word_attention`).
+
+Nothing here imports torch or transformers at module level, so ``import core.attention`` is light.
+
+>>> r = attention_maps("The cat sat.", model="minilm")          # doctest: +SKIP
+>>> r.weights.shape, r.tokens[:3]                                 # doctest: +SKIP
+((6, 12, 6, 6), ('[CLS]', 'the', 'cat'))
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from core import models
+from core.text import clean_text
+
+PairFilter = Literal["all", "A->A", "A->B", "B->A", "B->B"]
+PAIR_FILTERS: tuple[PairFilter, ...] = ("all", "A->A", "A->B", "B->A", "B->B")
+MAX_TOKENS = 512  # longest input drawn; a 512 x 512 head still renders smoothly in a browser
+CHARS_PER_TOKEN_CAP = 40  # text beyond max_tokens * this many characters is cut before tokenizing
+
+
+@dataclass(frozen=True)
+class AttentionConfig:
+    """What to run: which model, how many tokens at most, and an optional second sentence.
+
+    Args:
+        model: catalog name (``minilm``, ``tiny-gpt``...) or a Hugging Face id.
+        max_tokens: longest input in tokens (``None``: the model's context, at most 512).
+        text_pair: a second sentence (encoders only), joined with ``[SEP]`` like BERT's pairs.
+    """
+
+    model: str = "minilm"
+    max_tokens: int | None = None  # None: min(model context, MAX_TOKENS)
+    text_pair: str | None = None  # sentence B for encoders
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model.strip():
+            raise ValueError("model must be a model name such as 'minilm' or 'tiny-gpt'")
+        if self.max_tokens is not None and not 2 <= self.max_tokens <= 4096:
+            raise ValueError(f"max_tokens must be between 2 and 4096, got {self.max_tokens}")
+
+
+@dataclass(frozen=True, eq=False)
+class AttentionResult:
+    """Every attention weight of one forward pass, with the tokens they connect.
+
+    Attributes:
+        model: the model's name.
+        causal: True for decoders (a token only sees itself and earlier tokens).
+        tokens: display text of each token (``[CLS]``, ``##ing``, ``it``...), length T.
+        token_ids: the ids fed to the model.
+        offsets: (start, end) character span of each token in its sentence ((0, 0) for specials).
+        special: bool array (T,), True for special tokens ([CLS], [SEP], <|endoftext|>...).
+        segment: int array (T,), 0 for sentence A, 1 for sentence B.
+        weights: float32 array (layers, heads, T, T); ``weights[l, h, i, j]`` is how much token
+            i attends to token j; each row sums to 1. Read-only.
+        n_tokens_total: tokens the full text has (more than T when it was truncated).
+        context: the longest input the model takes.
+        notes: what was done to the input, in plain words (truncation, replaced characters).
+        seconds: time of the forward pass.
+    """
+
+    model: str
+    causal: bool
+    tokens: tuple[str, ...]
+    token_ids: tuple[int, ...]
+    offsets: tuple[tuple[int, int], ...]
+    special: np.ndarray
+    segment: np.ndarray
+    weights: np.ndarray
+    n_tokens_total: int
+    context: int
+    text: str
+    text_pair: str | None = None
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        w = self.weights
+        if w.ndim != 4 or w.shape[2] != w.shape[3]:
+            raise ValueError(f"weights must have shape (layers, heads, T, T), got {w.shape}")
+        if w.shape[2] != len(self.tokens) or len(self.special) != len(self.tokens):
+            raise ValueError(f"{len(self.tokens)} tokens but weights of shape {w.shape}")
+
+    @property
+    def n_layers(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_heads(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.weights.shape[2])
+
+    @property
+    def truncated(self) -> bool:
+        return self.n_tokens_total > self.n_tokens
+
+    @property
+    def has_pair(self) -> bool:
+        return bool(self.segment.any())
+
+    def labels(self) -> list[str]:
+        """Unique axis labels ``"3 it"`` (plotly merges equal category names)."""
+        return [f"{i} {t}" for i, t in enumerate(self.tokens)]
+
+
+# --- loading ---------------------------------------------------------------------------------
+def _kind_of(name: str) -> models.Kind:
+    """Encoder or causal LM for a catalog name; a hub id's config decides, else causal."""
+    spec = models.resolve(name, "encoder")
+    if spec.name in models.MODELS:
+        return spec.kind
+    try:  # an arbitrary hub id: its config says whether it is a decoder
+        from transformers import AutoConfig
+
+        cfg = AutoConfig.from_pretrained(
+            spec.hub_id, local_files_only=not models.is_online(), trust_remote_code=False
+        )
+    except Exception:  # offline or unknown: the loader below raises the clear error
+        return "causal-lm"
+    archs = " ".join(getattr(cfg, "architectures", None) or [])
+    if getattr(cfg, "is_encoder_decoder", False):
+        return "seq2seq"
+    return "causal-lm" if ("CausalLM" in archs or "LMHead" in archs) else "encoder"
+
+
+def load_attention_model(name: str) -> models.LoadedModel:
+    """The cached model behind ``name``, as an encoder or a causal LM.
+
+    Raises:
+        ModelUnavailableError: a hub model offline or an unknown name (the message names the
+            offline alternative).
+        ValueError: a model that has no self-attention map to draw (tokenizer, seq2seq).
+    """
+    kind = _kind_of(name)
+    if kind == "tokenizer":
+        raise ValueError(f"{name} is a tokenizer only: pick a model such as minilm or tiny-gpt.")
+    if kind == "seq2seq":
+        raise ValueError(
+            f"{name} is an encoder-decoder model; this page draws one stack of self-attention: "
+            "pick an encoder (minilm) or a decoder (tiny-gpt)."
+        )
+    if kind == "encoder":
+        return models.load_encoder(name)
+    return models.load_causal_lm(name)
+
+
+def model_context(lm: models.LoadedModel) -> int:
+    """The longest input the model takes, in tokens."""
+    cfg = lm.model.config
+    for attr in ("max_position_embeddings", "n_positions", "n_ctx", "seq_length"):
+        v = getattr(cfg, attr, None)
+        if isinstance(v, int) and v > 0:
+            return v
+    return MAX_TOKENS
+
+
+# --- the forward pass --------------------------------------------------------------------------
+def _display(tok: Any, ids: list[int], offsets: list[tuple[int, int]], special: list[int],
+             sources: list[str]) -> list[str]:  # fmt: skip
+    """Readable token text: WordPiece pieces as they are (``##ing``), other tokenizers' pieces
+    (byte-level BPE's ``Ġthe``, SentencePiece's ``▁the``) as the characters they cover."""
+    raw = tok.convert_ids_to_tokens(ids)
+    backend = getattr(tok, "backend_tokenizer", None)
+    wordpiece = backend is not None and type(backend.model).__name__ == "WordPiece"
+    out = []
+    for r, (a, b), sp, src in zip(raw, offsets, special, sources, strict=True):
+        if sp or wordpiece or b <= a:
+            out.append(str(r))
+            continue
+        piece = src[a:b]
+        shown = piece.strip() or piece.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
+        out.append(shown)
+    return out
+
+
+def attention_maps(
+    text: str,
+    model: str | models.LoadedModel = "minilm",
+    *,
+    text_pair: str | None = None,
+    max_tokens: int | None = None,
+) -> AttentionResult:
+    """Run ``model`` on ``text`` and return every attention weight.
+
+    Args:
+        text: the input (lone surrogates are replaced; text far past ``max_tokens`` is cut).
+        model: catalog name, Hugging Face id, or an already loaded :class:`LoadedModel`.
+        text_pair: a second sentence for encoders (tokens of segment B, after ``[SEP]``).
+        max_tokens: longest input in tokens; default: the model's context, at most 512. A longer
+            text is truncated by the tokenizer (a note says so).
+
+    Returns:
+        An :class:`AttentionResult` whose ``weights`` (layers, heads, T, T) equal
+        ``torch.stack(model(**inputs, output_attentions=True).attentions)[:, 0]``.
+
+    Raises:
+        ValueError: empty text, a sentence pair on a decoder, or a model without attention maps.
+        ModelUnavailableError: the model cannot be loaded here.
+    """
+    name = model.name if isinstance(model, models.LoadedModel) else model
+    cfg = AttentionConfig(name, max_tokens, text_pair or None)
+    lm = model if isinstance(model, models.LoadedModel) else load_attention_model(cfg.model)
+    causal = lm.spec.kind == "causal-lm" or bool(getattr(lm.model.config, "is_decoder", False))
+    if causal and cfg.text_pair:
+        raise ValueError("Sentence pairs are for encoders: a decoder reads one running text.")
+    context = model_context(lm)
+    limit = min(cfg.max_tokens or min(context, MAX_TOKENS), context)
+    char_cap = max(limit * CHARS_PER_TOKEN_CAP, 1000)
+    a = clean_text(text, max_chars=char_cap)
+    b = clean_text(cfg.text_pair, max_chars=char_cap) if cfg.text_pair else None
+    if a.empty:
+        raise ValueError("The text is empty: type a sentence to see its attention.")
+    notes = list(a.notes) + [f"Sentence B: {n}" for n in (b.notes if b else ())]
+    pair = b.text if b is not None and not b.empty else None
+
+    tok = lm.tokenizer
+    kw: dict[str, Any] = dict(return_special_tokens_mask=True, return_offsets_mapping=True)
+    full = tok(a.text, pair, verbose=False, **kw)
+    n_total = len(full["input_ids"])
+    enc = full
+    if n_total > limit:
+        enc = tok(a.text, pair, truncation=True, max_length=limit, **kw)
+        notes.append(
+            f"The input has {n_total:,} tokens; {name} reads at most {limit} here, "
+            f"so only the first {len(enc['input_ids'])} are shown."
+        )
+    ids = list(enc["input_ids"])
+    special = [int(s) for s in enc["special_tokens_mask"]]
+    offsets = [tuple(map(int, o)) for o in enc["offset_mapping"]]
+    seq_ids = enc.sequence_ids() if hasattr(enc, "sequence_ids") else [0] * len(ids)
+    segment = np.array([1 if s == 1 else 0 for s in seq_ids], dtype=np.int8)
+    if pair is not None:  # the closing [SEP] belongs to sentence B, as in token_type_ids
+        tt = enc.get("token_type_ids")
+        if tt is not None:
+            segment = np.asarray(tt, dtype=np.int8)
+    sources = [pair if (s == 1 and pair is not None) else a.text for s in seq_ids]
+    tokens = _display(tok, ids, offsets, special, sources)
+
+    import torch
+
+    inputs = {k: torch.tensor([v]) for k, v in enc.items() if k in _MODEL_INPUTS}
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        # the base model gives the same attentions without the (vocabulary-sized) LM head
+        out = lm.model.base_model(**inputs, output_attentions=True)
+        # one copy: layers x (1, heads, T, T) -> (layers, heads, T, T), shared with numpy
+        weights = torch.cat(out.attentions, 0).float().numpy()
+    seconds = time.perf_counter() - t0
+    weights.flags.writeable = False
+    return AttentionResult(
+        model=name, causal=causal, tokens=tuple(tokens), token_ids=tuple(ids),
+        offsets=tuple(offsets), special=np.array(special, dtype=bool), segment=segment,
+        weights=weights, n_tokens_total=n_total, context=context, text=a.text, text_pair=pair,
+        notes=tuple(notes), seconds=seconds,
+    )  # fmt: skip
+
+
+_MODEL_INPUTS = {"input_ids", "attention_mask", "token_type_ids"}
+
+
+# --- one head, ready to draw ----------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class HeadView:
+    """One head's matrix after the page's filters.
+
+    Attributes:
+        matrix: (rows, cols) weights shown; rows are the attending tokens.
+        rows / cols: indices into the result's tokens of each row / column.
+        renormalized: True when special tokens were dropped and rows rescaled to sum to 1.
+        masked: bool (rows, cols), True where the causal mask hides a later token.
+        below_threshold: how many shown cells were blanked by the threshold.
+    """
+
+    layer: int
+    head: int
+    matrix: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    renormalized: bool
+    masked: np.ndarray
+    below_threshold: int = 0
+    threshold: float = 0.0
+
+
+@dataclass(frozen=True)
+class ViewConfig:
+    """How to show a head: which one, and the page's filters.
+
+    Args:
+        layer, head: 0-based indices.
+        threshold: cells below this weight are blanked (display only; rows are not rescaled).
+        hide_special: drop special tokens' rows and columns, rescale rows to sum to 1.
+        pair_filter: ``A->B`` shows sentence A's tokens attending to sentence B's, and so on.
+    """
+
+    layer: int = 0
+    head: int = 0
+    threshold: float = 0.0  # in [0, 1)
+    hide_special: bool = False
+    pair_filter: PairFilter = "all"
+
+    def __post_init__(self) -> None:
+        if self.layer < 0 or self.head < 0:
+            raise ValueError("layer and head are counted from 0")
+        if not 0.0 <= self.threshold < 1.0:
+            raise ValueError(f"threshold must be in [0, 1), got {self.threshold}")
+        if self.pair_filter not in PAIR_FILTERS:
+            raise ValueError(f"pair_filter must be one of {PAIR_FILTERS}")
+
+    def check(self, r: AttentionResult) -> None:
+        """Raise a plain ValueError when the layer or head does not exist in ``r``."""
+        if self.layer >= r.n_layers:
+            raise ValueError(f"{r.model} has {r.n_layers} layers (0-{r.n_layers - 1})")
+        if self.head >= r.n_heads:
+            raise ValueError(f"{r.model} has {r.n_heads} heads per layer (0-{r.n_heads - 1})")
+
+
+def _keep(r: AttentionResult, hide_special: bool) -> np.ndarray:
+    keep = ~r.special if hide_special else np.ones(r.n_tokens, dtype=bool)
+    if not keep.any():  # only special tokens: nothing left to hide them from
+        keep = np.ones(r.n_tokens, dtype=bool)
+    return keep
+
+
+def renormalized(r: AttentionResult, hide_special: bool) -> tuple[np.ndarray, np.ndarray]:
+    """All weights with special tokens' rows and columns dropped and rows rescaled to sum to 1.
+
+    Returns:
+        (weights (layers, heads, K, K), kept token indices (K,)).
+    """
+    keep = _keep(r, hide_special)
+    idx = np.flatnonzero(keep)
+    if keep.all():
+        return r.weights, idx
+    w = r.weights[:, :, idx][:, :, :, idx]  # (L, H, K, K)
+    s = w.sum(-1, keepdims=True)
+    return np.divide(w, s, out=np.zeros_like(w), where=s > 0), idx
+
+
+def head_view(r: AttentionResult, config: ViewConfig) -> HeadView:
+    """One head's weights after hiding special tokens, the pair filter and the threshold.
+
+    Args:
+        r: an :class:`AttentionResult`.
+        config: which head and which filters.
+
+    Returns:
+        A :class:`HeadView`; with ``hide_special`` the rows sum to 1 again (renormalized).
+    """
+    config.check(r)
+    keep = _keep(r, config.hide_special)
+    rows_keep, cols_keep = keep.copy(), keep.copy()
+    if config.pair_filter != "all" and r.has_pair:
+        src, dst = config.pair_filter.split("->")
+        rows_keep &= r.segment == (0 if src == "A" else 1)
+        cols_keep &= r.segment == (0 if dst == "A" else 1)
+    rows, cols = np.flatnonzero(rows_keep), np.flatnonzero(cols_keep)
+    w = r.weights[config.layer, config.head]  # (T, T)
+    renorm = config.hide_special and not keep.all()
+    if renorm:
+        k = np.flatnonzero(keep)
+        sub = w[np.ix_(k, k)]
+        s = sub.sum(-1, keepdims=True)
+        full = np.zeros_like(w)
+        full[np.ix_(k, k)] = np.divide(sub, s, out=np.zeros_like(sub), where=s > 0)
+        w = full
+    m = np.array(w[np.ix_(rows, cols)], dtype=np.float32)  # (rows, cols)
+    masked = (cols[None, :] > rows[:, None]) if r.causal else np.zeros(m.shape, dtype=bool)
+    below = int(((m < config.threshold) & ~masked & (m > 0)).sum()) if config.threshold else 0
+    if config.threshold:
+        m[m < config.threshold] = 0.0
+    return HeadView(config.layer, config.head, m, rows, cols, bool(renorm), masked, below,
+                    config.threshold)  # fmt: skip
+
+
+# --- summaries -----------------------------------------------------------------------------------
+HEAD_METRICS = {
+    "entropy": "Entropy (bits): 0 = looks at one token; high = spread out",
+    "to_special": "Share of attention on special tokens ([CLS], [SEP], <|endoftext|>)",
+    "to_previous": "Share of attention on the previous token",
+    "to_self": "Share of attention on itself",
+    "to_first": "Share of attention on the first token",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class HeadSummary:
+    """One number per (layer, head) for each metric of :data:`HEAD_METRICS`, averaged over rows.
+
+    Each array has shape (layers, heads). ``pattern`` names the head's dominant behaviour.
+    """
+
+    entropy: np.ndarray
+    to_special: np.ndarray
+    to_previous: np.ndarray
+    to_self: np.ndarray
+    to_first: np.ndarray
+    pattern: np.ndarray = field(repr=False)
+
+    def metric(self, name: str) -> np.ndarray:
+        if name not in HEAD_METRICS:
+            raise ValueError(f"unknown metric {name!r}; one of {list(HEAD_METRICS)}")
+        return getattr(self, name)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per head, for a table."""
+        L, H = self.entropy.shape
+        return [
+            {"layer": layer, "head": head, "pattern": str(self.pattern[layer, head]),
+             **{k: float(getattr(self, k)[layer, head]) for k in HEAD_METRICS}}
+            for layer in range(L) for head in range(H)
+        ]  # fmt: skip
+
+
+def head_summary(r: AttentionResult) -> HeadSummary:
+    """Entropy and where each head's attention goes, for every layer and head at once.
+
+    Rows of special tokens are left out of the averages (except when there are only specials).
+
+    >>> # head_summary(attention_maps("The cat sat.")).to_self.shape == (6, 12)
+    """
+    w = r.weights.astype(np.float64)  # (L, H, T, T)
+    T = r.n_tokens
+    rows = np.flatnonzero(~r.special) if (~r.special).any() else np.arange(T)
+    wr = w[:, :, rows]  # (L, H, R, T)
+    logw = np.log2(np.where(wr > 0, wr, 1.0))
+    entropy = -(wr * logw).sum(-1).mean(-1)  # (L, H)
+    to_special = wr[..., r.special].sum(-1).mean(-1)
+    to_self = w[:, :, rows, rows].mean(-1)
+    prev_rows = rows[rows > 0]
+    to_previous = (
+        w[:, :, prev_rows, prev_rows - 1].mean(-1) if len(prev_rows) else np.zeros_like(entropy)
+    )
+    to_first = wr[..., 0].mean(-1)
+    pattern = np.full(entropy.shape, "mixed", dtype=object)
+    share = {"previous token": to_previous, "itself": to_self, "special tokens": to_special,
+             "first token": to_first}  # fmt: skip
+    for label, arr in share.items():
+        pattern[(arr >= 0.5) & (pattern == "mixed")] = label
+    spread = entropy >= 0.8 * np.log2(max(len(rows), 2))
+    pattern[spread & (pattern == "mixed")] = "broad (averaging)"
+    return HeadSummary(entropy, to_special, to_previous, to_self, to_first, pattern)
+
+
+# --- long inputs ----------------------------------------------------------------------------------
+def pool(matrix: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Block-average a (rows, cols) matrix down to at most (size, size) cells.
+
+    Args:
+        matrix: weights (rows, cols).
+        size: largest side kept.
+
+    Returns:
+        (pooled matrix, start index of each block along rows). A matrix already small enough
+        comes back unchanged.
+
+    >>> pool(np.ones((4, 4)), 2)[0].tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    if size < 1:
+        raise ValueError("size must be positive")
+    n_r, n_c = matrix.shape
+    starts_r = np.unique(np.linspace(0, n_r, min(n_r, size), endpoint=False).astype(int))
+    starts_c = np.unique(np.linspace(0, n_c, min(n_c, size), endpoint=False).astype(int))
+    if len(starts_r) == n_r and len(starts_c) == n_c:
+        return matrix, starts_r
+    sums = np.add.reduceat(np.add.reduceat(matrix, starts_r, axis=0), starts_c, axis=1)
+    counts_r = np.diff(np.append(starts_r, n_r))[:, None]
+    counts_c = np.diff(np.append(starts_c, n_c))[None, :]
+    return sums / (counts_r * counts_c), starts_r
+
+
+# --- words, for the predict-then-reveal question -------------------------------------------------
+def word_tokens(r: AttentionResult, word: str, *, occurrence: int = 0) -> list[int]:
+    """Indices of the tokens covering the ``occurrence``-th whole-word match of ``word`` in the
+    text (sentence A), case-insensitive; empty when the word is not there."""
+    import re
+
+    found = list(re.finditer(rf"\b{re.escape(word)}\b", r.text, flags=re.IGNORECASE))
+    if len(found) <= occurrence:
+        return []
+    a, b = found[occurrence].span()
+    return [
+        i for i, (s, e) in enumerate(r.offsets)
+        if not r.special[i] and r.segment[i] == 0 and s < b and e > a
+    ]  # fmt: skip
+
+
+def word_attention(
+    r: AttentionResult, source: str, targets: list[str], *, layer: int, occurrence: int = 0
+) -> dict[str, float]:
+    """How much the first token of ``source`` attends to each target word, averaged over the
+    heads of ``layer`` (a word split into several tokens gets the sum of its tokens).
+
+    Returns:
+        {target word: weight}; a target missing from the text gets 0.
+    """
+    src = word_tokens(r, source, occurrence=occurrence)
+    if not src:
+        raise ValueError(f"{source!r} is not in the text")
+    row = r.weights[layer, :, src[0]].mean(0)  # (T,)
+    return {t: float(row[word_tokens(r, t)].sum()) for t in targets}
