@@ -14,7 +14,6 @@ from core.prompting import (
     Example,
     ShotRun,
     Task,
-    _score_group,
     build_prompt,
     diff_prompts,
     evaluate_shots,
@@ -23,10 +22,11 @@ from core.prompting import (
     parse_custom_task,
     shot_order,
 )
+from core.prompting.scoring import _score_group
 
 TOY = Task(
-    name="toy", title="toy", instruction="Give the opposite.", input_prefix="", output_prefix=" => ",
-    separator="\n", labels=None,
+    name="toy", title="toy", instruction="Give the opposite.", input_prefix="",
+    output_prefix=" => ", separator="\n", labels=None,
     examples=(Example("hot", "cold"), Example("up", "down"), Example("big", "small")),
     items=(Example("day", "night", ("night", "sun")), Example("old", "new", ("new", "young"))),
 )  # fmt: skip

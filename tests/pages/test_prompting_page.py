@@ -1,0 +1,89 @@
+"""The prompt-shot page under AppTest: defaults, widgets, hostile input, predict-then-reveal."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = "pages/prompting.py"
+
+
+def _open(**state) -> AppTest:
+    at = AppTest.from_file("app.py", default_timeout=180)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def default_page() -> AppTest:
+    return _open()
+
+
+def test_defaults_show_three_prompts_metrics_chart_and_table(default_page):
+    at = default_page
+    assert at.title[0].value == "Prompt-shot comparison"
+    metrics = _metrics(at)
+    assert set(metrics) == {"zero-shot accuracy", "one-shot accuracy", "few-shot accuracy"}
+    assert all(v.endswith("%") for v in metrics.values())
+    assert len(at.get("plotly_chart")) == 1
+    table = at.dataframe[0].value
+    assert len(table) == 22 and {"gold", "zero-shot", "few-shot conf."} <= set(table.columns)
+    assert at.query_params["prompting_task"] == ["translation"]
+
+
+def test_few_shot_beats_zero_shot_on_the_default_task(default_page):
+    m = _metrics(default_page)
+    zero, few = (int(m[f"{v} accuracy"].rstrip("%")) for v in ("zero-shot", "few-shot"))
+    assert few - zero >= 20
+
+
+def test_predict_then_reveal_answers_from_the_measurement(default_page):
+    at = default_page
+    at.radio(key="prompting_predict_guess").set_value("Few-shot wins by > 10 points").run()
+    at.button(key="prompting_predict_reveal").click().run()
+    shown = [s.value for s in at.success] + [e.value for e in at.error]
+    assert any("Measured just now" in s for s in shown), shown
+
+
+def test_changing_task_and_k_updates_the_page():
+    at = _open(prompting_task="sentiment", prompting_k=2, prompting_instruction=True)
+    assert len(at.dataframe[0].value) == 60
+    assert "Label each review" in " ".join(h.proto.body for h in at.get("html"))
+    assert at.query_params["prompting_k"] == ["2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "at least two"),
+        ("only one => line", "at least two"),
+        ("no arrow\nstill none", "has no '=>'"),
+        ("a => x\nb => x", "same output"),
+    ],
+)  # fmt: skip
+def test_unusable_custom_examples_are_a_clear_message(text, message):
+    at = _open(prompting_task="custom", prompting_custom=text)
+    assert any(message in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not at.metric
+
+
+def test_custom_task_with_k_larger_than_its_examples():
+    at = _open(prompting_task="custom", prompting_k=8,
+               prompting_custom="hot => cold\nup => down\nday => night\nbad line")  # fmt: skip
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Line 4" in warnings and "has 1 example" in warnings
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_unknown_hub_model_offline_is_a_clear_message():
+    at = _open(prompting_model="someone/not-a-model")
+    assert any("offline model 'tiny-gpt'" in e.value for e in at.error)
+    assert not at.metric
