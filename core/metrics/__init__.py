@@ -1,0 +1,84 @@
+"""Text-generation metrics with their breakdown: ROUGE (rouge_score), BLEU and chrF (sacrebleu).
+
+The engine behind the ROUGE / BLEU page. Scores are the reference libraries' own numbers for the
+same options; results carry what the page draws (per-pair scores, n-gram statistics, signature),
+:mod:`core.metrics.align` shows which tokens matched, :mod:`core.metrics.inputs` reads the
+pairs and says when a score misleads.
+
+>>> r = rouge(["the cat sat on the mat"], [["a cat sat on a mat", "the cat sat on the mat"]])
+>>> r.corpus["rouge1"].fmeasure, r.best_reference[0]["rouge1"]
+(1.0, 1)
+"""
+
+from __future__ import annotations
+
+from core.metrics.align import Lcs, NgramMatch, bleu_tokens, lcs, ngram_matches, rouge_tokens
+from core.metrics.inputs import (
+    REF_SEPARATOR,
+    Diagnostic,
+    Example,
+    Pairs,
+    diagnose,
+    load_examples,
+    parse_pairs,
+    read_csv,
+    scripts,
+    suggest_bleu_tokenizer,
+)
+from core.metrics.scores import (
+    BLEU_TOKENIZERS,
+    ROUGE_TOKENIZERS,
+    ROUGE_TYPES,
+    SMOOTH_METHODS,
+    BleuConfig,
+    BleuResult,
+    ChrfConfig,
+    ChrfResult,
+    Interval,
+    RougeConfig,
+    RougeResult,
+    RougeScore,
+    bleu,
+    bleu_tokenizer_status,
+    bootstrap_ci,
+    chrf,
+    rouge,
+    rouge_tokenizer,
+)
+
+__all__ = [
+    "BLEU_TOKENIZERS",
+    "BleuConfig",
+    "BleuResult",
+    "ChrfConfig",
+    "ChrfResult",
+    "Diagnostic",
+    "Example",
+    "Interval",
+    "Lcs",
+    "NgramMatch",
+    "Pairs",
+    "REF_SEPARATOR",
+    "ROUGE_TOKENIZERS",
+    "ROUGE_TYPES",
+    "RougeConfig",
+    "RougeResult",
+    "RougeScore",
+    "SMOOTH_METHODS",
+    "bleu",
+    "bleu_tokenizer_status",
+    "bleu_tokens",
+    "bootstrap_ci",
+    "chrf",
+    "diagnose",
+    "lcs",
+    "load_examples",
+    "ngram_matches",
+    "parse_pairs",
+    "read_csv",
+    "rouge",
+    "rouge_tokenizer",
+    "rouge_tokens",
+    "scripts",
+    "suggest_bleu_tokenizer",
+]

@@ -1,0 +1,472 @@
+"""Render helpers for the ROUGE / BLEU page: input, score cards, breakdowns, matched tokens."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import metrics as M
+from core.settings import get_settings
+from core.text import clean_text
+from ui.outputs import published
+
+SOURCES = ["Example set", "Type or paste", "Upload CSV", "Another page's output"]
+MAX_TEXT_CHARS = 10_000  # per candidate/reference: ROUGE-L is quadratic in length
+MAX_ALIGN_TOKENS = 300
+MAX_DRAW_TOKENS = 40
+EVAL_DIR = Path(get_settings().assets_dir) / "metrics"
+TEMPLATE_CSV = (
+    "candidate,reference,reference_2\n"
+    '"The cat sleeps on the sofa.","The cat is asleep on the couch.","A cat sleeps on the sofa."\n'
+    '"I would like a coffee.","I would like a cup of coffee.",\n'
+)
+
+
+@dataclass(frozen=True)
+class Opts:
+    """The page's metric options."""
+
+    stem: bool
+    rouge_tok: str
+    bleu_tok: str
+    lowercase: bool
+    smooth: str
+    word_order: int
+    seed: int
+
+    @property
+    def bleu_opts(self) -> dict[str, Any]:
+        return {
+            "tokenize": self.bleu_tok,
+            "lowercase": self.lowercase,
+            "smooth_method": self.smooth,
+        }
+
+    @property
+    def chrf_opts(self) -> dict[str, Any]:
+        return {"word_order": self.word_order, "lowercase": self.lowercase}
+
+
+@dataclass(frozen=True)
+class Scored:
+    rouge: M.RougeResult
+    bleu: M.BleuResult
+    chrf: M.ChrfResult
+    cis: dict[str, M.Interval]
+    diagnostics: tuple[M.Diagnostic, ...]
+
+
+@st.cache_data(show_spinner=False)
+def examples() -> dict[str, M.Example]:
+    return M.load_examples()
+
+
+def _cut(pairs: M.Pairs) -> M.Pairs:
+    """Cut each text to MAX_TEXT_CHARS, saying so."""
+    long = sum(len(t) > MAX_TEXT_CHARS for t in pairs.predictions) + sum(
+        len(r) > MAX_TEXT_CHARS for g in pairs.references for r in g
+    )
+    if not long:
+        return pairs
+    st.warning(
+        f"{long} text(s) are longer than {MAX_TEXT_CHARS:,} characters and were cut there "
+        "(ROUGE-L's cost grows with the square of the length).",
+        icon=":material/content_cut:",
+    )
+    return M.Pairs(
+        tuple(t[:MAX_TEXT_CHARS] for t in pairs.predictions),
+        tuple(tuple(r[:MAX_TEXT_CHARS] for r in g) for g in pairs.references),
+    )
+
+
+def _clean(text: str | None) -> str:
+    c = clean_text(text, max_chars=get_settings().max_chars, strip_controls=True)
+    for note in c.notes:
+        st.warning(note, icon=":material/info:")
+    return c.text
+
+
+def read_input(source: str) -> M.Pairs | None:
+    """Draw the input widgets of ``source``; the pairs, or None after a clear message."""
+    try:
+        if source == "Example set":
+            ex = examples()[st.selectbox("Example", list(examples()), key="metrics_example")]
+            st.caption(ex.about)
+            pairs = ex.pairs
+        elif source == "Type or paste":
+            left, right = st.columns(2)
+            cands = left.text_area("Candidates, one per line", key="metrics_candidates", height=150)
+            refs = right.text_area(
+                f"References, same line as their candidate ({M.REF_SEPARATOR} between "
+                "alternatives)",
+                key="metrics_references",
+                height=150,
+            )
+            pairs = M.parse_pairs(_clean(cands), _clean(refs))
+        elif source == "Upload CSV":
+            up = st.file_uploader(
+                "CSV with columns candidate, reference (reference_2, ...)",
+                type=["csv", "txt"],
+                key="metrics_csv",
+            )
+            st.download_button("Download a template CSV", TEMPLATE_CSV, "pairs.csv", "text/csv")
+            if up is None:
+                st.info("Upload a CSV to score it; nothing you upload goes into the link.")
+                return None
+            pairs = M.read_csv(up.getvalue())
+        else:
+            outs = published()
+            if not outs:
+                st.info(
+                    "No page has produced text yet in this session. Generate an answer on "
+                    "**RAG chat** or **Sampling** first, then come back."
+                )
+                return None
+            label = st.selectbox("Candidate: the latest output of", list(outs), key="metrics_pub")
+            st.text_area("Candidate", outs[label], disabled=True, height=100)
+            ref = st.text_area("Reference to score it against", key="metrics_pub_ref", height=80)
+            if not ref.strip():
+                st.info("Type the reference answer to score this output.")
+                return None
+            alts = tuple(x.strip() for x in _clean(ref).split(M.REF_SEPARATOR) if x.strip())
+            pairs = M.Pairs((_clean(outs[label]),), (alts,))
+    except ValueError as e:
+        st.error(str(e), icon=":material/error:")
+        return None
+    return _cut(pairs)
+
+
+@st.cache_data(show_spinner="Scoring...", max_entries=32)
+def compute(pairs: M.Pairs, opts: Opts) -> Scored:
+    """Every score of the page for these pairs and options (cached)."""
+    preds, refs = list(pairs.predictions), [list(g) for g in pairs.references]
+    r = M.rouge(preds, refs, use_stemmer=opts.stem, tokenizer=opts.rouge_tok)
+    b = M.bleu(preds, refs, **opts.bleu_opts)
+    c = M.chrf(preds, refs, **opts.chrf_opts)
+    cis = {
+        **M.bootstrap_ci(r, seed=opts.seed),
+        **M.bootstrap_ci(b, seed=opts.seed),
+        **M.bootstrap_ci(c, seed=opts.seed),
+    }
+    diags = M.diagnose(pairs, bleu_lengths=[s[0] for s in b.stats])
+    return Scored(r, b, c, cis, tuple(diags))
+
+
+def warnings(scored: Scored) -> None:
+    icons = {
+        "short": ":material/short_text:",
+        "script": ":material/translate:",
+        "rouge_drops": ":material/translate:",
+        "single_reference": ":material/info:",
+    }
+    for d in scored.diagnostics:
+        box = st.info if d.kind == "single_reference" else st.warning
+        box(d.message, icon=icons.get(d.kind))
+
+
+def _ci(iv: M.Interval, scale: float = 1.0) -> str:
+    return f"{iv.confidence:.0%} CI [{iv.low * scale:.1f}, {iv.high * scale:.1f}]"
+
+
+def corpus_cards(s: Scored) -> None:
+    n = len(s.rouge.per_pair)
+    st.subheader(f"Corpus scores over {n} pair{'s' if n > 1 else ''}")
+    cols = st.columns(len(s.rouge.config.rouge_types) + 2)
+    names = {
+        "rouge1": "ROUGE-1 F1",
+        "rouge2": "ROUGE-2 F1",
+        "rougeL": "ROUGE-L F1",
+        "rougeLsum": "ROUGE-Lsum F1",
+    }
+    for col, t in zip(cols, s.rouge.config.rouge_types, strict=False):
+        col.metric(names[t], f"{100 * s.rouge.corpus[t].fmeasure:.1f}")
+        col.caption(_ci(s.cis[t], 100))
+    cols[-2].metric("BLEU", f"{s.bleu.score:.1f}")
+    cols[-2].caption(_ci(s.cis["bleu"]))
+    name = "chrF++" if s.chrf.config.word_order else "chrF"
+    cols[-1].metric(name, f"{s.chrf.score:.1f}")
+    cols[-1].caption(_ci(s.cis["chrf"]))
+    iv = s.cis["bleu"]
+    st.caption(
+        f"All scores on a 0-100 scale. Intervals: percentile bootstrap over pairs, "
+        f"{iv.n_resamples} resamples, seed {iv.seed}; with few pairs they are wide."
+    )
+
+
+def rouge_panel(s: Scored) -> None:
+    rows = [
+        {
+            "type": t,
+            "precision": v.precision,
+            "recall": v.recall,
+            "F1": v.fmeasure,
+            "F1 CI low": s.cis[t].low,
+            "F1 CI high": s.cis[t].high,
+        }
+        for t, v in s.rouge.corpus.items()
+    ]
+    st.dataframe(pd.DataFrame(rows).round(4), hide_index=True)
+    st.caption(
+        "Mean over pairs of rouge_score's per-pair precision, recall and F1; with several "
+        "references each pair uses the reference with the best F1 (score_multi). "
+        "ROUGE-Lsum splits on newlines: without them it equals ROUGE-L."
+    )
+
+
+def bleu_panel(s: Scored) -> None:
+    b = s.bleu
+    ns = [f"{i + 1}-gram" for i in range(len(b.precisions))]
+    fig = go.Figure(
+        go.Bar(
+            x=ns,
+            y=b.precisions,
+            marker_color="#4c78a8",
+            text=[
+                f"{p:.1f}%<br>{c}/{t}"
+                for p, c, t in zip(b.precisions, b.counts, b.totals, strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.update_layout(
+        height=300,
+        margin=dict(t=30, b=30, l=50, r=20),
+        yaxis=dict(title="precision (%)", range=[0, 115]),
+        title="Clipped n-gram precision: matched / candidate n-grams",
+    )
+    st.plotly_chart(fig, width="stretch")
+    c = st.columns(4)
+    c[0].metric("Brevity penalty", f"{b.bp:.3f}")
+    c[1].metric("Length ratio", f"{b.ratio:.3f}")
+    c[2].metric("Candidate length", b.sys_len)
+    c[3].metric("Reference length", b.ref_len)
+    st.markdown("sacrebleu signature (quote it with the score):")
+    st.code(b.signature, language=None)
+    st.caption(
+        f"BLEU = BP x geometric mean of the {len(ns)} precisions = {b.score:.2f}. "
+        "BP < 1 when the candidates are shorter than the references."
+    )
+    st.markdown(f"chrF signature: `{s.chrf.signature}`")
+
+
+def pairs_table(pairs: M.Pairs, s: Scored) -> None:
+    b = s.bleu
+    df = pd.DataFrame(
+        {
+            "candidate": [p[:90] for p in pairs.predictions],
+            "refs": [len(g) for g in pairs.references],
+            **{t: [round(100 * x, 1) for x in s.rouge.f1(t)] for t in s.rouge.config.rouge_types},
+            "BLEU (sentence)": [round(x, 1) for x in b.sentence_scores],
+            "BLEU (alone, no eff. order)": [
+                round(x, 1) for x in b.per_sentence(effective_order=False)
+            ],
+            "BLEU (floor smoothing)": [round(x, 1) for x in b.per_sentence(smooth_method="floor")],
+            "chrF": [round(x, 1) for x in s.chrf.sentence_scores],
+        }
+    )
+    df.index = df.index + 1
+    st.dataframe(df, width="stretch")
+    st.caption(
+        "Sentence BLEU uses effective order (sacrebleu's advice for single sentences); the "
+        "'alone' column is BLEU().corpus_score on the one pair - 0 for any candidate "
+        "shorter than 4 tokens."
+    )
+
+
+def _chips(tokens: list[str], mask: tuple[bool, ...], clip: tuple[bool, ...] = ()) -> str:
+    out = []
+    for i, t in enumerate(tokens[:MAX_ALIGN_TOKENS]):
+        bg = "#b7e4c7" if mask[i] else ("#ffd8a8" if clip and clip[i] else "#e9ecef")
+        out.append(
+            f'<span style="background:{bg};color:#111;padding:1px 4px;margin:2px;'
+            f'border-radius:4px;display:inline-block">{html.escape(t)}</span>'
+        )
+    more = len(tokens) - MAX_ALIGN_TOKENS
+    return "".join(out) + (f" <i>... {more} more</i>" if more > 0 else "") or "<i>(no tokens)</i>"
+
+
+def match_view(pairs: M.Pairs, s: Scored, opts: Opts, idx: int, ref_idx: int, n: int, by: str):
+    """Matched n-grams in one pair, and ROUGE-L's longest common subsequence drawn."""
+    cand, ref = pairs.predictions[idx], pairs.references[idx][ref_idx]
+    if by == "ROUGE":
+        tok = lambda x: M.rouge_tokens(x, tokenizer=opts.rouge_tok, use_stemmer=opts.stem)  # noqa: E731
+    else:
+        tok = lambda x: M.bleu_tokens(x, tokenize=opts.bleu_tok, lowercase=opts.lowercase)  # noqa: E731
+    ct, rt = tok(cand)[:MAX_ALIGN_TOKENS], tok(ref)[:MAX_ALIGN_TOKENS]
+    m = M.ngram_matches(ct, rt, n)
+    st.markdown(f"**Candidate** as {by} sees it ({len(ct)} tokens)", help=cand[:500])
+    st.markdown(_chips(ct, m.candidate_mask, m.clipped_mask), unsafe_allow_html=True)
+    st.markdown(f"**Reference {ref_idx + 1}** ({len(rt)} tokens)", help=ref[:500])
+    st.markdown(_chips(rt, m.reference_mask), unsafe_allow_html=True)
+    st.caption(
+        f"Green: in a matched {n}-gram ({m.matched} matched of {m.candidate_total} candidate "
+        f"and {m.reference_total} reference {n}-grams). Orange: in the reference, but "
+        f"not credited again - clipping ({m.clipped} clipped)."
+    )
+    lc = M.lcs(ct, rt)
+    st.markdown(
+        f"**ROUGE-L: longest common subsequence, {lc.length} tokens** -> precision "
+        f"{lc.length}/{len(ct) or 1}, recall {lc.length}/{len(rt) or 1}"
+    )
+    st.plotly_chart(lcs_figure(ct, rt, lc), width="stretch")
+
+
+def lcs_figure(ct: list[str], rt: list[str], lc: M.Lcs) -> go.Figure:
+    k = MAX_DRAW_TOKENS
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for i, j in lc.pairs:
+        if i < k and j < k:
+            xs += [j, i, None]
+            ys += [1, 0, None]
+    inlcs_c = {j for _, j in lc.pairs}
+    inlcs_r = {i for i, _ in lc.pairs}
+    fig = go.Figure(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line=dict(color="#2f9e44", width=2),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    for y, toks, keep in ((1, ct, inlcs_c), (0, rt, inlcs_r)):
+        fig.add_trace(
+            go.Scatter(
+                x=list(range(min(len(toks), k))),
+                y=[y] * min(len(toks), k),
+                mode="markers+text",
+                text=[html.escape(t) for t in toks[:k]],
+                textposition="top center" if y else "bottom center",
+                marker=dict(
+                    size=9, color=["#2f9e44" if i in keep else "#adb5bd" for i in range(k)]
+                ),
+                hovertext=toks[:k],
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
+    fig.update_layout(
+        height=230,
+        margin=dict(t=10, b=10, l=90, r=10),
+        xaxis=dict(visible=False, range=[-1, max(len(ct), len(rt), 2)]),
+        yaxis=dict(
+            tickvals=[0, 1],
+            ticktext=["reference", "candidate"],
+            range=[-0.6, 1.6],
+            showgrid=False,
+            zeroline=False,
+        ),
+    )
+    if max(len(ct), len(rt)) > k:
+        fig.add_annotation(
+            text=f"first {k} tokens drawn",
+            x=1,
+            y=1.5,
+            xref="paper",
+            showarrow=False,
+            font=dict(size=11),
+        )
+    return fig
+
+
+@st.cache_resource(show_spinner="Loading the evaluate modules by path (first time ~20 s)...")
+def _evaluate_modules() -> dict[str, Any]:
+    import evaluate
+
+    return {n: evaluate.load(str(EVAL_DIR / n)) for n in ("rouge", "sacrebleu", "chrf")}
+
+
+def evaluate_check(pairs: M.Pairs, s: Scored, opts: Opts) -> None:
+    """Score the same pairs with ``evaluate.load(<assets path>)`` and compare with core."""
+    mods = _evaluate_modules()
+    preds, refs = list(pairs.predictions), [list(g) for g in pairs.references]
+    rows = []
+    if opts.rouge_tok == "default":
+        er = mods["rouge"].compute(predictions=preds, references=refs, use_stemmer=opts.stem)
+        rows += [(t, s.rouge.corpus[t].fmeasure, er[t]) for t in s.rouge.config.rouge_types]
+    eb = mods["sacrebleu"].compute(predictions=preds, references=refs, **opts.bleu_opts)
+    ec = mods["chrf"].compute(predictions=preds, references=refs, **opts.chrf_opts)
+    rows += [("BLEU", s.bleu.score, eb["score"]), ("chrF", s.chrf.score, ec["score"])]
+    df = pd.DataFrame(rows, columns=["metric", "core.metrics", "evaluate.load(path)"])
+    df["equal"] = [abs(a - b) < 1e-9 for a, b in zip(df.iloc[:, 1], df.iloc[:, 2], strict=True)]
+    st.dataframe(df, hide_index=True)
+    if opts.rouge_tok != "default":
+        st.caption(
+            "The evaluate rouge module uses rouge_score's default tokenizer, like the hub's."
+        )
+    st.code(
+        'import evaluate\nrouge = evaluate.load("assets/metrics/rouge")      # by path: offline\n'
+        'bleu = evaluate.load("assets/metrics/sacrebleu")\n'
+        "bleu.compute(predictions=preds, references=refs)",
+        language="python",
+    )
+
+
+# ---------------------------------------------------------------- what to notice
+
+TRAP_REF = "The meeting was postponed because the manager was ill."
+TRAPS = {
+    "paraphrase": "They delayed the gathering since the boss was sick.",
+    "negated": "The meeting was not postponed because the manager was ill.",
+    "shuffled": "ill the manager was because postponed was the meeting.",
+    "repeated": "the the the the the the the the",
+}
+
+
+def notice_points() -> list[str]:
+    """'What to notice', with the numbers computed now by core.metrics."""
+    keys = list(TRAPS)
+    r = M.rouge([TRAPS[k] for k in keys], [TRAP_REF] * len(keys))
+    b = M.bleu([TRAPS[k] for k in keys], [TRAP_REF] * len(keys)).sentence_scores
+    f = {
+        k: (100 * r.per_pair[i]["rouge1"].fmeasure, 100 * r.per_pair[i]["rougeL"].fmeasure, b[i])
+        for i, k in enumerate(keys)
+    }
+    rep = r.per_pair[keys.index("repeated")]["rouge1"]
+    return [
+        f'A good paraphrase scores low: *"{TRAPS["paraphrase"]}"* against *"{TRAP_REF}"* gets '
+        f"ROUGE-1 F1 {f['paraphrase'][0]:.0f} and sentence BLEU {f['paraphrase'][2]:.1f}, "
+        "because it shares meaning, not words.",
+        f'A wrong output scores high: the negation *"{TRAPS["negated"]}"* gets ROUGE-1 F1 '
+        f"{f['negated'][0]:.0f} and BLEU {f['negated'][2]:.1f}; the shuffled words get ROUGE-1 "
+        f"{f['shuffled'][0]:.0f} (a bag of words) but ROUGE-L {f['shuffled'][1]:.0f} and BLEU "
+        f"{f['shuffled'][2]:.1f}, which care about order.",
+        f"Clipping: *\"{TRAPS['repeated']}\"* matches 'the' 8 times, yet ROUGE-1 precision "
+        "is only "
+        f"{rep.precision:.2f}: each reference word is credited at most as often as it occurs "
+        "there.",
+        "Scores are comparable only with the same tokenizer and options: quote sacrebleu's "
+        "signature. More references raise both metrics; with one reference, treat small "
+        "differences (inside the bootstrap interval) as noise.",
+    ]
+
+
+PREDICT_Q = (
+    'Against the reference *"the cat is on the mat"*, which candidate gets the higher ROUGE-1 F1?'
+)
+PREDICT_OPTIONS = ["A: the mat is on the cat", "B: a kitten is sitting on the rug", "They tie"]
+
+
+def predict_reveal() -> tuple[str, str]:
+    r = M.rouge(
+        ["the mat is on the cat", "a kitten is sitting on the rug"],
+        ["the cat is on the mat"] * 2,
+        rouge_types=["rouge1", "rougeL"],
+    )
+    a, b = (p["rouge1"].fmeasure for p in r.per_pair)
+    la, lb = (p["rougeL"].fmeasure for p in r.per_pair)
+    best = PREDICT_OPTIONS[0] if a > b else PREDICT_OPTIONS[1] if b > a else PREDICT_OPTIONS[2]
+    return best, (
+        f"ROUGE-1 F1 is {a:.2f} for A and {b:.2f} for B (rouge_score, just now). A has "
+        f"every reference word, so unigram overlap is perfect although the meaning is "
+        f"reversed; ROUGE-L, which needs the order, gives A {la:.2f} and B {lb:.2f}."
+    )
