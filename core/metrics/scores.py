@@ -390,8 +390,8 @@ def bleu(
     return BleuResult(
         config=config,
         score=s.score,
-        counts=tuple(total[2 : 2 + k]),
-        totals=tuple(total[2 + k :]),
+        counts=tuple(s.counts),  # as sacrebleu reports them: add-k smoothing is included
+        totals=tuple(s.totals),
         precisions=tuple(s.precisions),
         bp=s.bp,
         sys_len=int(total[0]),
