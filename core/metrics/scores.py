@@ -385,7 +385,6 @@ def bleu(
         stats = metric._extract_corpus_statistics(list(predictions), _transpose(refs))
         signature = str(metric.get_signature())
     total = [sum(col) for col in zip(*stats, strict=True)]
-    k = config.max_ngram_order
     s = metric._compute_score_from_stats(list(total))
     return BleuResult(
         config=config,

@@ -57,7 +57,9 @@ def test_rouge_equals_rouge_score(opts):
         for t in types:
             assert (pair[t].precision, pair[t].recall, pair[t].fmeasure) == tuple(want[t])
     for t in types:
-        expected = np.mean([scorer.score_multi(g, p)[t].fmeasure for p, g in zip(PREDS, REFS)])
+        expected = np.mean(
+            [scorer.score_multi(g, p)[t].fmeasure for p, g in zip(PREDS, REFS, strict=True)]
+        )
         assert r.corpus[t].fmeasure == pytest.approx(expected, abs=1e-12)
 
 
