@@ -97,7 +97,7 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
     fig.update_layout(
         height=size, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor=MASK_COLOR,
         title=f"{r.model}: layer {v.layer}, head {v.head} (rows attend to columns)",
-        xaxis=dict(title="attended to (key)", side="top", tickangle=-60, showgrid=False),
+        xaxis=dict(title="attended to (key)", tickangle=-60, showgrid=False),
         yaxis=dict(title="attending (query)", autorange="reversed", showgrid=False),
     )  # fmt: skip
     if n > 80:

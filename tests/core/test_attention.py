@@ -1,0 +1,277 @@
+"""core.attention: shapes, rows summing to 1, the causal mask, equality with a raw transformers
+call, the page's filters and summaries, and hostile input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core import models
+from core.attention import (
+    AttentionConfig,
+    AttentionResult,
+    ViewConfig,
+    attention_maps,
+    head_summary,
+    head_view,
+    pool,
+    renormalized,
+    word_attention,
+    word_tokens,
+)
+
+PRONOUN = "The animal didn't cross the street because it was too tired."
+
+CASES = [  # (model, text, pair, layers, heads)
+    ("minilm", PRONOUN, None, 6, 12),
+    ("minilm", "The cat sat.", "It slept.", 6, 12),
+    ("minilm", "naïve café — 東京 🙂", None, 6, 12),
+    ("tiny-gpt", "Once upon a time there was a cat.", None, 4, 4),
+    ("tiny-gpt", "Q: What is the capital of France?\nA: Paris", None, 4, 4),
+]
+
+
+class _Lazy(dict):
+    """Each case's result computed on first use, once per module."""
+
+    def __missing__(self, key):
+        model, text, pair = key
+        self[key] = attention_maps(text, model, text_pair=pair)
+        return self[key]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return _Lazy()
+
+
+@pytest.mark.parametrize(("model", "text", "pair", "layers", "heads"), CASES)
+def test_shape_rows_and_tokens(results, model, text, pair, layers, heads):
+    r = results[(model, text, pair)]
+    tok = models.load_model(model).tokenizer
+    ids = tok(text, pair)["input_ids"]
+    assert r.token_ids == tuple(ids)
+    assert r.weights.shape == (layers, heads, len(ids), len(ids))
+    assert len(r.tokens) == len(r.special) == len(r.segment) == len(ids)
+    np.testing.assert_allclose(r.weights.sum(-1), 1.0, atol=1e-5)
+    assert (r.weights >= 0).all()
+    assert not r.weights.flags.writeable  # results are shared by every session
+
+
+@pytest.mark.parametrize(("model", "text", "pair", "layers", "heads"), CASES)
+def test_equals_a_raw_transformers_call(results, model, text, pair, layers, heads):
+    lm = models.load_model(model)
+    enc = lm.tokenizer(text, pair, return_tensors="pt")
+    with torch.no_grad():
+        raw = lm.model(**enc, output_attentions=True).attentions  # layers x (1, H, T, T)
+    expected = torch.stack(raw)[:, 0].numpy()  # (layers, heads, T, T)
+    np.testing.assert_allclose(results[(model, text, pair)].weights, expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(("model", "causal"), [("minilm", False), ("tiny-gpt", True)])
+def test_causal_upper_triangle_is_zero_only_for_decoders(results, model, causal):
+    r = results[next((m, t, p) for m, t, p, *_ in CASES if m == model)]
+    upper = np.triu(np.ones((r.n_tokens, r.n_tokens), dtype=bool), 1)
+    assert r.causal is causal
+    if causal:
+        assert (r.weights[..., upper] == 0).all()
+        np.testing.assert_allclose(r.weights[:, :, 0, 0], 1.0, atol=1e-6)  # token 0 sees itself
+    else:
+        assert (r.weights[..., upper] > 0).any()
+
+
+def test_pair_segments_and_special_tokens(results):
+    r = results[("minilm", "The cat sat.", "It slept.")]
+    assert r.tokens[0] == "[CLS]" and r.tokens.count("[SEP]") == 2
+    assert r.special.tolist() == [t in ("[CLS]", "[SEP]") for t in r.tokens]
+    assert r.segment.tolist() == [0] * 6 + [1] * 4  # the closing [SEP] is sentence B's
+    assert r.has_pair
+
+
+@pytest.mark.parametrize(
+    ("model", "max_tokens", "expected"), [("minilm", 64, 64), ("tiny-gpt", None, 256)]
+)
+def test_long_text_is_truncated_with_a_note(model, max_tokens, expected):
+    r = attention_maps("the cat sat on the mat. " * 400, model, max_tokens=max_tokens)
+    assert r.n_tokens == expected and r.truncated and r.n_tokens_total > expected
+    assert any("only the first" in n for n in r.notes)
+    np.testing.assert_allclose(r.weights.sum(-1), 1.0, atol=1e-5)
+
+
+def test_one_megabyte_is_cut_before_tokenizing():
+    r = attention_maps("word " * 200_000, "minilm", max_tokens=32)
+    assert r.n_tokens == 32 and len(r.text) < 100_000
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [("ab\ud800 cd", "surrogate"), ("bell\x07 and\x00 nul", None), ("tab\tand\nnewline", None)],
+)
+def test_odd_unicode_runs(text, note):
+    r = attention_maps(text, "minilm")
+    np.testing.assert_allclose(r.weights.sum(-1), 1.0, atol=1e-5)
+    if note:
+        assert any(note in n for n in r.notes)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"text": ""}, ValueError, "empty"),
+        ({"text": " \n\t "}, ValueError, "empty"),
+        ({"text": "hi", "model": "tiny-gpt", "text_pair": "there"}, ValueError, "encoders"),
+        ({"text": "hi", "model": "flan-t5-small"}, ValueError, "encoder-decoder"),
+        ({"text": "hi", "model": "cl100k_base"}, ValueError, "tokenizer only"),
+        ({"text": "hi", "model": "someone/not-a-model"}, models.ModelUnavailableError, "offline"),
+        ({"text": "hi", "model": "bert-base-uncased"}, models.ModelUnavailableError, "minilm"),
+        ({"text": "hi", "model": "../etc"}, models.ModelUnavailableError, "not a model name"),
+        ({"text": "hi", "max_tokens": 1}, ValueError, "max_tokens"),
+    ],
+)
+def test_hostile_input_raises_a_plain_message(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        attention_maps(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "bad", [dict(layer=-1), dict(threshold=1.0), dict(threshold=-0.1), dict(pair_filter="A")]
+)
+def test_view_config_rejects_bad_values(bad):
+    with pytest.raises(ValueError):
+        ViewConfig(**bad)
+
+
+def test_config_needs_a_model_name():
+    with pytest.raises(ValueError, match="model"):
+        AttentionConfig(model=" ")
+
+
+def test_view_rejects_a_layer_the_model_lacks(results):
+    r = results[("minilm", PRONOUN, None)]
+    with pytest.raises(ValueError, match="6 layers"):
+        head_view(r, ViewConfig(layer=6))
+
+
+def test_hide_special_drops_them_and_renormalizes(results):
+    r = results[("minilm", PRONOUN, None)]
+    v = head_view(r, ViewConfig(3, 5, hide_special=True))
+    assert v.renormalized and not r.special[v.rows].any() and not r.special[v.cols].any()
+    np.testing.assert_allclose(v.matrix.sum(-1), 1.0, atol=1e-5)
+    raw = r.weights[3, 5][np.ix_(v.rows, v.cols)]
+    np.testing.assert_allclose(v.matrix, raw / raw.sum(-1, keepdims=True), atol=1e-6)
+    w, idx = renormalized(r, True)
+    np.testing.assert_allclose(w[3, 5], v.matrix, atol=1e-6)
+    assert (idx == v.rows).all()
+
+
+def test_threshold_blanks_small_weights_only(results):
+    r = results[("minilm", PRONOUN, None)]
+    plain = head_view(r, ViewConfig(1, 1))
+    cut = head_view(r, ViewConfig(1, 1, threshold=0.1))
+    assert cut.below_threshold == int((plain.matrix < 0.1).sum()) > 0
+    assert (cut.matrix[plain.matrix >= 0.1] == plain.matrix[plain.matrix >= 0.1]).all()
+
+
+@pytest.mark.parametrize(("filt", "rows", "cols"), [("A->B", 0, 1), ("B->A", 1, 0), ("B->B", 1, 1)])
+def test_pair_filter_keeps_one_block(results, filt, rows, cols):
+    r = results[("minilm", "The cat sat.", "It slept.")]
+    v = head_view(r, ViewConfig(0, 0, pair_filter=filt))
+    assert (r.segment[v.rows] == rows).all() and (r.segment[v.cols] == cols).all()
+    assert v.matrix.shape == (len(v.rows), len(v.cols))
+
+
+def test_decoder_view_marks_the_causal_mask(results):
+    r = results[("tiny-gpt", CASES[3][1], None)]
+    v = head_view(r, ViewConfig(0, 0))
+    assert (v.masked == np.triu(np.ones_like(v.masked), 1)).all()
+    assert (v.matrix[v.masked] == 0).all()
+
+
+def test_summary_matches_a_direct_computation(results):
+    r = results[("minilm", PRONOUN, None)]
+    s = head_summary(r)
+    assert s.entropy.shape == s.to_self.shape == (6, 12)
+    rows = np.flatnonzero(~r.special)
+    w = r.weights[2, 7].astype(np.float64)
+    assert s.to_self[2, 7] == pytest.approx(w[rows, rows].mean())
+    assert s.to_previous[2, 7] == pytest.approx(w[rows, rows - 1].mean())
+    assert s.to_special[2, 7] == pytest.approx(w[rows][:, r.special].sum(-1).mean())
+    p = w[rows]
+    ent = -(p * np.log2(np.where(p > 0, p, 1))).sum(-1).mean()
+    assert s.entropy[2, 7] == pytest.approx(ent)
+    assert len(s.rows()) == 72 and {"layer", "head", "pattern", "entropy"} <= set(s.rows()[0])
+
+
+def test_summary_finds_a_previous_token_head_in_minilm(results):
+    s = head_summary(results[("minilm", PRONOUN, None)])
+    assert (s.pattern == "previous token").any()  # layer 0 head 2 of all-MiniLM-L6-v2
+
+
+def test_word_attention_sums_the_word_tokens(results):
+    r = results[("minilm", PRONOUN, None)]
+    src = word_tokens(r, "it")
+    assert [r.tokens[i] for i in src] == ["it"]
+    got = word_attention(r, "it", ["animal", "street", "nowhere"], layer=5)
+    row = r.weights[5, :, src[0]].mean(0)
+    assert got["animal"] == pytest.approx(row[word_tokens(r, "animal")].sum())
+    assert got["nowhere"] == 0.0
+    with pytest.raises(ValueError, match="not in the text"):
+        word_attention(r, "zebra", ["animal"], layer=0)
+
+
+def test_decoder_it_cannot_attend_to_a_later_word(results):
+    r = attention_maps(PRONOUN, "tiny-gpt")
+    got = word_attention(r, "it", ["animal", "tired"], layer=r.n_layers - 1)
+    assert got["tired"] == 0.0 and got["animal"] > 0.0
+
+
+def _synthetic(weights: np.ndarray, special: list[bool]) -> AttentionResult:
+    T = weights.shape[-1]
+    return AttentionResult(
+        model="synthetic", causal=False, tokens=tuple(f"t{i}" for i in range(T)),
+        token_ids=tuple(range(T)), offsets=tuple((i, i + 1) for i in range(T)),
+        special=np.array(special), segment=np.zeros(T, dtype=np.int8), weights=weights,
+        n_tokens_total=T, context=512, text="x" * T,
+    )  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 9).flatmap(
+        lambda t: st.tuples(
+            st.lists(st.floats(0.01, 10), min_size=2 * 3 * t * t, max_size=2 * 3 * t * t),
+            st.lists(st.booleans(), min_size=t, max_size=t),
+        )
+    )
+)
+def test_invariants_on_random_row_stochastic_weights(data):
+    flat, special = data
+    t = len(special)
+    w = np.array(flat, dtype=np.float32).reshape(2, 3, t, t)
+    w /= w.sum(-1, keepdims=True)
+    r = _synthetic(w, special)
+    s = head_summary(r)
+    for arr in (s.to_self, s.to_previous, s.to_special, s.to_first):
+        assert ((arr >= -1e-9) & (arr <= 1 + 1e-6)).all()
+    assert ((s.entropy >= 0) & (s.entropy <= np.log2(t) + 1e-6)).all()
+    rw, idx = renormalized(r, True)
+    np.testing.assert_allclose(rw.sum(-1), 1.0, atol=1e-5)
+    assert len(idx) == (t - sum(special) if not all(special) else t)
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "out"),
+    [((4, 4), 2, (2, 2)), ((10, 7), 3, (3, 3)), ((5, 5), 8, (5, 5)), ((512, 512), 48, (48, 48))],
+)
+def test_pool_block_averages(shape, size, out):
+    m = np.random.default_rng(0).random(shape)
+    p, starts = pool(m, size)
+    assert p.shape == out and starts[0] == 0 and len(starts) == out[0]
+    if p.shape == m.shape:
+        assert p is m
+    assert p.min() >= m.min() - 1e-12 and p.max() <= m.max() + 1e-12
+    if shape[0] % out[0] == 0 and shape[1] % out[1] == 0:
+        assert p.mean() == pytest.approx(m.mean())
