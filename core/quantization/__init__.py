@@ -1,0 +1,48 @@
+"""Quantization comparison: the same model in fp32, fp16, bf16, int8, fp8, int4 and int2,
+measured side by side (size on disk, memory, bits per weight, latency, quality vs fp32).
+
+The llama.cpp ``quantize``/``perplexity`` table, on CPU, offline, with torch's dynamic int8 and
+optimum-quanto's weight-only schemes. Heavy imports happen inside the functions.
+
+>>> cfg = QuantConfig(model="tiny-gpt", schemes=("fp32", "int4"))
+>>> cfg.ordered_schemes
+('fp32', 'int4')
+"""
+
+from __future__ import annotations
+
+from core.quantization.compare import (
+    DEFAULT_PROMPT,
+    DEFAULT_SCHEMES,
+    EvalData,
+    QuantConfig,
+    QuantResult,
+    causal_eval_data,
+    compare,
+    encoder_eval_data,
+    eval_data_for,
+    kl_top1,
+    run,
+    saved_bytes,
+    state_bytes,
+)
+from core.quantization.memory import PRECISION_BYTES, MemoryEstimate, estimate_memory
+from core.quantization.roundtrip import RoundTrip, layer_names, roundtrip_layer
+from core.quantization.schemes import (
+    SCHEME_NAMES,
+    SCHEMES,
+    Scheme,
+    apply_scheme,
+    conv1d_to_linear,
+    get_scheme,
+    list_schemes,
+    unsupported_reason,
+)
+
+__all__ = [
+    "DEFAULT_PROMPT", "DEFAULT_SCHEMES", "PRECISION_BYTES", "SCHEMES", "SCHEME_NAMES", "EvalData",
+    "MemoryEstimate", "QuantConfig", "QuantResult", "RoundTrip", "Scheme", "apply_scheme",
+    "causal_eval_data", "compare", "conv1d_to_linear", "encoder_eval_data", "estimate_memory",
+    "eval_data_for", "get_scheme", "kl_top1", "layer_names", "list_schemes", "roundtrip_layer",
+    "run", "saved_bytes", "state_bytes", "unsupported_reason",
+]  # fmt: skip

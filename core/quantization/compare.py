@@ -1,0 +1,522 @@
+"""Measure every scheme on the same model and data: size on disk, memory, bits per weight,
+latency and quality against the fp32 reference (the llama.cpp ``quantize`` + ``perplexity`` table).
+
+Causal LMs are scored on held-out text: perplexity, KL(fp32 || scheme) of the next-token
+distributions and top-1 next-token agreement. Encoders are scored on embeddings: cosine
+similarity to fp32 and the accuracy of a logistic regression trained on fp32 embeddings of a
+train split, fed each scheme's embeddings of the test split.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.quantization.schemes import (
+    SCHEME_NAMES,
+    apply_scheme,
+    conv1d_to_linear,
+    get_scheme,
+    quantizable_linears,
+    unsupported_reason,
+)
+
+DEFAULT_SCHEMES = ("fp32", "fp16", "bf16", "int8-dynamic", "int8", "fp8", "int4", "int2")
+DEFAULT_PROMPT = {"causal-lm": "Once upon a time, there was a", "encoder": "The game was fun."}
+
+
+@dataclass(frozen=True)
+class QuantConfig:
+    """What to compare.
+
+    Args:
+        model: a catalog name (``tiny-gpt``, ``minilm``) or a hub id.
+        schemes: keys of :data:`SCHEMES`; fp32 is always measured as the reference.
+        n_eval: held-out documents (causal LM) or test reviews (encoder) to score.
+        seq_len: tokens per evaluation window (causal LM) / max tokens per text (encoder).
+        latency_runs: timed forwards per scheme; the table shows their median.
+        max_new_tokens: greedy tokens generated from ``prompt`` by each scheme (causal LM).
+        prompt: the text every scheme answers, shown side by side.
+        seed: seed of the train/test split of the reviews.
+    """
+
+    model: str = "tiny-gpt"
+    schemes: tuple[str, ...] = DEFAULT_SCHEMES
+    n_eval: int = 40  # small: every scheme re-runs the whole evaluation
+    seq_len: int = 128  # tiny-gpt's documents are short; 128 tokens spans a few of them
+    latency_runs: int = 5  # median of 5 damps a busy machine's noise
+    max_new_tokens: int = 24
+    prompt: str = ""  # empty: a default that suits the model kind
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (self.model or "").strip():
+            raise ValueError("pick a model")
+        if not self.schemes:
+            raise ValueError("pick at least one scheme")
+        bad = [s for s in self.schemes if s not in SCHEME_NAMES]
+        if bad:
+            raise ValueError(f"unknown scheme(s) {', '.join(bad)}; choose from {SCHEME_NAMES}")
+        if len(set(self.schemes)) != len(self.schemes):
+            raise ValueError("each scheme may appear once")
+        if not 4 <= self.n_eval <= 300:
+            raise ValueError(f"n_eval must be between 4 and 300, got {self.n_eval}")
+        if not 8 <= self.seq_len <= 1024:
+            raise ValueError(f"seq_len must be between 8 and 1024, got {self.seq_len}")
+        if not 1 <= self.latency_runs <= 50:
+            raise ValueError(f"latency_runs must be between 1 and 50, got {self.latency_runs}")
+        if not 0 <= self.max_new_tokens <= 128:
+            raise ValueError(f"max_new_tokens must be between 0 and 128, got {self.max_new_tokens}")
+
+    @property
+    def ordered_schemes(self) -> tuple[str, ...]:
+        """fp32 first (the reference), then the chosen schemes in registry order."""
+        return tuple(s for s in SCHEME_NAMES if s == "fp32" or s in self.schemes)
+
+
+@dataclass(frozen=True)
+class EvalData:
+    """The data every scheme is scored on.
+
+    Args:
+        kind: ``causal-lm`` or ``encoder``.
+        texts: held-out documents (causal LM) or the test texts (encoder).
+        prompt: the text each scheme answers side by side.
+        labels: the test texts' labels (encoder).
+        train_texts: texts the fp32 classifier is trained on (encoder).
+        train_labels: their labels.
+    """
+
+    kind: str
+    texts: tuple[str, ...]
+    prompt: str
+    labels: tuple[str, ...] = ()
+    train_texts: tuple[str, ...] = ()
+    train_labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("causal-lm", "encoder"):
+            raise ValueError(f"only causal LMs and encoders can be compared, not {self.kind!r}")
+        if not self.texts or not any(t.strip() for t in self.texts):
+            raise ValueError("the evaluation texts are empty")
+        if self.kind == "encoder":
+            if len(self.labels) != len(self.texts) or len(self.train_labels) != len(
+                self.train_texts
+            ):
+                raise ValueError("every text needs exactly one label")
+            if len(set(self.train_labels)) < 2:
+                raise ValueError("the training split needs at least two classes")
+
+
+@dataclass(frozen=True)
+class QuantResult:
+    """Everything measured for one scheme (None where it does not apply or did not run).
+
+    Args:
+        scheme: the scheme key; ``label``, ``bits`` and ``library`` come from the registry.
+        supported: False when this machine cannot run it; ``reason`` then says why.
+        disk_bytes: bytes of the saved weights (``save_format`` says which format).
+        param_bytes: bytes of every tensor the model holds (weights, scales, buffers).
+        n_params: parameters of the fp32 model.
+        bits_per_weight: ``param_bytes * 8 / n_params`` over the whole model.
+        quantized_bits_per_weight: the same over the quantized layers only (scales included).
+        quantized_share: share of the parameters living in layers the scheme changes.
+        latency_ms: median forward latency; ``latency_runs_ms`` every timed run.
+        perplexity / kl_from_fp32 / top1_agreement: causal LM quality.
+        cosine_to_fp32 / accuracy: encoder quality.
+        sample: the prompt's output (generated text, or the predicted label).
+        seconds: wall time spent on this scheme.
+    """
+
+    scheme: str
+    label: str
+    bits: int
+    library: str
+    supported: bool
+    reason: str | None = None
+    disk_bytes: int | None = None
+    save_format: str | None = None
+    param_bytes: int | None = None
+    n_params: int | None = None
+    bits_per_weight: float | None = None
+    quantized_bits_per_weight: float | None = None
+    quantized_share: float | None = None
+    latency_ms: float | None = None
+    latency_runs_ms: tuple[float, ...] = ()
+    perplexity: float | None = None
+    kl_from_fp32: float | None = None
+    top1_agreement: float | None = None
+    cosine_to_fp32: float | None = None
+    accuracy: float | None = None
+    sample: str = ""
+    seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- data -------------------------------------------------------------------------------------
+def causal_eval_data(n_docs: int = 40, prompt: str = "") -> EvalData:
+    """Held-out documents of tiny-gpt's grammar (never trained on) and a prompt."""
+    from core.corpus import CorpusConfig, generate_corpus
+
+    docs = generate_corpus(CorpusConfig(n_docs=n_docs, heldout=True))
+    return EvalData("causal-lm", tuple(docs), prompt or DEFAULT_PROMPT["causal-lm"])
+
+
+def reviews_path() -> Path:
+    """The shipped sentiment set (``text,label``)."""
+    from core.settings import get_settings
+
+    return get_settings().assets_dir / "datasets" / "reviews.csv"
+
+
+def encoder_eval_data(n_test: int = 40, prompt: str = "", *, seed: int = 0) -> EvalData:
+    """A seeded split of the shipped reviews: ``n_test`` test reviews, the next 120 train."""
+    import random
+
+    with open(reviews_path(), newline="", encoding="utf-8") as f:
+        rows = [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    random.Random(seed).shuffle(rows)
+    n_test = min(n_test, len(rows) // 2)
+    test, train = rows[:n_test], rows[n_test : n_test + 120]
+    return EvalData(
+        "encoder",
+        tuple(t for t, _ in test),
+        prompt or DEFAULT_PROMPT["encoder"],
+        labels=tuple(lab for _, lab in test),
+        train_texts=tuple(t for t, _ in train),
+        train_labels=tuple(lab for _, lab in train),
+    )
+
+
+def eval_data_for(kind: str, config: QuantConfig) -> EvalData:
+    """The evaluation data that suits a model kind, sized by ``config``."""
+    if kind == "encoder":
+        return encoder_eval_data(config.n_eval, config.prompt, seed=config.seed)
+    if kind == "causal-lm":
+        return causal_eval_data(config.n_eval, config.prompt)
+    raise ValueError(f"only causal LMs and encoders can be compared, not a {kind} model")
+
+
+# --- sizes ------------------------------------------------------------------------------------
+def _tensors(value: Any):
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _tensors(v)
+
+
+def state_bytes(model: Any, *, prefixes: Sequence[str] | None = None) -> int:
+    """Bytes of every distinct tensor in ``model.state_dict()`` (tied weights counted once).
+
+    Args:
+        model: any module, quantized or not (quantized packed params and quanto's inner
+            tensors appear in the state dict).
+        prefixes: count only the entries under these module names.
+    """
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for key, value in model.state_dict().items():
+        if prefixes is not None and not any(key.startswith(p + ".") for p in prefixes):
+            continue
+        for t in _tensors(value):
+            size = t.numel() * t.element_size()
+            ident = (t.data_ptr(), size)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            total += size
+    return total
+
+
+def saved_bytes(model: Any, scheme: str) -> tuple[int, str]:
+    """Save the weights to a temporary folder and measure the files.
+
+    Float and quanto models are saved with ``safetensors.torch.save_model`` (quanto adds its
+    ``quantization_map`` JSON, its documented serialization); torch's dynamic int8 modules keep
+    packed params safetensors cannot hold, so they go through ``torch.save``.
+
+    Returns:
+        (bytes on disk, format description).
+    """
+    import torch
+    from safetensors.torch import save_model
+
+    family = get_scheme(scheme).family
+    with tempfile.TemporaryDirectory(prefix="quant-") as d:
+        if family == "torch-dynamic":
+            torch.save(model.state_dict(), Path(d) / "model.pt")
+            fmt = "torch.save"
+        else:
+            save_model(model, str(Path(d) / "model.safetensors"))
+            fmt = "safetensors"
+            if family == "quanto":
+                from optimum.quanto import quantization_map
+
+                (Path(d) / "quantization_map.json").write_text(json.dumps(quantization_map(model)))
+                fmt = "safetensors + quantization map"
+        return sum(p.stat().st_size for p in Path(d).iterdir()), fmt
+
+
+# --- running ----------------------------------------------------------------------------------
+def _causal_windows(tokenizer: Any, texts: Sequence[str], seq_len: int, max_windows: int):
+    """Token windows (N, seq_len + 1) cut from the documents joined by the end-of-text token."""
+    import torch
+
+    eos = tokenizer.eos_token or ""
+    ids = tokenizer(eos.join(texts) + eos, add_special_tokens=False)["input_ids"]
+    n = max(1, min(max_windows, (len(ids) - 1) // seq_len))
+    if len(ids) < seq_len + 1:
+        seq_len = len(ids) - 1
+    if seq_len < 1:
+        raise ValueError("the evaluation text is too short: it needs at least two tokens")
+    rows = [ids[i * seq_len : i * seq_len + seq_len + 1] for i in range(n)]
+    return torch.tensor(rows, dtype=torch.long)  # (N, seq_len + 1)
+
+
+def _time_forward(fn: Callable[[], Any], runs: int) -> list[float]:
+    fn()  # warm-up: first calls allocate and pick kernels
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def _causal_logits(model: Any, windows: Any, batch: int = 8) -> Any:
+    import torch
+
+    outs = []
+    with torch.no_grad():
+        for i in range(0, len(windows), batch):
+            x = windows[i : i + batch, :-1]  # (B, T)
+            outs.append(model(input_ids=x).logits.float())  # (B, T, V)
+    return torch.cat(outs)  # (N, T, V)
+
+
+def _greedy(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int, ctx: int) -> str:
+    import torch
+
+    ids = tokenizer(prompt, add_special_tokens=False)["input_ids"] or [tokenizer.eos_token_id]
+    x = torch.tensor([ids], dtype=torch.long)  # (1, T)
+    new: list[int] = []
+    with torch.no_grad():
+        for _ in range(max_new_tokens):
+            nxt = int(model(input_ids=x[:, -ctx:]).logits[0, -1].float().argmax())
+            if nxt == tokenizer.eos_token_id:
+                break
+            new.append(nxt)
+            x = torch.cat([x, torch.tensor([[nxt]])], dim=1)
+    return tokenizer.decode(new)
+
+
+def _embed(model: Any, tokenizer: Any, texts: Sequence[str], seq_len: int, batch: int = 32):
+    """Mean-pooled, L2-normalised sentence embeddings (N, H), as sentence-transformers does."""
+    import torch
+
+    outs = []
+    with torch.no_grad():
+        for i in range(0, len(texts), batch):
+            enc = tokenizer(
+                list(texts[i : i + batch]), padding=True, truncation=True,
+                max_length=seq_len, return_tensors="pt",
+            )  # fmt: skip
+            h = model(**enc).last_hidden_state.float()  # (B, T, H)
+            mask = enc["attention_mask"].unsqueeze(-1).float()  # (B, T, 1)
+            pooled = (h * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, H)
+            outs.append(torch.nn.functional.normalize(pooled, dim=-1))
+    return torch.cat(outs)  # (N, H)
+
+
+def fit_logistic_regression(x: Any, y: Any, *, l2: float = 1e-3, steps: int = 100):
+    """A multinomial logistic regression fitted with L-BFGS; returns ``(weight, bias)``.
+
+    Args:
+        x: features (N, H); y: class ids (N,).
+    """
+    import torch
+
+    torch.manual_seed(0)
+    n_cls = int(y.max()) + 1
+    w = torch.zeros(x.shape[1], n_cls, requires_grad=True)  # (H, C)
+    b = torch.zeros(n_cls, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(x @ w + b, y) + l2 * (w**2).sum()
+        loss.backward()
+        return loss
+
+    with torch.enable_grad():
+        opt.step(closure)
+    return w.detach(), b.detach()
+
+
+def kl_top1(ref_logits: Any, logits: Any) -> tuple[float, float]:
+    """Mean KL(ref || other) in nats per position, and the share of equal argmaxes.
+
+    >>> import torch; x = torch.randn(2, 3, 5)
+    >>> kl_top1(x, x)
+    (0.0, 1.0)
+    """
+    import torch
+
+    logp = torch.log_softmax(ref_logits.float(), -1)  # (N, T, V)
+    logq = torch.log_softmax(logits.float(), -1)
+    kl = (logp.exp() * (logp - logq)).sum(-1).clamp(min=0)  # (N, T)
+    agree = (ref_logits.argmax(-1) == logits.argmax(-1)).float().mean()
+    return float(kl.mean()), float(agree)
+
+
+def prepare_base(model: Any) -> Any:
+    """A private fp32 copy of ``model`` with GPT-2's Conv1D layers turned into Linear ones."""
+    import torch
+
+    base = copy.deepcopy(model).to(torch.float32).eval()
+    return conv1d_to_linear(base)
+
+
+def compare(
+    model: Any,
+    schemes: Sequence[str],
+    eval_data: EvalData,
+    *,
+    config: QuantConfig | None = None,
+    on_step: Callable[[int, int, str], None] | None = None,
+) -> list[QuantResult]:
+    """Quantize private copies of ``model`` with each scheme and measure them on ``eval_data``.
+
+    Args:
+        model: a :class:`core.models.LoadedModel` (never mutated: every scheme gets a copy).
+        schemes: scheme keys; fp32 is always measured first as the reference.
+        eval_data: what every scheme is scored on (see :func:`eval_data_for`).
+        config: sizes and runs (``seq_len``, ``latency_runs``, ``max_new_tokens``); None:
+            the defaults.
+        on_step: called as ``on_step(done, total, scheme)`` before each scheme and at the end.
+
+    Returns:
+        One :class:`QuantResult` per scheme, fp32 first. A scheme this machine cannot run comes
+        back with ``supported=False`` and the reason, never as an exception.
+    """
+    import torch
+
+    cfg = config or QuantConfig(model=model.name, schemes=tuple(schemes) or ("fp32",))
+    order = [s for s in SCHEME_NAMES if s == "fp32" or s in schemes]
+    for s in schemes:
+        get_scheme(s)
+    tok = model.tokenizer
+    base = prepare_base(model.model)
+    targets = quantizable_linears(base)
+    n_params = sum(p.numel() for p in base.parameters())
+    target_params = sum(p.numel() for t in targets for p in base.get_submodule(t).parameters())
+    causal = eval_data.kind == "causal-lm"
+    conf = base.config
+    ctx = int(getattr(conf, "n_positions", 0) or getattr(conf, "max_position_embeddings", 0) or 512)
+    seq_len = min(cfg.seq_len, ctx)
+
+    if causal:
+        n_win = max(1, cfg.n_eval // 4)
+        windows = _causal_windows(tok, eval_data.texts, seq_len, max_windows=n_win)
+        lat_input = windows[: min(4, len(windows)), :-1]  # (B, T)
+        forward = lambda m: m(input_ids=lat_input)  # noqa: E731
+    else:
+        enc = tok(list(eval_data.texts[:8]), padding=True, truncation=True,
+                  max_length=seq_len, return_tensors="pt")  # fmt: skip
+        forward = lambda m: m(**enc)  # noqa: E731
+        classes = sorted(set(eval_data.train_labels))
+        y_train = torch.tensor([classes.index(c) for c in eval_data.train_labels])
+        y_test = torch.tensor([classes.index(c) if c in classes else -1 for c in eval_data.labels])
+
+    ref: dict[str, Any] = {}
+    results: list[QuantResult] = []
+    for i, name in enumerate(order):
+        if on_step:
+            on_step(i, len(order), name)
+        sch = get_scheme(name)
+        t0 = time.perf_counter()
+        reason = unsupported_reason(name)
+        if reason:
+            results.append(QuantResult(name, sch.label, sch.bits, sch.library, False, reason))
+            continue
+        try:
+            qm = apply_scheme(copy.deepcopy(base), name)
+            qm.eval()
+            pbytes = state_bytes(qm)
+            qbytes = state_bytes(qm, prefixes=targets) if targets else 0
+            disk, fmt = saved_bytes(qm, name)
+            with torch.no_grad():
+                runs = _time_forward(lambda qm=qm: forward(qm), cfg.latency_runs)
+            q: dict[str, Any] = {}
+            if causal:
+                logits = _causal_logits(qm, windows)  # (N, T, V)
+                nll = torch.nn.functional.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1)
+                )
+                q["perplexity"] = math.exp(min(float(nll), 50.0))
+                if name == "fp32":
+                    ref["logits"] = logits
+                q["kl_from_fp32"], q["top1_agreement"] = kl_top1(ref["logits"], logits)
+                sample = _greedy(qm, tok, eval_data.prompt, cfg.max_new_tokens, ctx)
+            else:
+                emb = _embed(qm, tok, eval_data.texts, seq_len)  # (N, H)
+                p_emb = _embed(qm, tok, [eval_data.prompt], seq_len)  # (1, H)
+                if name == "fp32":
+                    ref["emb"], ref["p_emb"] = emb, p_emb
+                    x_train = _embed(qm, tok, eval_data.train_texts, seq_len)
+                    ref["clf"] = fit_logistic_regression(x_train, y_train)
+                w, b = ref["clf"]
+                q["cosine_to_fp32"] = float((emb * ref["emb"]).sum(-1).mean())
+                q["accuracy"] = float(((emb @ w + b).argmax(-1) == y_test).float().mean())
+                probs = torch.softmax(p_emb @ w + b, -1)[0]  # (C,)
+                k = int(probs.argmax())
+                cos_p = float((p_emb * ref["p_emb"]).sum())
+                sample = f"{classes[k]} ({float(probs[k]):.1%}), cosine to fp32 {cos_p:.5f}"
+            results.append(
+                QuantResult(
+                    name, sch.label, sch.bits, sch.library, True,
+                    disk_bytes=disk, save_format=fmt, param_bytes=pbytes, n_params=n_params,
+                    bits_per_weight=pbytes * 8 / n_params,
+                    quantized_bits_per_weight=qbytes * 8 / target_params if target_params else None,
+                    quantized_share=target_params / n_params if sch.family != "float" else 1.0,
+                    latency_ms=statistics.median(runs), latency_runs_ms=tuple(runs),
+                    sample=sample, seconds=time.perf_counter() - t0, **q,
+                )
+            )  # fmt: skip
+        except Exception as e:  # a kernel this CPU lacks, a dtype an op does not support...
+            if name == "fp32":
+                raise
+            why = f"not supported on this machine: {type(e).__name__}: {str(e)[:300]}"
+            results.append(QuantResult(name, sch.label, sch.bits, sch.library, False, why))
+    if on_step:
+        on_step(len(order), len(order), "done")
+    return results
+
+
+def run(config: QuantConfig, *, on_step: Callable[[int, int, str], None] | None = None):
+    """Load ``config.model`` (cached, never mutated) and :func:`compare` the chosen schemes.
+
+    Raises:
+        core.models.ModelUnavailableError: the model cannot be loaded here.
+        ValueError: a model kind that cannot be compared (a tokenizer, a seq2seq model).
+    """
+    from core import models
+
+    spec = models.resolve(config.model)
+    if spec.kind not in ("causal-lm", "encoder"):
+        raise ValueError(f"{spec.name} is a {spec.kind}; pick a causal LM or an encoder")
+    loaded = models.load_model(config.model)
+    data = eval_data_for(spec.kind, config)
+    return compare(loaded, config.schemes, data, config=config, on_step=on_step)
