@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.sidebar import render_sidebar
 
-st.set_page_config(page_title="GenAI Playground", page_icon=":material/science:", layout="wide")
+# A local icon: material-icon favicons are fetched from a CDN, which fails offline.
+st.set_page_config(
+    page_title="GenAI Playground",
+    page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
+    layout="wide",
+)
 
 PAGES = {
     "Start": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],

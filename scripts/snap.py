@@ -52,8 +52,9 @@ def main() -> None:
                 pg.goto(f"http://127.0.0.1:{port}{path}{os.environ.get('SNAP_QUERY', '')}")
                 pg.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
                 pg.wait_for_timeout(int(os.environ.get("SNAP_WAIT_MS", "6000")))
-                for _ in range(240):
-                    if not pg.query_selector('[data-testid="stStatusWidget"]'):
+                for _ in range(480):  # until the script run has finished
+                    state = pg.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+                    if state == "notRunning" and not pg.query_selector('[data-testid="stSpinner"]'):
                         break
                     pg.wait_for_timeout(500)
                 name = re.sub(r"[^A-Za-z0-9_-]+", "_", path.strip("/") or "home")

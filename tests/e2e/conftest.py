@@ -84,7 +84,11 @@ class PageVisit:
         self.console_errors: list[str] = []
         self.page.on(
             "console",
-            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
+            lambda m: (
+                self.console_errors.append(f"{m.text} [{m.location.get('url', '')}]")
+                if m.type == "error"
+                else None
+            ),
         )
         self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
 
@@ -99,10 +103,9 @@ class PageVisit:
         deadline = time.time() + timeout_s
         quiet_since = None
         while time.time() < deadline:
-            busy = self.page.query_selector(
-                '[data-testid="stStatusWidget"], [data-testid="stSpinner"]'
-            )
-            if busy is None:
+            state = self.page.get_attribute('[data-testid="stApp"]', "data-test-script-state")
+            spinner = self.page.query_selector('[data-testid="stSpinner"]')
+            if state not in (None, "initial", "running", "rerunRequested") and spinner is None:
                 quiet_since = quiet_since or time.time()
                 if time.time() - quiet_since > 1.5:
                     return
