@@ -1,8 +1,196 @@
-"""Tokenizer visualizer (placeholder until issue #3 lands)."""
+"""Tokenizer visualizer: text -> the token ids a model really sees, and how BPE learns them."""
 
 from __future__ import annotations
 
-from ui.render import page_header, placeholder
+import streamlit as st
 
-page_header("Tokenizer visualizer", "Coming with issue #3.")
-placeholder(3, "the tokenizer visualizer")
+from core import tokenizers as tk
+from core.models import ModelUnavailableError
+from core.settings import get_settings
+from core.text import clean_text
+from ui import tokenizer_view as view
+from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
+from ui.sidebar import active_model
+from ui.urlstate import sync_url, url_state
+
+EX = tk.examples()
+NAMES = [t.name for t in tk.list_tokenizers()]
+LANGS = EX["parallel"]["languages"]
+
+page_header(
+    "Tokenizer visualizer",
+    "A model never reads letters: it reads token ids. Type anything and see how real tokenizers "
+    "cut it up, what each piece costs, and how BPE learns its pieces.",
+)
+side = active_model("tokenizer")
+first = side if side in NAMES else "cl100k_base"
+url_state(
+    {
+        "tokenizer_text": EX["examples"]["Multilingual line"],
+        "tokenizer_names": list(dict.fromkeys([first, "cl100k_base", "minilm", "tiny-gpt"]))[:3],
+        "tokenizer_hub": "" if side in NAMES else side,
+        "tokenizer_view": "text",
+        "tokenizer_ws": False,
+        "tokenizer_bpe_text": EX["bpe_text"],
+        "tokenizer_bpe_merges": 60,
+        "tokenizer_bpe_step": 12,
+        "tokenizer_bpe_word": "slowest",
+    },
+    choices={"tokenizer_names": NAMES, "tokenizer_view": list(view.VIEWS)},
+    bounds={"tokenizer_bpe_merges": (5, 300), "tokenizer_bpe_step": (0, 300)},
+)
+
+
+def _load_example(label: str) -> None:
+    st.session_state["tokenizer_text"] = EX["examples"][label]
+
+
+st.caption("Examples")
+for col, label in zip(st.columns(len(EX["examples"])), EX["examples"], strict=True):
+    col.button(label, key=f"tokenizer_ex_{label}", on_click=_load_example, args=(label,),
+               width="stretch")  # fmt: skip
+st.text_area("Text", key="tokenizer_text", height=110)
+c1, c2 = st.columns([3, 2])
+c1.multiselect(
+    "Tokenizers to compare (up to 3)", NAMES, key="tokenizer_names", max_selections=3,
+    help="Offline: cl100k_base (GPT-4), minilm (BERT WordPiece), tiny-gpt (this project's BPE). "
+    "The others download from the Hugging Face Hub when online.",
+)  # fmt: skip
+c2.text_input("Add any hub tokenizer", key="tokenizer_hub", placeholder="e.g. google-t5/t5-small",
+              help="Online only: loads the tokenizer files with from_pretrained.")  # fmt: skip
+c3, c4, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
+c3.segmented_control("Show tokens as", list(view.VIEWS), key="tokenizer_view", required=True,
+                     format_func=view.VIEWS.get)  # fmt: skip
+c4.toggle("Show whitespace", key="tokenizer_ws", help="· space, → tab, ↵ newline")
+
+clean = clean_text(st.session_state["tokenizer_text"], max_chars=get_settings().max_chars)
+input_notes(clean)
+names = list(dict.fromkeys(st.session_state["tokenizer_names"] or [first]))
+if st.session_state["tokenizer_hub"].strip():
+    names.append(st.session_state["tokenizer_hub"].strip())
+
+tab_tokens, tab_lang, tab_bpe = st.tabs(["Tokens", "Languages compared", "How BPE builds tokens"])
+vw = st.session_state["tokenizer_view"]
+with tab_tokens:
+    results: list[tk.TokenizationResult] = []
+    if not clean.text:
+        st.info("Type some text above, or load an example, to see its tokens.")
+    else:
+        if clean.empty:
+            st.info("Only whitespace: watch how each tokenizer treats spaces and newlines.")
+        for col, name in zip(st.columns(len(names)), names, strict=True):
+            with col:
+                st.subheader(name, anchor=False)
+                try:
+                    r = tk.tokenize(clean.text, name)
+                except ModelUnavailableError as e:
+                    st.error(str(e), icon=":material/cloud_off:")
+                    continue
+                st.caption(view.FAMILY[r.family] + f" · {len(r.ids):,} ids")
+                view.token_block(
+                    r, st.session_state["tokenizer_view"], st.session_state["tokenizer_ws"]
+                )
+                results.append(r)
+    if len(results) > 1:
+        st.markdown("**Side by side** on this text")
+        st.dataframe(view.summary_frame(results), hide_index=True)
+    if results:
+        with st.expander(f"Ids as a list ({results[0].tokenizer})"):
+            st.code(str(list(results[0].ids[:5000])), language=None, wrap_lines=True)
+
+with tab_lang:
+    st.markdown(f"One sentence, *{EX['parallel']['sentence']}*, in {len(LANGS)} languages/scripts.")
+    comp = tk.compare(LANGS, names)
+    for name, err in comp.errors.items():
+        st.warning(f"{name}: {err}", icon=":material/cloud_off:")
+    if comp.rows:
+        st.plotly_chart(view.language_chart(comp, list(LANGS)))
+        worst = max(comp.rows, key=lambda r: r.n_tokens)
+        eng = next(r for r in comp.rows if r.label == "English" and r.tokenizer == worst.tokenizer)
+        st.caption(
+            f"Most expensive here: {worst.label} with {worst.tokenizer}, {worst.n_tokens} tokens "
+            f"vs {eng.n_tokens} for English (×{worst.n_tokens / max(eng.n_tokens, 1):.1f}). "
+            "Vocabularies are learned mostly from English text, so other scripts fall back to "
+            "smaller pieces, down to single bytes."
+        )
+
+
+@st.fragment
+def bpe_section() -> None:
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.text_area("Training text (a few lines)", key="tokenizer_bpe_text", height=110)
+        a, b = st.columns(2)
+        a.slider("Merges to learn", 5, 300, key="tokenizer_bpe_merges")
+        b.text_input("Word to follow", key="tokenizer_bpe_word")
+        try:
+            cfg = tk.BpeConfig(st.session_state["tokenizer_bpe_text"],
+                               st.session_state["tokenizer_bpe_merges"])  # fmt: skip
+        except ValueError as e:
+            st.warning(str(e))
+            return
+        bpe = train_bpe_cached(cfg.text, cfg.num_merges)
+        if not bpe.merges:
+            st.warning("No pair occurs twice in this text: give BPE some repetition to learn from.")
+            return
+        n = len(bpe.merges)
+        st.session_state["tokenizer_bpe_step"] = min(st.session_state["tokenizer_bpe_step"], n)
+        step = st.slider("Replay: merges applied", 0, n, key="tokenizer_bpe_step")
+        word = st.session_state["tokenizer_bpe_word"].strip() or "slowest"
+        view.bpe_step_panel(bpe, step, " " + word)
+        st.plotly_chart(view.compression_chart(bpe, step))
+        short = ", all pairs seen twice or more" if n < cfg.num_merges else ""
+        with st.expander(f"Merge table ({n} merges learned{short}; vocabulary = 256 + {n})"):
+            st.dataframe(view.merges_frame(bpe), hide_index=True, height=300)
+    with right:
+        view.wordpiece_panel(dict.fromkeys([word, "unbelievable", "tokenization", "playground"]))
+
+
+@st.cache_data(max_entries=32, show_spinner="Training a byte-level BPE...")
+def train_bpe_cached(text: str, num_merges: int) -> tk.BpeResult:
+    return tk.train_bpe(tk.BpeConfig(text, num_merges))
+
+
+with tab_bpe:
+    st.markdown(
+        "Byte-level BPE starts from the 256 byte values and repeatedly **merges the most frequent "
+        "adjacent pair** into a new token. Train one on the text below with the `tokenizers` "
+        "library, then slide through its merges. The word is followed with a leading space, as "
+        "it appears mid-sentence (`·`)."
+    )
+    bpe_section()
+
+
+def _reveal() -> tuple[str, str]:
+    n = tk.tokenize("unbelievable", "cl100k_base").n_tokens
+    spaced = tk.tokenize(" unbelievable", "cl100k_base")
+    pieces = " | ".join(t.text for t in tk.tokenize("unbelievable", "cl100k_base").tokens)
+    answer = str(n) if n < 4 else "4 or more"
+    return answer, (
+        f"cl100k_base splits it as {pieces}. But ' unbelievable' with a leading space, as it "
+        f"appears inside a sentence, is {spaced.n_tokens} token(s): the vocabulary learned the "
+        "spaced form, which is far more frequent."
+    )
+
+
+predict_then_reveal(
+    "tokenizer_predict",
+    "how many tokens is the word 'unbelievable' (no space before it) for GPT-4's cl100k_base?",
+    ["1", "2", "3", "4 or more"],
+    _reveal,
+)
+digits = " | ".join(t.text for t in tk.tokenize("1234567").tokens)
+n_emoji = tk.tokenize("👩‍💻").n_tokens
+what_to_notice(
+    [
+        "A leading space is part of the token in BPE (`·the` ≠ `the`): the same word costs "
+        "differently at the start of a line.",
+        f"Emoji and many CJK characters take several byte tokens (👩‍💻 is {n_emoji} tokens in "
+        "cl100k_base); the italic chips hold only part of a character.",
+        "cl100k_base cuts numbers into chunks of up to three digits "
+        f"(1234567 → {digits}), one reason models stumble at arithmetic.",
+        "WordPiece lower-cases and strips accents (lossy), and turns what it cannot spell into "
+        "[UNK]; byte-level BPE can always spell everything.",
+    ]
+)
+sync_url()

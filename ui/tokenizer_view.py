@@ -1,0 +1,257 @@
+"""Drawing for the tokenizer page: token chips, counts, the language chart and the BPE replay."""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import tokenizers as tk
+from core.tokenizers import BpeResult, ComparisonResult, Token, TokenizationResult
+
+MAX_CHIPS = 1500  # more chips than this make the browser sluggish; counts still cover everything
+VIEWS = {"text": "Text", "ids": "Ids", "bytes": "Bytes"}
+PALETTE = ["#fde2a4", "#b8e0d2", "#d6c4f0", "#ffc9c9", "#bde0fe", "#e2f0cb", "#ffd6a5", "#cdeac0"]
+FAMILY = {
+    "tiktoken": "byte-level BPE (tiktoken)",
+    "byte-level": "byte-level BPE",
+    "wordpiece": "WordPiece",
+    "metaspace": "SentencePiece",
+    "other": "tokenizer",
+}
+CSS = """<style>
+.tokviz{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.92rem;line-height:2.1;
+ white-space:pre-wrap;word-break:break-all;max-height:420px;overflow-y:auto;padding:4px}
+.tokviz .t{border-radius:4px;padding:1px 2px;margin:0 1px;border:1px solid rgba(0,0,0,.08);
+ color:#1f2328}
+.tokviz .t:hover{outline:2px solid #ff4b4b}
+.tokviz .special{background:#eaeef2!important;border:1px dashed #57606a;font-weight:600}
+.tokviz .unknown{background:#fff!important;border:2px solid #cf222e;color:#cf222e}
+.tokviz .partial{text-decoration:underline dotted #8250df;font-style:italic}
+.stats{display:flex;flex-wrap:wrap;gap:6px 22px;margin:2px 0 6px 0}
+.stats .v{font-size:1.6rem;font-weight:600;line-height:1.1}
+.stats .k{font-size:0.8rem;color:#6e7781}
+</style>"""
+_WS = {" ": "·", "\t": "→", "\n": "↵", "\r": "␍"}
+
+
+def visible(text: str, show_ws: bool) -> str:
+    """Text for a chip: control characters as escapes, whitespace marked when asked."""
+    out = []
+    for c in text:
+        if show_ws and c in _WS:
+            out.append(_WS[c])
+        elif c == "\n":
+            out.append("↵")
+        elif unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c not in "\t":
+            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def tooltip(t: Token, text: str) -> str:
+    """Hover text of a chip: id, piece, bytes and character span."""
+    span = text[t.start : t.end]
+    span_s = f"chars {t.start}–{t.end}" + (f" {span!r}" if span else " (inserted, not in the text)")
+    kind = "" if t.kind == "normal" else f"\n{t.kind} token"
+    part = "\nsplits a character: only some of its bytes" if t.partial else ""
+    hexes = " ".join(f"{b:02x}" for b in t.bytes) or "—"
+    return f"id {t.id}\npiece {t.piece!r}\nbytes {hexes}\n{span_s}{kind}{part}"
+
+
+def chips_html(result: TokenizationResult, view: str, show_ws: bool, limit: int = MAX_CHIPS) -> str:
+    """HTML of the token chips (first ``limit`` tokens)."""
+    parts = [CSS, '<div class="tokviz">']
+    for i, t in enumerate(result.head(limit)):
+        if view == "ids":
+            label = str(t.id)
+        elif view == "bytes":
+            label = " ".join(f"{b:02x}" for b in t.bytes)
+        else:
+            label = visible(t.text, show_ws) if t.kind == "normal" else t.text
+        cls = ["t", t.kind] + (["partial"] if t.partial else [])
+        color = PALETTE[i % len(PALETTE)]
+        tip = html.escape(tooltip(t, result.text), quote=True)
+        parts.append(
+            f'<span class="{" ".join(cls)}" style="background:{color}" title="{tip}">'
+            f"{html.escape(label)}</span>"
+        )
+        if view == "text" and t.text.endswith("\n") and t.kind == "normal":
+            parts.append("\n")
+        elif view != "text":
+            parts.append(" ")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def counts_html(result: TokenizationResult) -> str:
+    """The four counts in one compact row (fits a narrow column)."""
+    items = [
+        ("tokens", f"{result.n_tokens:,}"),
+        ("characters", f"{result.n_chars:,}"),
+        ("words", f"{result.n_words:,}"),
+        ("chars / token", f"{result.chars_per_token:.2f}"),
+    ]
+    cells = "".join(
+        f'<div class="stat"><div class="v">{v}</div><div class="k">{k}</div></div>'
+        for k, v in items
+    )
+    return f'{CSS}<div class="stats">{cells}</div>'
+
+
+def token_block(result: TokenizationResult, view: str, show_ws: bool) -> None:
+    """Counts, chips and the notes a learner needs to read them, for one tokenizer."""
+    st.html(counts_html(result))
+    if not result.n_tokens:
+        st.caption("No tokens: this tokenizer adds nothing to an empty text.")
+        return
+    st.html(chips_html(result, view, show_ws))
+    notes = []
+    if result.n_tokens > MAX_CHIPS:
+        notes.append(f"showing the first {MAX_CHIPS:,} of {result.n_tokens:,} tokens")
+    if result.n_special:
+        notes.append(f"{result.n_special} special token(s), dashed border")
+    n_unk = sum(k == "unknown" for k in result.kinds)
+    if n_unk:
+        notes.append(f"{n_unk} unknown [UNK] token(s), red: this vocabulary cannot spell them")
+    if view == "text" and any(t.partial for t in result.head(MAX_CHIPS)):
+        notes.append("italic = part of a character's bytes (\\xNN)")
+    if not result.lossless:
+        notes.append("lossy: decoding gives back normalized text (lower case, no accents)")
+    st.caption(" · ".join(["Hover a chip for id, bytes and span", *notes]))
+
+
+def summary_frame(results: Sequence[TokenizationResult]) -> pd.DataFrame:
+    """One row per tokenizer: the side-by-side numbers."""
+    base = results[0].n_tokens - results[0].n_special or 1
+    return pd.DataFrame(
+        [
+            {
+                "tokenizer": r.tokenizer,
+                "kind": FAMILY[r.family],
+                "tokens": r.n_tokens,
+                "tokens / word": round(r.tokens_per_word, 2),
+                "chars / token": round(r.chars_per_token, 2),
+                f"vs {results[0].tokenizer}": f"×{(r.n_tokens - r.n_special) / base:.2f}",
+            }
+            for r in results
+        ]
+    )
+
+
+def language_chart(comp: ComparisonResult, order: Sequence[str]) -> go.Figure:
+    """Grouped bars: tokens for the same sentence per language/script, one colour per tokenizer."""
+    fig = go.Figure()
+    names = list(dict.fromkeys(r.tokenizer for r in comp.rows))
+    for name in names:
+        rows = {r.label: r for r in comp.rows if r.tokenizer == name}
+        base = rows[order[0]].n_tokens or 1
+        fig.add_bar(
+            name=name,
+            x=list(order),
+            y=[rows[lang].n_tokens for lang in order],
+            text=[f"×{rows[lang].n_tokens / base:.1f}" for lang in order],
+            textposition="outside",
+            customdata=[[rows[lang].n_chars, rows[lang].chars_per_token] for lang in order],
+            hovertemplate="%{x}<br>" + name + ": %{y} tokens (%{text} English)<br>"
+            "%{customdata[0]} characters, %{customdata[1]:.2f} chars/token<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="group", height=420, margin=dict(t=40, b=10, l=10, r=10),
+        yaxis_title="tokens for the same sentence", legend_title="tokenizer",
+        title="Same meaning, different price: tokens per language (×N = relative to English)",
+    )  # fmt: skip
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def segmentation_html(pieces: Sequence[str], show_ws: bool = True) -> str:
+    """Chips for a list of pieces (BPE replay)."""
+    chips = "".join(
+        f'<span class="t" style="background:{PALETTE[i % len(PALETTE)]}">'
+        f"{html.escape(visible(p, show_ws))}</span>"
+        for i, p in enumerate(pieces)
+    )
+    return f'{CSS}<div class="tokviz" style="font-size:1.1rem">{chips}</div>'
+
+
+def merges_frame(bpe: BpeResult) -> pd.DataFrame:
+    """The merge table with pieces shown as text (``·`` = space)."""
+    return pd.DataFrame(
+        [
+            {
+                "step": m.rank,
+                "left": visible(tk.bpe.show(m.left), True),
+                "right": visible(tk.bpe.show(m.right), True),
+                "new token": visible(tk.bpe.show(m.new), True),
+                "pair count": m.count,
+                "text tokens after": m.tokens_after,
+            }
+            for m in bpe.merges
+        ]
+    )
+
+
+def compression_chart(bpe: BpeResult, step: int) -> go.Figure:
+    """Tokens needed for the whole training text after each merge, with the current step."""
+    xs = list(range(len(bpe.merges) + 1))
+    ys = [bpe.tokens_before] + [m.tokens_after for m in bpe.merges]
+    hover = "after %{x} merges: %{y} tokens<extra></extra>"
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", name="tokens", hovertemplate=hover))
+    fig.add_scatter(x=[step], y=[ys[step]], mode="markers", marker=dict(size=12, color="#ff4b4b"),
+                    name="now", hovertemplate="step %{x}: %{y} tokens<extra></extra>")  # fmt: skip
+    fig.update_layout(
+        height=260, margin=dict(t=30, b=10, l=10, r=10), showlegend=False,
+        xaxis_title="merges learned", yaxis_title="tokens in the text",
+        title="Each merge makes the text shorter",
+    )  # fmt: skip
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def bpe_step_panel(bpe: BpeResult, step: int, word: str) -> None:
+    """The current merge, the word's segmentation now, and its history."""
+    if step:
+        m = bpe.merges[step - 1]
+        st.markdown(
+            f"**Merge {step}:** `{visible(tk.bpe.show(m.left), True)}` + "
+            f"`{visible(tk.bpe.show(m.right), True)}` → `{visible(tk.bpe.show(m.new), True)}` "
+            f"(the most frequent pair: {m.count} times). The text now takes "
+            f"**{m.tokens_after}** tokens instead of {bpe.tokens_before} bytes."
+        )
+    else:
+        st.markdown(f"**Step 0:** every byte is its own token ({bpe.tokens_before} tokens).")
+    seg = bpe.segment(word, step)
+    st.markdown(f"`{visible(word, True)}` after {step} merges: **{len(seg)}** token(s)")
+    st.html(segmentation_html(seg))
+    hist = bpe.history(word)
+    rows = [
+        {"after merge": s, "segmentation": " | ".join(visible(p, True) for p in seg_),
+         "tokens": len(seg_), "now": "◀" if s == max(x for x, _ in hist if x <= step) else ""}
+        for s, seg_ in hist
+    ]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def wordpiece_panel(words: Sequence[str]) -> None:
+    """WordPiece (MiniLM/BERT) on a few words, live, with ``##`` explained."""
+    rows, split = [], None
+    for w in words:
+        r = tk.tokenize(w, "minilm", add_special_tokens=False)
+        pieces = " ".join(t.piece for t in r.tokens)
+        split = split or (pieces if "##" in pieces else None)
+        rows.append({"word": w, "WordPiece (minilm)": pieces, "tokens": r.n_tokens})
+    example = f"`{split}` is one word" if split else "`##ing` continues the word before it"
+    st.markdown(
+        "**WordPiece's `##`** (BERT, MiniLM). WordPiece also builds words from pieces, but it "
+        "marks a piece that *continues* a word with `##`, where byte-level BPE marks the space "
+        f"before a word (`·`, stored as `Ġ`). {example}: the model can tell where words start. "
+        "It lower-cases and strips accents first, and a character it cannot spell becomes "
+        "`[UNK]`."
+    )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
