@@ -1,8 +1,134 @@
-"""Quantization comparison (placeholder until issue #5 lands)."""
+"""Quantization comparison: the same model at 32, 16, 8, 4 and 2 bits, measured side by side."""
 
 from __future__ import annotations
 
-from ui.render import page_header, placeholder
+import streamlit as st
 
-page_header("Quantization comparison", "Coming with issue #5.")
-placeholder(5, "the quantization comparison")
+from core import models
+from core import quantization as q
+from core.text import clean_text
+from ui import quantization_view as view
+from ui.loaders import get_model
+from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
+from ui.sidebar import active_model
+from ui.urlstate import sync_url, url_state
+
+page_header(
+    "Quantization comparison",
+    "Store the same weights in fewer bits and measure, on the spot, what you save (bytes, memory, "
+    "time) and what you lose (quality against fp32).",
+)
+NAMES = [s.name for k in ("causal-lm", "encoder") for s in models.list_models(k)]
+sidebar_lm = active_model("causal-lm")
+url_state(
+    view.DEFAULTS | {"quant_model": sidebar_lm if sidebar_lm in NAMES else "tiny-gpt"},
+    choices={"quant_model": NAMES, "quant_schemes": list(q.SCHEME_NAMES),
+             "quant_layer_scheme": [s for s in q.SCHEME_NAMES if s != "fp32"]},
+    bounds={"quant_n_eval": (8, 80), "quant_runs": (1, 15), "quant_layer_idx": (0, 500),
+            "quant_row": (0, 100_000), "quant_rank": (1, 256)},
+)  # fmt: skip
+LABEL = {s.name: s.label for s in q.list_schemes()}
+
+with st.form("quant_form", border=True):
+    c = st.columns([1.2, 3])
+    c[0].selectbox("Model", NAMES, key="quant_model", format_func=lambda n: models.MODELS[n].label)
+    c[1].multiselect("Schemes (fp32 is always measured: it is the reference)", q.SCHEME_NAMES,
+                     key="quant_schemes", format_func=LABEL.get)  # fmt: skip
+    c = st.columns(3)
+    c[0].slider("Evaluation texts", 8, 80, key="quant_n_eval", step=4,
+                help="Held-out documents (causal LM) or test reviews (encoder).")  # fmt: skip
+    c[1].slider("Timed forwards per scheme (median shown)", 1, 15, key="quant_runs")
+    c[2].text_input("Prompt every scheme answers", key="quant_prompt", max_chars=300,
+                    placeholder="empty: a default for the model")  # fmt: skip
+    run_clicked = st.form_submit_button("Run comparison", type="primary")
+
+spec = models.resolve(st.session_state.quant_model)
+kind = spec.kind
+clean = clean_text(st.session_state.quant_prompt, max_chars=300, strip_controls=True)
+input_notes(clean)
+prompt = " ".join(clean.text.split())
+if not st.session_state.quant_schemes:
+    st.info("No scheme picked: fp32 alone will be measured. Pick schemes to compare with it.")
+try:
+    config = q.QuantConfig(
+        model=spec.name, schemes=tuple(st.session_state.quant_schemes) or ("fp32",),
+        n_eval=st.session_state.quant_n_eval, latency_runs=st.session_state.quant_runs,
+        prompt=prompt or q.DEFAULT_PROMPT[kind],
+    )  # fmt: skip
+except ValueError as e:
+    st.error(f"These settings cannot run: {e}")
+    st.stop()
+loaded = get_model(spec.name)  # a clear message and stop when a hub model is offline
+
+results = view.result_store().get(config)
+if results is None and (run_clicked or config == view.default_config()):
+    bar = st.progress(0.0, text="Starting...")
+
+    def on_step(done: int, total: int, scheme: str) -> None:
+        text = "Done" if scheme == "done" else f"Quantizing and measuring {LABEL[scheme]}..."
+        bar.progress(done / total, text=f"{text} ({done}/{total})")
+
+    data = q.eval_data_for(kind, config)
+    results = q.compare(loaded, config.schemes, data, config=config, on_step=on_step)
+    view.remember(config, results)
+    bar.empty()
+
+st.subheader("Results")
+if results is None:
+    st.info("Press **Run comparison** to quantize the model with these settings.")
+else:
+    view.results_table(results, kind)
+    view.charts(results, kind)
+    view.outputs_side_by_side(results, kind, config.prompt)
+
+
+@st.fragment
+def weight_histogram() -> None:
+    st.subheader("One layer before and after")
+    layers = q.layer_names(loaded.model)
+    c = st.columns([2.5, 1.5, 1])
+    idx = c[0].selectbox("Layer", range(len(layers)), key="quant_layer_idx",
+                         format_func=lambda i: layers[i]) if layers else None  # fmt: skip
+    c[1].selectbox("Scheme", [s for s in q.SCHEME_NAMES if s != "fp32"],
+                   key="quant_layer_scheme", format_func=LABEL.get)  # fmt: skip
+    c[2].number_input("Output channel", min_value=0, step=1, key="quant_row")
+    if idx is None or idx >= len(layers):
+        st.info("This model has no linear layer to show.")
+        return
+    try:
+        rt = view.cached_roundtrip(spec.name, layers[idx], st.session_state.quant_layer_scheme,
+                                   int(st.session_state.quant_row))  # fmt: skip
+    except (ValueError, RuntimeError) as e:
+        st.warning(str(e))
+        return
+    view.histogram(rt)
+
+
+@st.fragment
+def memory_calculator() -> None:
+    st.subheader("Memory calculator")
+    st.caption("From the config alone, like `accelerate estimate-memory`: embedded models "
+               "offline, any Hugging Face id when online.")  # fmt: skip
+    c = st.columns([3, 1])
+    c[0].text_input("Model name or Hugging Face id", key="quant_mem_model")
+    c[1].number_input("LoRA rank", min_value=1, max_value=256, key="quant_rank")
+    try:
+        est = view.cached_memory(st.session_state.quant_mem_model.strip(),
+                                 int(st.session_state.quant_rank))  # fmt: skip
+    except (models.ModelUnavailableError, ValueError) as e:
+        st.warning(str(e), icon=":material/cloud_off:")
+        return
+    view.memory_view(est)
+
+
+weight_histogram()
+memory_calculator()
+if results is not None:
+    what_to_notice(view.notice_points(results, kind))
+predict_then_reveal(
+    "quant_predict",
+    f"The saved weights of **{spec.name}** in fp32 vs int4 (quanto): how many times smaller?",
+    view.RATIO_OPTIONS,
+    lambda: view.reveal_int4_ratio(loaded),
+)
+sync_url()

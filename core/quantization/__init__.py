@@ -19,9 +19,11 @@ from core.quantization.compare import (
     QuantResult,
     causal_eval_data,
     compare,
+    disk_size,
     encoder_eval_data,
     eval_data_for,
     kl_top1,
+    prepare_base,
     run,
     saved_bytes,
     state_bytes,
@@ -42,7 +44,7 @@ from core.quantization.schemes import (
 __all__ = [
     "DEFAULT_PROMPT", "DEFAULT_SCHEMES", "PRECISION_BYTES", "SCHEMES", "SCHEME_NAMES", "EvalData",
     "MemoryEstimate", "QuantConfig", "QuantResult", "RoundTrip", "Scheme", "apply_scheme",
-    "causal_eval_data", "compare", "conv1d_to_linear", "encoder_eval_data", "estimate_memory",
-    "eval_data_for", "get_scheme", "kl_top1", "layer_names", "list_schemes", "roundtrip_layer",
-    "run", "saved_bytes", "state_bytes", "unsupported_reason",
+    "causal_eval_data", "compare", "conv1d_to_linear", "disk_size", "encoder_eval_data",
+    "estimate_memory", "eval_data_for", "get_scheme", "kl_top1", "layer_names", "list_schemes",
+    "prepare_base", "roundtrip_layer", "run", "saved_bytes", "state_bytes", "unsupported_reason",
 ]  # fmt: skip

@@ -269,6 +269,16 @@ def saved_bytes(model: Any, scheme: str) -> tuple[int, str]:
         return sum(p.stat().st_size for p in Path(d).iterdir()), fmt
 
 
+def disk_size(model: Any, scheme: str) -> int:
+    """Bytes on disk of ``model``'s weights saved after ``scheme`` (a private copy is quantized).
+
+    Raises:
+        RuntimeError: the scheme cannot run on this machine.
+    """
+    qm = apply_scheme(prepare_base(model), scheme)
+    return saved_bytes(qm, scheme)[0]
+
+
 # --- running ----------------------------------------------------------------------------------
 def _causal_windows(tokenizer: Any, texts: Sequence[str], seq_len: int, max_windows: int):
     """Token windows (N, seq_len + 1) cut from the documents joined by the end-of-text token."""

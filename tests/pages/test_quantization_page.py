@@ -1,0 +1,90 @@
+"""The Quantization page under AppTest: a run fills the table, hostile input, calculator, URL."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = "pages/quantization.py"
+SMALL = {"quant_schemes": ["fp32", "int8", "int4"], "quant_n_eval": "8", "quant_runs": "1"}
+
+
+def _open(**query) -> AppTest:
+    at = AppTest.from_file("app.py", default_timeout=240)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    kinds = ("info", "warning", "error", "caption", "success", "markdown")
+    return " ".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+def _run(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Run comparison").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    return _run(_open(**SMALL))
+
+
+def test_a_run_fills_the_table_with_measured_figures(page):
+    assert page.title[0].value == "Quantization comparison"
+    table = page.dataframe[0].value
+    assert list(table["scheme"]) == [
+        "fp32 (reference)", "int8 weight-only (quanto)", "int4 weight-only (quanto)",
+    ]  # fmt: skip
+    assert table["disk (MB)"].is_monotonic_decreasing
+    assert table["KL from fp32 (nats)"].iloc[0] == 0.0
+    assert table["KL from fp32 (nats)"].iloc[2] > table["KL from fp32 (nats)"].iloc[1] > 0
+    outputs = page.dataframe[1].value
+    assert len(outputs) == 3 and outputs["output"].iloc[0].strip()
+    assert "int4 is" in _texts(page) and "smaller than fp32 on disk" in _texts(page)
+    assert len(page.get("plotly_chart")) >= 4  # size, latency, quality, histogram, memory
+
+
+def test_state_goes_to_the_url(page):
+    assert list(page.query_params["quant_schemes"]) == ["fp32", "int8", "int4"]
+    page.selectbox(key="quant_layer_scheme").set_value("int2").run()
+    assert page.query_params["quant_layer_scheme"] in ("int2", ["int2"])
+    assert "4 levels" in " ".join(str(c.proto.spec) for c in page.get("plotly_chart"))
+
+
+def test_predict_then_reveal_measures_the_ratio(page):
+    page.radio(key="quant_predict_guess").set_value("2x to 4x").run()
+    page.button(key="quant_predict_reveal").click().run()
+    assert not page.exception
+    assert "Measured just now" in _texts(page)
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [("someone/some-model", "no network"), ("../../etc/passwd", "not a model name"),
+     ("", "not a model name")],
+)  # fmt: skip
+def test_memory_calculator_hostile_ids_are_clear_messages(page, typed, message):
+    page.text_input(key="quant_mem_model").input(typed).run()
+    assert not page.exception
+    assert message in _texts(page)
+
+
+def test_memory_calculator_offline_for_embedded_models(page):
+    page.text_input(key="quant_mem_model").input("minilm").run()
+    assert "BertModel: 22,713,216 parameters" in _texts(page)
+    assert "trains 337,920 parameters" in _texts(page)
+
+
+def test_hostile_prompt_and_no_scheme_are_handled():
+    at = _open(quant_schemes=["fp32"], quant_n_eval="8", quant_runs="1")
+    at.text_input(key="quant_prompt").input("\ud800 \x00 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 " + "x" * 200).run()
+    at.multiselect(key="quant_schemes").set_value([]).run()
+    _run(at)
+    assert "fp32 alone" in _texts(at)
+    assert len(at.dataframe[0].value) == 1

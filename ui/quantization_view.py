@@ -1,0 +1,304 @@
+"""Render helpers of the quantization page: the table, the charts, the outputs side by side,
+the weight histogram with its grid, the memory calculator, and the "what to notice" lines."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.quantization import (
+    DEFAULT_PROMPT,
+    DEFAULT_SCHEMES,
+    MemoryEstimate,
+    QuantConfig,
+    QuantResult,
+    RoundTrip,
+    disk_size,
+    estimate_memory,
+    roundtrip_layer,
+)
+
+COLORS = {
+    "fp32": "#4C78A8", "fp16": "#72B7B2", "bf16": "#54A24B", "int8-dynamic": "#EECA3B",
+    "int8": "#F58518", "fp8": "#B279A2", "int4": "#E45756", "int2": "#9D755D",
+}  # fmt: skip
+_LOCK = threading.Lock()
+MAX_STORED = 12
+
+
+@st.cache_resource
+def result_store() -> dict[QuantConfig, list[QuantResult]]:
+    """Finished comparisons, shared by every session (a run is the same for everyone)."""
+    return {}
+
+
+def remember(config: QuantConfig, results: list[QuantResult]) -> None:
+    """Keep ``results`` for ``config`` (the oldest entry goes past :data:`MAX_STORED`)."""
+    store = result_store()
+    with _LOCK:
+        store[config] = results
+        while len(store) > MAX_STORED:
+            store.pop(next(iter(store)))
+
+
+def _mb(n: float | None) -> float | None:
+    return None if n is None else n / 1e6
+
+
+def results_frame(results: Sequence[QuantResult], kind: str) -> pd.DataFrame:
+    """One row per supported scheme, the figures the table shows."""
+    rows = []
+    for r in results:
+        if not r.supported:
+            continue
+        row = {
+            "scheme": r.label,
+            "disk (MB)": _mb(r.disk_bytes),
+            "memory (MB)": _mb(r.param_bytes),
+            "bits/weight (all)": r.bits_per_weight,
+            "bits/weight (quantized layers)": r.quantized_bits_per_weight,
+            "latency (ms, median)": r.latency_ms,
+        }
+        if kind == "causal-lm":
+            row |= {
+                "perplexity": r.perplexity,
+                "KL from fp32 (nats)": r.kl_from_fp32,
+                "top-1 agreement": r.top1_agreement,
+            }
+        else:
+            row |= {"cosine to fp32": r.cosine_to_fp32, "sentiment accuracy": r.accuracy}
+        row["saved as"] = r.save_format
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def results_table(results: Sequence[QuantResult], kind: str) -> None:
+    """The comparison table, plus a warning per scheme this machine could not run."""
+    df = results_frame(results, kind)
+    fmt = {
+        "disk (MB)": "%.2f", "memory (MB)": "%.2f", "bits/weight (all)": "%.2f",
+        "bits/weight (quantized layers)": "%.2f", "latency (ms, median)": "%.1f",
+        "perplexity": "%.3f", "KL from fp32 (nats)": "%.5f", "top-1 agreement": "%.3f",
+        "cosine to fp32": "%.5f", "sentiment accuracy": "%.3f",
+    }  # fmt: skip
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format=f) for c, f in fmt.items()},
+    )
+    for r in results:
+        if not r.supported:
+            st.warning(f"**{r.label}** did not run: {r.reason}", icon=":material/block:")
+
+
+def _bar(results: Sequence[QuantResult], value, title: str, ytitle: str, fmt: str) -> go.Figure:
+    ok = [r for r in results if r.supported and value(r) is not None]
+    fig = go.Figure(
+        go.Bar(
+            x=[r.scheme for r in ok],
+            y=[value(r) for r in ok],
+            marker_color=[COLORS.get(r.scheme, "#888") for r in ok],
+            text=[format(value(r), fmt) for r in ok],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[r.label for r in ok],
+        )
+    )
+    fig.update_layout(
+        title=title, yaxis_title=ytitle, height=330, margin=dict(t=60, b=40, l=60, r=20),
+        showlegend=False,
+    )  # fmt: skip
+    return fig
+
+
+def charts(results: Sequence[QuantResult], kind: str) -> None:
+    """Size, speed and quality charts, one column each."""
+    cols = st.columns(3)
+    size = go.Figure()
+    ok = [r for r in results if r.supported]
+    for name, attr in (("on disk", "disk_bytes"), ("in memory", "param_bytes")):
+        size.add_bar(x=[r.scheme for r in ok], y=[getattr(r, attr) / 1e6 for r in ok], name=name)
+    size.update_layout(
+        title="Size (MB)", barmode="group", height=330, margin=dict(t=60, b=40, l=60, r=20),
+        legend=dict(orientation="h", y=1.02, x=0),
+    )  # fmt: skip
+    cols[0].plotly_chart(size, width="stretch")
+    lat = _bar(results, lambda r: r.latency_ms, "Latency per forward", "ms (median)", ".1f")
+    for r in ok:  # every timed run, so the spread is visible
+        lat.add_scatter(
+            x=[r.scheme] * len(r.latency_runs_ms), y=list(r.latency_runs_ms), mode="markers",
+            marker=dict(color="black", size=5, opacity=0.5), hoverinfo="y",
+        )  # fmt: skip
+    cols[1].plotly_chart(lat, width="stretch")
+    if kind == "causal-lm":
+        q = _bar(results, lambda r: r.kl_from_fp32, "KL divergence from fp32", "nats/token", ".4f")
+    else:
+        q = _bar(results, lambda r: 1 - r.cosine_to_fp32, "1 - cosine to fp32", "distance", ".5f")
+    cols[2].plotly_chart(q, width="stretch")
+
+
+def outputs_side_by_side(results: Sequence[QuantResult], kind: str, prompt: str) -> None:
+    """The same prompt's output from every scheme."""
+    what = "greedy continuation" if kind == "causal-lm" else "predicted sentiment"
+    st.caption(f"Prompt: `{prompt}` -> {what} of each scheme")
+    df = pd.DataFrame([{"scheme": r.label, "output": r.sample} for r in results if r.supported])
+    st.dataframe(df, hide_index=True, width="stretch")
+
+
+def histogram(rt: RoundTrip) -> None:
+    """One block of weights before and after, with the grid they snap to drawn as ticks."""
+    fig = go.Figure()
+    lo = min(min(rt.original), min(rt.dequantized))
+    hi = max(max(rt.original), max(rt.dequantized))
+    bins = dict(start=lo, end=hi, size=(hi - lo) / 80 or 1e-3)
+    fig.add_histogram(x=list(rt.original), xbins=bins, name="fp32 (before)", opacity=0.55)
+    fig.add_histogram(x=list(rt.dequantized), xbins=bins, name=f"{rt.scheme} (after)", opacity=0.55)
+    if rt.grid:
+        pad = (hi - lo) * 0.1
+        grid = [g for g in rt.grid if lo - pad <= g <= hi + pad]
+        fig.add_scatter(
+            x=grid, y=[0] * len(grid), mode="markers", name=f"grid ({len(rt.grid)} levels)",
+            marker=dict(symbol="line-ns-open", size=14, color="black"),
+        )  # fmt: skip
+    start, end = rt.cols
+    fig.update_layout(
+        barmode="overlay", height=360, margin=dict(t=60, b=40, l=60, r=20),
+        title=f"{rt.layer}: output channel {rt.row}, weights {start}..{end - 1}",
+        xaxis_title="weight value", yaxis_title="count", legend=dict(orientation="h", y=-0.2),
+    )  # fmt: skip
+    st.plotly_chart(fig, width="stretch")
+    c = st.columns(4)
+    c[0].metric("RMSE (whole layer)", f"{rt.rmse:.2e}")
+    c[1].metric("max |error|", f"{rt.max_abs_error:.2e}")
+    c[2].metric("relative error", f"{rt.relative_error:.2%}")
+    c[3].metric("signal-to-noise", f"{rt.snr_db:.1f} dB")
+    st.caption(f"Scales: {rt.granularity}. Shape (out, in) = {rt.shape}.")
+
+
+def memory_view(est: MemoryEstimate) -> None:
+    """Weights per precision and the training footprint, Adam vs LoRA."""
+    st.caption(
+        f"{est.architecture}: {est.n_params:,} parameters; largest layer "
+        f"{est.largest_layer or '-'} ({est.largest_layer_bytes / 1e6:.1f} MB at fp32)."
+    )
+    rows = [
+        {"precision": p, "weights (MB)": b / 1e6, "LoRA training (MB)": est.lora_total(p) / 1e6}
+        for p, b in est.weights.items()
+    ]
+    st.dataframe(
+        pd.DataFrame(rows), hide_index=True, width="stretch",
+        column_config={c: st.column_config.NumberColumn(c, format="%.1f")
+                       for c in ("weights (MB)", "LoRA training (MB)")},
+    )  # fmt: skip
+    fig = go.Figure()
+    parts = [
+        ("Full fine-tune, fp32 Adam", est.adam["model"], est.adam["gradients"],
+         est.adam["optimizer"]),
+        ("Full fine-tune, mixed precision", est.adam_mixed["model"], est.adam_mixed["gradients"],
+         est.adam_mixed["optimizer"]),
+        (f"LoRA r={est.lora_rank}, fp16 base", est.weights["fp16/bf16"], 0, 0),
+        (f"QLoRA r={est.lora_rank}, int4 base", est.weights["int4"], 0, 0),
+    ]  # fmt: skip
+    names = [p[0] for p in parts]
+    for i, part in enumerate(("weights", "gradients", "optimizer states")):
+        fig.add_bar(y=names, x=[p[i + 1] / 1e6 for p in parts], name=part, orientation="h")
+    adapter = [0, 0, est.lora_adapter_bytes / 1e6, est.lora_adapter_bytes / 1e6]
+    fig.add_bar(y=names, x=adapter, name="LoRA adapter + grads + Adam", orientation="h")
+    fig.update_layout(
+        barmode="stack", height=300, margin=dict(t=40, b=40, l=220, r=20),
+        title="Training footprint before activations (MB)", legend=dict(orientation="h", y=-0.25),
+    )  # fmt: skip
+    st.plotly_chart(fig, width="stretch")
+    share = est.lora_params / est.n_params
+    st.caption(
+        f"LoRA r={est.lora_rank} on every linear layer trains {est.lora_params:,} parameters "
+        f"({share:.2%} of the model), counted by peft. Activations come on top and grow with "
+        "batch size and sequence length."
+    )
+
+
+def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
+    """ "What to notice", written from the measured figures."""
+    by = {r.scheme: r for r in results if r.supported}
+    out = []
+    fp32 = by.get("fp32")
+    if fp32 and "int4" in by and fp32.disk_bytes and by["int4"].disk_bytes:
+        i4 = by["int4"]
+        out.append(
+            f"int4 is {fp32.disk_bytes / i4.disk_bytes:.1f}x smaller than fp32 on disk, not 8x: "
+            f"only {i4.quantized_share:.0%} of the weights sit in quantized layers (the "
+            "embeddings stay fp32) and every group of weights carries its own scale and shift "
+            f"({i4.quantized_bits_per_weight:.2f} bits per quantized weight, not 4)."
+        )
+    if fp32 and "int8" in by and by["int8"].latency_ms and fp32.latency_ms:
+        ratio = by["int8"].latency_ms / fp32.latency_ms
+        out.append(
+            f"Weight-only int8 ran at {ratio:.2f}x fp32's latency here: the weights are "
+            "dequantized before each matmul, so on CPU smaller is not automatically faster. "
+            "int8 dynamic uses real int8 kernels instead."
+        )
+    key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
+    scored = [r for r in by.values() if r.scheme != "fp32" and getattr(r, key) is not None]
+    if scored:
+        worst = (max if kind == "causal-lm" else min)(scored, key=lambda r: getattr(r, key))
+        best = (min if kind == "causal-lm" else max)(scored, key=lambda r: getattr(r, key))
+        what = "KL from fp32" if kind == "causal-lm" else "cosine to fp32"
+        out.append(
+            f"Quality falls with the bits: {what} is {getattr(best, key):.5f} for {best.label} "
+            f"and {getattr(worst, key):.5f} for {worst.label}."
+        )
+    out.append(
+        "bf16 keeps fp32's range but only 7 mantissa bits, fp16 the reverse: both halve the "
+        "bytes; the round-trip error below shows which one is closer for these weights."
+    )
+    return out
+
+
+# --- page defaults, cached calls, the predict-then-reveal question -----------------------------
+DEFAULTS = {
+    "quant_model": "tiny-gpt", "quant_schemes": list(DEFAULT_SCHEMES), "quant_n_eval": 24,
+    "quant_runs": 5, "quant_prompt": "", "quant_layer_scheme": "int4", "quant_layer_idx": 0,
+    "quant_row": 0, "quant_mem_model": "tiny-gpt", "quant_rank": 8,
+}  # fmt: skip
+
+
+def default_config() -> QuantConfig:
+    """What the page runs by itself on a first visit (tiny-gpt, every scheme: a few seconds)."""
+    return QuantConfig(
+        model="tiny-gpt", schemes=tuple(DEFAULT_SCHEMES), n_eval=DEFAULTS["quant_n_eval"],
+        latency_runs=DEFAULTS["quant_runs"], prompt=DEFAULT_PROMPT["causal-lm"],
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner="Quantizing the layer...", max_entries=64)
+def cached_roundtrip(model: str, layer: str, scheme: str, row: int) -> RoundTrip:
+    """:func:`core.quantization.roundtrip_layer` on the cached model, memoised."""
+    from ui.loaders import get_model
+
+    return roundtrip_layer(get_model(model).model, layer, scheme, row=row)
+
+
+@st.cache_data(show_spinner="Reading the config and counting parameters...", max_entries=32)
+def cached_memory(name: str, rank: int) -> MemoryEstimate:
+    """:func:`core.quantization.estimate_memory`, memoised (errors are not cached)."""
+    return estimate_memory(name, lora_rank=rank)
+
+
+RATIO_OPTIONS = ["less than 2x", "2x to 4x", "4x to 7x", "about 8x (32 / 4 bits)"]
+
+
+def reveal_int4_ratio(loaded) -> tuple[str, str]:
+    """Save fp32 and int4 copies now, and bucket the measured ratio."""
+    fp32, int4 = disk_size(loaded.model, "fp32"), disk_size(loaded.model, "int4")
+    r = fp32 / int4
+    bucket = RATIO_OPTIONS[0 if r < 2 else 1 if r < 4 else 2 if r < 7 else 3]
+    return bucket, (
+        f"Measured just now: {fp32 / 1e6:.2f} MB vs {int4 / 1e6:.2f} MB, {r:.2f}x. Embeddings and "
+        "layer norms stay in fp32, and each group of weights stores a scale and a shift, so "
+        "the file shrinks less than the 32/4 bit ratio suggests."
+    )
