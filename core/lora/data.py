@@ -192,7 +192,7 @@ def parse_dataset(data: bytes | str, filename: str = "upload.csv") -> LoraDatase
     >>> parse_dataset("text,label\\n" + "good,pos\\nbad,neg\\n" * 4).labels
     ('neg', 'pos')
     """
-    text = _decode(data.encode() if isinstance(data, str) else data)
+    text = _decode(data.encode("utf-8", "replace") if isinstance(data, str) else data)
     records, fmt = _records(text, filename)
     if not records:
         raise DatasetError(f"The {fmt} has a header but no rows.")

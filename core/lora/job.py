@@ -155,6 +155,7 @@ class LoraJob:
                     num_threads=self.num_threads,
                 )  # fmt: skip
                 with self._lock:
+                    self._losses = list(result.train_losses)
                     self._val = list(result.val_losses)
                     self._total = result.total_steps
                 forgot = None

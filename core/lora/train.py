@@ -21,6 +21,19 @@ from core.lora.spec import LoraConfigSpec, Task
 # parallel would not be reproducible, and two CPU-bound runs would each take twice as long.
 TRAIN_LOCK = threading.RLock()  # re-entrant: LoraJob holds it while it queues
 LIVE_VAL_ROWS = 64  # validation rows scored during the run (all of them at the end)
+DIVERGE_FACTOR = 10.0  # a loss 10x the untrained model's has left any useful region
+
+
+def diverged_loss(loss: float, reference: float) -> bool:
+    """Whether a training loss says the run diverged: NaN, infinite, or exploded far above the
+    untrained model's ``reference`` loss (Adam with a huge learning rate often stays finite).
+
+    >>> diverged_loss(float("nan"), 0.7), diverged_loss(0.3, 0.7), diverged_loss(770.0, 0.7)
+    (True, False, True)
+    """
+    if not math.isfinite(loss):
+        return True
+    return loss > DIVERGE_FACTOR * reference and loss > reference + 5.0
 
 
 @dataclass(frozen=True)
@@ -397,7 +410,8 @@ def _train(spec, dataset, on_step, should_stop, out_dir, num_threads, compare) -
             ts = time.perf_counter()
             out = model(**collate(enc_train, idx, pad, spec.task))
             loss = out.loss.item()
-            if not math.isfinite(loss):
+            if diverged_loss(loss, val_losses[0][1]):
+                losses.append(loss)
                 diverged = True
                 break
             opt.zero_grad(set_to_none=True)
@@ -409,8 +423,7 @@ def _train(spec, dataset, on_step, should_stop, out_dir, num_threads, compare) -
             if step % every == 0 or step == n_steps:
                 v_loss = mean_loss(model, live_val, pad, spec.task)
                 val_losses.append((step, v_loss))
-                if not math.isfinite(v_loss):
-                    diverged = True
+                diverged = diverged_loss(v_loss, val_losses[0][1])
             if on_step is not None:
                 elapsed = time.perf_counter() - t_start
                 on_step(StepInfo(step, n_steps, epoch, loss, v_loss, elapsed, step / elapsed))
@@ -419,9 +432,14 @@ def _train(spec, dataset, on_step, should_stop, out_dir, num_threads, compare) -
         model.eval()
         done = len(losses)
         if diverged:
+            what = (
+                "became NaN or infinite"
+                if not math.isfinite(losses[-1])
+                else f"exploded from {val_losses[0][1]:.2f} to {losses[-1]:.1f}"
+            )
             message = (
-                f"Training diverged at step {done + 1}: the loss became NaN or infinite. The "
-                f"learning rate {spec.lr:g} is too high: lower it (try {spec.lr / 10:g})."
+                f"Training diverged at step {done}: the loss {what}, so the run stopped. The "
+                f"learning rate {spec.lr:g} is too high: lower it (try {spec.lr / 100:g})."
             )
         elif stopped:
             message = f"Stopped after {done} of {n_steps} steps; the adapter keeps what it learned."
