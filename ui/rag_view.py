@@ -22,6 +22,7 @@ from core.rag import (
     text_document,
     upload_document,
 )
+from core.settings import get_settings
 
 _CITE = re.compile(r"\[(\d{1,2})\]")
 THRESHOLD_HELP = (
@@ -33,9 +34,23 @@ THRESHOLD_HELP = (
 
 
 @st.cache_resource(show_spinner="Opening the knowledge base (chromadb + MiniLM)...")
-def knowledge_base(collection: str) -> KnowledgeBase:
-    """One shared :class:`KnowledgeBase` per collection name (stored under the data folder)."""
+def _open_kb(collection: str, where: str) -> KnowledgeBase:
     return KnowledgeBase(collection=collection)
+
+
+def knowledge_base(collection: str) -> KnowledgeBase:
+    """One shared :class:`KnowledgeBase` per collection and store (data folder or server)."""
+    s = get_settings()
+    where = f"http://{s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(s.data_dir)
+    try:
+        return _open_kb(collection, where)
+    except Exception as e:  # a Chroma server down, a locked or corrupt folder
+        st.error(
+            f"Cannot open the knowledge base at {where} ({type(e).__name__}: {e}). "
+            "Check GENAI_CHROMA_HOST / GENAI_DATA_DIR.",
+            icon=":material/database:",
+        )
+        st.stop()
 
 
 def add_with_progress(kb: KnowledgeBase, docs: list, label: str) -> None:

@@ -59,8 +59,9 @@ def evaluate_retrieval(
     t0 = time.perf_counter()
     kmax = max(ks)
     results = []
-    for q in questions:
-        hits = kb.query(q["question"], kmax, hybrid=hybrid)
+    vectors = kb.embedding.encode([q["question"] for q in questions])  # (n, 384), one batch
+    for q, vec in zip(questions, vectors, strict=True):
+        hits = kb.query(q["question"], kmax, hybrid=hybrid, query_embedding=vec)
         rank = next((h.rank for h in hits if answers(h, q["doc"], q["span"])), None)
         doc_rank = next((h.rank for h in hits if h.source == q["doc"]), None)
         results.append(

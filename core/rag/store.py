@@ -333,6 +333,7 @@ class KnowledgeBase:
         threshold: float | None = None,
         hybrid: bool = False,
         candidates: int | None = None,
+        query_embedding: Any = None,
     ) -> list[Hit]:
         """The ``k`` chunks closest to ``question``.
 
@@ -342,6 +343,7 @@ class KnowledgeBase:
             threshold: drop chunks whose cosine similarity is below it.
             hybrid: fuse the vector ranking with BM25's by reciprocal rank fusion.
             candidates: how deep each ranking goes before fusion (default ``max(4k, 20)``).
+            query_embedding: the question's embedding when already computed (batch evaluation).
 
         Returns:
             Hits, best first, each with its cosine similarity.
@@ -360,7 +362,9 @@ class KnowledgeBase:
         if total == 0:
             return []
         depth = min(total, max(k, candidates or (max(4 * k, 20) if hybrid else k)))
-        qv = self.embedding.encode([question])[0]  # (384,)
+        if query_embedding is None:
+            query_embedding = self.embedding.encode([question])[0]
+        qv = np.asarray(query_embedding, dtype=np.float32)  # (384,)
         res = self._chunks.query(
             query_embeddings=[qv], n_results=depth,
             include=["documents", "metadatas", "distances"],
