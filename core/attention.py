@@ -349,9 +349,25 @@ def renormalized(r: AttentionResult, hide_special: bool) -> tuple[np.ndarray, np
     idx = np.flatnonzero(keep)
     if keep.all():
         return r.weights, idx
-    w = r.weights[:, :, idx][:, :, :, idx]  # (L, H, K, K)
-    s = w.sum(-1, keepdims=True)
-    return np.divide(w, s, out=np.zeros_like(w), where=s > 0), idx
+    L, H = r.n_layers, r.n_heads
+    w = np.stack([head_weights(r, layer, head, hide_special)[0] for layer in range(L)
+                  for head in range(H)]).reshape(L, H, len(idx), len(idx))  # fmt: skip
+    return w, idx
+
+
+def head_weights(
+    r: AttentionResult, layer: int, head: int, hide_special: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """One head's (K, K) weights with special tokens dropped and rows rescaled to sum to 1
+    (unchanged when ``hide_special`` is False), and the kept token indices (K,)."""
+    keep = _keep(r, hide_special)
+    idx = np.flatnonzero(keep)
+    w = r.weights[layer, head]  # (T, T)
+    if keep.all():
+        return w, idx
+    sub = w[np.ix_(idx, idx)]  # (K, K)
+    s = sub.sum(-1, keepdims=True)
+    return np.divide(sub, s, out=np.zeros_like(sub), where=s > 0), idx
 
 
 def head_view(r: AttentionResult, config: ViewConfig) -> HeadView:
@@ -372,16 +388,11 @@ def head_view(r: AttentionResult, config: ViewConfig) -> HeadView:
         rows_keep &= r.segment == (0 if src == "A" else 1)
         cols_keep &= r.segment == (0 if dst == "A" else 1)
     rows, cols = np.flatnonzero(rows_keep), np.flatnonzero(cols_keep)
-    w = r.weights[config.layer, config.head]  # (T, T)
     renorm = config.hide_special and not keep.all()
-    if renorm:
-        k = np.flatnonzero(keep)
-        sub = w[np.ix_(k, k)]
-        s = sub.sum(-1, keepdims=True)
-        full = np.zeros_like(w)
-        full[np.ix_(k, k)] = np.divide(sub, s, out=np.zeros_like(sub), where=s > 0)
-        w = full
-    m = np.array(w[np.ix_(rows, cols)], dtype=np.float32)  # (rows, cols)
+    w, k = head_weights(r, config.layer, config.head, config.hide_special)  # (K, K)
+    pos = np.full(r.n_tokens, -1)
+    pos[k] = np.arange(len(k))  # token index -> row/column of w
+    m = np.array(w[np.ix_(pos[rows], pos[cols])], dtype=np.float32)  # (rows, cols)
     masked = (cols[None, :] > rows[:, None]) if r.causal else np.zeros(m.shape, dtype=bool)
     below = int(((m < config.threshold) & ~masked & (m > 0)).sum()) if config.threshold else 0
     if config.threshold:
@@ -436,19 +447,20 @@ def head_summary(r: AttentionResult) -> HeadSummary:
 
     >>> # head_summary(attention_maps("The cat sat.")).to_self.shape == (6, 12)
     """
-    w = r.weights.astype(np.float64)  # (L, H, T, T)
+    w = r.weights  # (L, H, T, T), float32: float64 copies cost seconds at 512 tokens
     T = r.n_tokens
     rows = np.flatnonzero(~r.special) if (~r.special).any() else np.arange(T)
-    wr = w[:, :, rows]  # (L, H, R, T)
-    logw = np.log2(np.where(wr > 0, wr, 1.0))
-    entropy = -(wr * logw).sum(-1).mean(-1)  # (L, H)
-    to_special = wr[..., r.special].sum(-1).mean(-1)
-    to_self = w[:, :, rows, rows].mean(-1)
+    plogp = w * np.log2(np.maximum(w, np.float32(1e-30)))  # (L, H, T, T); 0 * log(tiny) = 0
+    entropy = -plogp.sum(-1, dtype=np.float64)[..., rows].mean(-1)  # (L, H)
+    to_special = w[..., r.special].sum(-1, dtype=np.float64)[..., rows].mean(-1)
+    to_self = w[:, :, rows, rows].mean(-1, dtype=np.float64)
     prev_rows = rows[rows > 0]
     to_previous = (
-        w[:, :, prev_rows, prev_rows - 1].mean(-1) if len(prev_rows) else np.zeros_like(entropy)
+        w[:, :, prev_rows, prev_rows - 1].mean(-1, dtype=np.float64)
+        if len(prev_rows)
+        else np.zeros_like(entropy)
     )
-    to_first = wr[..., 0].mean(-1)
+    to_first = w[:, :, rows, 0].mean(-1, dtype=np.float64)
     pattern = np.full(entropy.shape, "mixed", dtype=object)
     share = {"previous token": to_previous, "itself": to_self, "special tokens": to_special,
              "first token": to_first}  # fmt: skip

@@ -22,8 +22,8 @@ from core.attention import (
     HeadView,
     attention_maps,
     head_summary,
+    head_weights,
     pool,
-    renormalized,
 )
 
 COLORSCALE = "Blues"
@@ -137,27 +137,27 @@ def _tile(
     return z, t
 
 
-def _thumbs(r: AttentionResult, weights: np.ndarray, idx: np.ndarray, heads: list[tuple[int, int]],
-            size: int) -> tuple[list[np.ndarray], list[list[list[str]]]]:  # fmt: skip
+def _thumbs(r: AttentionResult, heads: list[tuple[int, int]], size: int, hide_special: bool
+            ) -> tuple[list[np.ndarray], list[list[list[str]]]]:  # fmt: skip
     """Each head pooled to at most size x size, scaled to its own maximum, with hover texts."""
+    idx = head_weights(r, 0, 0, hide_special)[1]
     mask = np.triu(np.ones((len(idx), len(idx))), 1) if r.causal else None
-    _, starts = pool(weights[0, 0], size)
+    starts = pool(np.zeros((len(idx), len(idx))), size)[1]
     ends = np.append(starts[1:], len(idx)) - 1
-    names = [_short(r.tokens[i], 10) for i in idx]
-    span = [
-        names[a] if a == b else f"{a}–{b} ({names[a]}…{names[b]})"
-        for a, b in zip(starts, ends, strict=True)
-    ]
+    if len(starts) == len(idx):  # not pooled: name the tokens
+        span = [f"{i} {_short(r.tokens[i], 10)}" for i in idx]
+    else:
+        span = [f"tokens {idx[a]}–{idx[b]}" for a, b in zip(starts, ends, strict=True)]
     masked = (pool(mask, size)[0] >= 1.0 - 1e-9) if mask is not None else None
     mats, texts = [], []
     for layer, head in heads:
-        m = pool(weights[layer, head], size)[0]
+        m = pool(head_weights(r, layer, head, hide_special)[0], size)[0]
         shown = m / max(float(np.nanmax(m)), 1e-12)
         if masked is not None:
             shown = np.where(masked, np.nan, shown)
         mats.append(shown)
         texts.append([
-            [f"layer {layer} head {head}<br>{span[a]} → {span[b]}<br>weight {m[a, b]:.3f}"
+            [f"L{layer} H{head}: {span[a]} → {span[b]}: {m[a, b]:.3f}"
              for b in range(m.shape[1])] for a in range(m.shape[0])
         ])  # fmt: skip
     return mats, texts
@@ -177,9 +177,8 @@ def _tiled_figure(z: np.ndarray, text: np.ndarray, height: int) -> go.Figure:
 def layer_figure(r: AttentionResult, layer: int, *, hide_special: bool, size: int = 48,
                  ncols: int = 4) -> go.Figure:  # fmt: skip
     """All heads of one layer as small multiples (each pooled to at most size x size)."""
-    weights, idx = renormalized(r, hide_special)
     heads = [(layer, h) for h in range(r.n_heads)]
-    mats, texts = _thumbs(r, weights, idx, heads, size)
+    mats, texts = _thumbs(r, heads, size, hide_special)
     z, text = _tile(mats, texts, ncols)
     h, w = mats[0].shape
     nrows = -(-r.n_heads // ncols)
@@ -197,10 +196,9 @@ def layer_figure(r: AttentionResult, layer: int, *, hide_special: bool, size: in
 
 def model_figure(r: AttentionResult, *, hide_special: bool) -> go.Figure:
     """bertviz's model view: every layer (rows) x head (columns) as a thumbnail."""
-    weights, idx = renormalized(r, hide_special)
     size = 20 if r.n_layers * r.n_heads <= 144 else 12
     heads = [(layer, h) for layer in range(r.n_layers) for h in range(r.n_heads)]
-    mats, texts = _thumbs(r, weights, idx, heads, size)
+    mats, texts = _thumbs(r, heads, size, hide_special)
     z, text = _tile(mats, texts, r.n_heads)
     h, w = mats[0].shape
     fig = _tiled_figure(z, text, height=int(min(1400, 90 + r.n_layers * 110)))
