@@ -7,7 +7,7 @@ replay's segmentation equals what the trained tokenizer itself produces (tested)
 
 >>> r = train_bpe(BpeConfig("low lower lowest low lower lowest", num_merges=5))
 >>> r.merges[0].new, r.segment("lowest", len(r.merges))
-('lo', ['lowest'])
+('lo', ['low', 'e', 'st'])
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -112,9 +113,9 @@ class TokenizationResult:
     family: Family
     text: str
     ids: tuple[int, ...]
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    pieces: tuple[Any, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
+    pieces: Sequence[Any]
     kinds: tuple[Kind, ...]
     lossless: bool
     _byte_decoder: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -208,21 +209,57 @@ def _piece_bytes(piece: Any, family: Family, kind: Kind, decoder: Mapping[str, i
     return piece.encode("utf-8")
 
 
-def _char_spans(text: str, byte_lengths: Sequence[int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _ints(values: Any) -> array:
+    """A compact read-only-by-convention int sequence from a numpy array or a list."""
+    import numpy as np
+
+    return array("q", np.asarray(values, dtype=np.int64).tobytes())
+
+
+def _char_spans(text: str, byte_lengths: Any) -> tuple[array, array]:
     """Character spans of consecutive byte runs of ``text.encode()``, widened to whole chars."""
     import numpy as np
 
     data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     is_start = np.append((data & 0xC0) != 0x80, True)  # one past the end starts "a char"
     prefix = np.concatenate(([0], np.cumsum(is_start[:-1], dtype=np.int64)))  # starts in [0, b)
-    ends_b = np.cumsum(np.asarray(byte_lengths, dtype=np.int64))
-    starts_b = ends_b - np.asarray(byte_lengths, dtype=np.int64)
+    lengths = np.asarray(byte_lengths, dtype=np.int64)
+    ends_b = np.cumsum(lengths)
+    starts_b = ends_b - lengths
     if len(ends_b) and ends_b[-1] != len(data):
         raise ValueError("token bytes do not add up to the text")
     # a token starting inside a character gets that character: one fewer start before it
     starts = prefix[starts_b] - (~is_start[starts_b]).astype(np.int64)
     ends = prefix[ends_b]  # a token ending mid-character still covers that character
-    return tuple(starts.tolist()), tuple(ends.tolist())
+    return _ints(starts), _ints(ends)
+
+
+def _kinds(ids: Any, special: frozenset[int], unk: int | None) -> tuple[Kind, ...]:
+    """Per token ``normal`` / ``special`` / ``unknown``, vectorised (texts can be 100k tokens)."""
+    import numpy as np
+
+    kinds: list[Kind] = ["normal"] * len(ids)
+    for i in np.flatnonzero(np.isin(ids, np.fromiter(special, dtype=np.int64))).tolist():
+        kinds[i] = "special"
+    if unk is not None:
+        for i in np.flatnonzero(ids == unk).tolist():
+            kinds[i] = "unknown"
+    return tuple(kinds)
+
+
+class _TiktokenPieces(Sequence[bytes]):
+    """Each token's bytes, decoded on demand (the page draws at most a few thousand)."""
+
+    def __init__(self, lib: Any, ids: Sequence[int]):
+        self._lib, self._ids = lib, ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self._lib.decode_single_token_bytes(t) for t in self._ids[i]]
+        return self._lib.decode_single_token_bytes(self._ids[i])
 
 
 # --- backends ------------------------------------------------------------------------------------
@@ -234,6 +271,7 @@ class _Backend:
     special_ids: frozenset[int]
     unk_id: int | None
     added: frozenset[str]  # added-token contents (byte-level: not in the byte alphabet)
+    byte_lengths: Any = None  # tiktoken: numpy array, bytes of each id (spans without decoding)
 
 
 _backends: dict[str, _Backend] = {}
@@ -263,7 +301,7 @@ def _backend(name: str) -> _Backend:
     lib = models.load_tokenizer(name)
     if hasattr(lib, "decode_tokens_bytes"):  # tiktoken
         special = frozenset(lib._special_tokens.values())
-        b = _Backend(name, "tiktoken", lib, special, None, frozenset())
+        b = _Backend(name, "tiktoken", lib, special, None, frozenset(), _token_lengths(lib))
     else:
         from tokenizers import Tokenizer
 
@@ -272,12 +310,25 @@ def _backend(name: str) -> _Backend:
         fast.no_truncation()
         added_tokens = lib.backend_tokenizer.get_added_tokens_decoder().values()
         added = frozenset(t.content for t in added_tokens)
-        b = _Backend(
-            name, _family(fast), fast, frozenset(lib.all_special_ids),
-            lib.unk_token_id if lib.unk_token is not None else None, added,
-        )  # fmt: skip
+        family = _family(fast)
+        # byte-level BPE can spell anything: its "unk" (tiny-gpt: <|endoftext|>) is never unknown
+        unk = lib.unk_token_id if lib.unk_token is not None and family != "byte-level" else None
+        b = _Backend(name, family, fast, frozenset(lib.all_special_ids), unk, added)
     with _backend_lock:
         return _backends.setdefault(name, b)
+
+
+def _token_lengths(lib: Any) -> Any:
+    """Byte length of every id of a tiktoken encoding (0 for unused ids)."""
+    import numpy as np
+
+    out = np.zeros(lib.n_vocab, dtype=np.int64)
+    for i in range(lib.n_vocab):
+        try:
+            out[i] = len(lib.decode_single_token_bytes(i))
+        except KeyError:
+            continue
+    return out
 
 
 def library(name: str) -> Any:
@@ -323,48 +374,45 @@ def _has_surrogate(text: str) -> bool:
 
 
 def _tokenize_tiktoken(text: str, b: _Backend) -> TokenizationResult:
+    import numpy as np
+
     ids = b.lib.encode(text, allowed_special="all")
-    pieces = b.lib.decode_tokens_bytes(ids)
-    starts, ends = _char_spans(text, list(map(len, pieces)))
-    special = b.special_ids
-    kinds = (
-        tuple("special" if i in special else "normal" for i in ids)
-        if special & set(ids)
-        else (("normal",) * len(ids))
-    )
+    arr = np.asarray(ids, dtype=np.int64)
+    starts, ends = _char_spans(text, b.byte_lengths[arr])
+    ids_t = tuple(ids)
     return TokenizationResult(
-        b.name, "tiktoken", text, tuple(ids), starts, ends, tuple(pieces), kinds, True
-    )
+        b.name, "tiktoken", text, ids_t, starts, ends, _TiktokenPieces(b.lib, ids_t),
+        _kinds(arr, b.special_ids, None), True,
+    )  # fmt: skip
 
 
 def _tokenize_hf(text: str, b: _Backend, add_special_tokens: bool) -> TokenizationResult:
+    import numpy as np
+
     enc = b.lib.encode(text, add_special_tokens=add_special_tokens)
     ids, pieces = enc.ids, enc.tokens
-    kinds: list[Kind] = [
-        "unknown" if i == b.unk_id else "special" if i in b.special_ids else "normal" for i in ids
-    ]
-    starts = ends = None
+    arr = np.asarray(ids, dtype=np.int64)
+    inserted = enc.special_tokens_mask
+    spans = None
     if b.family == "byte-level":
         # exact spans from the bytes: the library's offsets drop leading spaces (trim_offsets)
-        inserted = enc.special_tokens_mask
         lengths = [
             0 if ins else len(p.encode("utf-8")) if p in b.added else len(p)
             for p, ins in zip(pieces, inserted, strict=True)
         ]
         try:
-            starts, ends = _char_spans(text, lengths)
+            spans = _char_spans(text, lengths)
         except (ValueError, IndexError):  # a normalizer changed the text: use the offsets
-            starts = ends = None
-    if starts is None or ends is None:
-        starts = tuple(s for s, _ in enc.offsets)
-        ends = tuple(e for _, e in enc.offsets)
-        for i, ins in enumerate(enc.special_tokens_mask):
-            if ins and starts[i] == ends[i] == 0 and i:  # inserted at the end: place it there
-                starts = (*starts[:i], ends[i - 1], *starts[i + 1 :])
-                ends = (*ends[:i], ends[i - 1], *ends[i + 1 :])
+            spans = None
+    if spans is None:
+        off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)  # (T, 2)
+        for i in np.flatnonzero(np.asarray(inserted, dtype=bool)).tolist():
+            if i and off[i, 0] == off[i, 1] == 0:  # inserted at the end: place it there
+                off[i] = off[i - 1, 1]
+        spans = _ints(off[:, 0]), _ints(off[:, 1])
     return TokenizationResult(
-        b.name, b.family, text, tuple(ids), tuple(starts), tuple(ends), tuple(pieces),
-        tuple(kinds), b.family == "byte-level", byte_decoder(),
+        b.name, b.family, text, tuple(ids), spans[0], spans[1], tuple(pieces),
+        _kinds(arr, b.special_ids, b.unk_id), b.family == "byte-level", byte_decoder(),
     )  # fmt: skip
 
 
