@@ -17,7 +17,7 @@ from core.text import clean_text
 from ui.outputs import published
 
 SOURCES = ["Example set", "Type or paste", "Upload CSV", "Another page's output"]
-MAX_TEXT_CHARS = 10_000  # per candidate/reference: ROUGE-L is quadratic in length
+MAX_TEXT_CHARS = 4_000  # per candidate/reference: ROUGE-L is quadratic in length
 MAX_ALIGN_TOKENS = 300
 MAX_DRAW_TOKENS = 40
 EVAL_DIR = Path(get_settings().assets_dir) / "metrics"
@@ -315,7 +315,13 @@ def match_view(pairs: M.Pairs, s: Scored, opts: Opts, idx: int, ref_idx: int, n:
         f"**ROUGE-L: longest common subsequence, {lc.length} tokens** -> precision "
         f"{lc.length}/{len(ct) or 1}, recall {lc.length}/{len(rt) or 1}"
     )
-    st.plotly_chart(lcs_figure(ct, rt, lc), width="stretch")
+    if ct and rt:
+        st.plotly_chart(lcs_figure(ct, rt, lc), width="stretch")
+    else:
+        st.caption(
+            f"Nothing to draw: {by}'s tokenizer left no token on one side. "
+            "Change the tokenizer in Options."
+        )
 
 
 def lcs_figure(ct: list[str], rt: list[str], lc: M.Lcs) -> go.Figure:
@@ -397,7 +403,10 @@ def evaluate_check(pairs: M.Pairs, s: Scored, opts: Opts) -> None:
     ec = mods["chrf"].compute(predictions=preds, references=refs, **opts.chrf_opts)
     rows += [("BLEU", s.bleu.score, eb["score"]), ("chrF", s.chrf.score, ec["score"])]
     df = pd.DataFrame(rows, columns=["metric", "core.metrics", "evaluate.load(path)"])
-    df["equal"] = [abs(a - b) < 1e-9 for a, b in zip(df.iloc[:, 1], df.iloc[:, 2], strict=True)]
+    df["equal"] = [
+        "identical" if a == b else ("equal to 1e-12" if abs(a - b) < 1e-12 else "DIFFERENT")
+        for a, b in zip(df.iloc[:, 1], df.iloc[:, 2], strict=True)
+    ]
     st.dataframe(df, hide_index=True)
     if opts.rouge_tok != "default":
         st.caption(
