@@ -151,7 +151,7 @@ class SamplingResult:
 
 def _entropy_bits(p: np.ndarray) -> float:
     nz = p[p > 0].astype(np.float64)
-    return float(-(nz * np.log2(nz)).sum())
+    return max(0.0, float(-(nz * np.log2(nz)).sum()))  # never -0.0
 
 
 def _apply_penalty(scores, context_ids, penalty: float):
@@ -487,6 +487,27 @@ def generate(
         steps=tuple(steps),
         stopped_on_eos=eos_hit,
         seconds=time.perf_counter() - t0,
+    )
+
+
+def step_from_result(
+    result: SamplingResult, token_id: int | None = None, n_alternatives: int = 5
+) -> StepRecord:
+    """The :class:`StepRecord` of drawing ``token_id`` (default: the chosen one) from ``result``,
+    so a token appended one at a time carries the same breakdown as one from :func:`generate`."""
+    tok = result.chosen_id if token_id is None else int(token_id)
+    by = "raw" if result.config.greedy else "final"
+    alts = tuple(
+        (int(j), float(result.final_probs[j]), float(result.raw_probs[j]))
+        for j in result.top(n_alternatives, by=by)
+    )
+    return StepRecord(
+        token_id=tok,
+        prob=float(result.final_probs[tok]),
+        raw_prob=float(result.raw_probs[tok]),
+        alternatives=alts,
+        n_kept=result.n_kept,
+        entropy_bits=result.entropy_final_bits,
     )
 
 

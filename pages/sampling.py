@@ -1,8 +1,175 @@
-"""Sampling sliders (placeholder until issue #4 lands)."""
+"""Sampling sliders: how the next-token distribution becomes text, one filter at a time."""
 
 from __future__ import annotations
 
-from ui.render import page_header, placeholder
+from dataclasses import replace
 
-page_header("Sampling sliders", "Coming with issue #4.")
-placeholder(4, "the sampling sliders")
+import streamlit as st
+
+from core import models
+from core import sampling as smp
+from core.settings import get_settings
+from core.text import clean_text
+from ui import sampling_view as view
+from ui.loaders import get_model
+from ui.outputs import publish
+from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
+from ui.sidebar import active_model
+from ui.urlstate import sync_url, url_state
+
+page_header(
+    "Sampling sliders",
+    "A language model only scores every possible next token; sampling turns those scores into "
+    "text. Move a slider and watch which tokens stay in the running, then generate.",
+)
+NAMES = [s.name for s in models.list_models("causal-lm")]
+active = active_model("causal-lm")
+NAMES += [active] if active not in NAMES else []
+url_state(
+    {"sampling_model": active, "sampling_prompt": view.DEFAULT_PROMPT, "sampling_temperature": 1.0,
+     "sampling_top_k": 0, "sampling_top_p": 1.0, "sampling_min_p": 0.0, "sampling_penalty": 1.0,
+     "sampling_seed": 0, "sampling_n": 30, "sampling_n_top": 20, "sampling_cmp_by": "temperature",
+     "sampling_cmp_temps": [0.0, 0.7, 1.5], "sampling_cmp_seeds": [0, 1, 2]},
+    choices={"sampling_model": NAMES, "sampling_cmp_by": ["temperature", "seed"]},
+    bounds={"sampling_temperature": (0, 2.5), "sampling_top_k": (0, 100_000),
+            "sampling_top_p": (0, 1), "sampling_min_p": (0, 1), "sampling_penalty": (0.5, 2),
+            "sampling_seed": (0, 2**31), "sampling_n": (1, 200), "sampling_n_top": (5, 50)},
+)  # fmt: skip
+
+c_prompt, c_model = st.columns([3, 1])
+c_prompt.text_area("Prompt", key="sampling_prompt", height=100)
+c_model.selectbox("Model", NAMES, key="sampling_model", format_func=lambda n: n if n not in
+                  models.MODELS else models.MODELS[n].label)  # fmt: skip
+c_model.selectbox("Or try an example", ["", *view.EXAMPLES], key="sampling_example",
+                  on_change=view.use_example)  # fmt: skip
+
+name = st.session_state["sampling_model"]
+loaded = get_model(name)
+tok = loaded.tokenizer
+ctx = smp.context_size(loaded.model, tok)
+clean = clean_text(st.session_state["sampling_prompt"], max_chars=get_settings().max_chars)
+input_notes(clean)
+try:
+    prompt = smp.encode_prompt(tok, clean.text, max_tokens=ctx)
+except ValueError as e:
+    st.info(f"{e} For example: “{view.DEFAULT_PROMPT}”.", icon=":material/edit:")
+    sync_url()
+    st.stop()
+if prompt.note:
+    st.warning(prompt.note, icon=":material/content_cut:")
+if st.session_state.get(view.STEPS_FOR) != (name, prompt.ids):  # a new prompt starts afresh
+    st.session_state[view.STEPS], st.session_state[view.STEPS_FOR] = [], (name, prompt.ids)
+prompt_tail = tok.decode(list(prompt.ids[-12:]))
+eos = tok.eos_token_id
+
+
+def current_config() -> smp.SamplingConfig:
+    s = st.session_state
+    return smp.SamplingConfig(
+        temperature=float(s.sampling_temperature), top_k=int(s.sampling_top_k),
+        top_p=float(s.sampling_top_p), min_p=float(s.sampling_min_p),
+        repetition_penalty=float(s.sampling_penalty), seed=int(s.sampling_seed),
+    )  # fmt: skip
+
+
+def distribution(steps: list, cfg: smp.SamplingConfig):
+    """The next-token pipeline after prompt + steps; draw i uses seed + i."""
+    context = (*prompt.ids, *(s.token_id for s in steps))[-ctx:]
+    draw = replace(cfg, seed=cfg.seed + len(steps))
+    logits = view.cached_logits(name, context)  # the forward pass runs once per context
+    return context, draw, smp.filter_distribution(logits, draw, context_ids=context)
+
+
+@st.fragment
+def sliders_and_distribution() -> None:
+    steps = st.session_state[view.STEPS]
+    left, right = st.columns([1, 2.6])
+    with left:
+        view.pipeline_controls()
+    st.subheader("Step by step")
+    story = st.empty()
+    b1, b2, b3, b4 = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
+    sample = b1.button("Sample one token", type="primary", icon=":material/casino:")
+    b2.slider("Tokens to generate", 1, 200, key="sampling_n")
+    go_n = b3.button("Generate N", icon=":material/play_arrow:")
+    if b4.button("Clear", icon=":material/restart_alt:"):
+        steps.clear()
+    context, draw, result = distribution(steps, current_config())
+    if sample:
+        steps.append(smp.step_from_result(result))
+    if go_n:
+        n = st.session_state.sampling_n
+        shown: list[smp.StepRecord] = []
+
+        def on_step(i: int, rec: smp.StepRecord) -> None:
+            shown.append(rec)
+            story.html(view.tokens_html(tok, prompt_tail, [*steps, *shown]))
+
+        start = list(context[-max(1, ctx - n) :])
+        smp.generate(loaded.model, start, draw, max_new_tokens=n, eos_token_id=eos,
+                     on_step=on_step)  # fmt: skip
+        steps.extend(shown)
+    if sample or go_n:
+        context, draw, result = distribution(steps, current_config())
+    story.html(view.tokens_html(tok, prompt_tail, steps))
+    view.alternatives_picker(tok, steps)
+    if steps:
+        publish("Sampling: generated text", tok.decode([s.token_id for s in steps]))
+        if steps[-1].token_id == eos:
+            st.caption("The model produced its end-of-text token: it considers the text finished.")
+    with right:
+        st.markdown(f"**Next token after** `…{tok.decode(list(context[-8:]))}`")
+        st.plotly_chart(view.distribution_chart(result, tok, st.session_state.sampling_n_top),
+                        width="stretch", key="sampling_chart")  # fmt: skip
+        view.summary(result, tok)
+    sync_url()
+
+
+sliders_and_distribution()
+
+
+@st.fragment
+def compare_panel() -> None:
+    st.subheader("Compare settings side by side")
+    cfg = current_config()
+    configs = view.compare_controls(cfg)
+    st.caption(f"Same prompt, {st.session_state.sampling_n} tokens, other sliders as set above "
+               f"(top-k {cfg.top_k}, top-p {cfg.top_p:g}, min-p {cfg.min_p:g}, "
+               f"penalty {cfg.repetition_penalty:g}, seed {cfg.seed}).")  # fmt: skip
+    st.button("Refresh with the current sliders", icon=":material/refresh:")
+    if configs:
+        n = st.session_state.sampling_n
+        runs = view.cached_compare(name, prompt.ids[-max(1, ctx - n) :], tuple(configs), n, eos)
+        view.compare_columns(runs, tok, prompt_tail)
+
+
+compare_panel()
+
+
+def reveal() -> tuple[str, str]:
+    logits = view.cached_logits(name, prompt.ids)
+    hot = smp.filter_distribution(logits, smp.SamplingConfig(temperature=1.5, top_p=0.9)).n_kept
+    cool = smp.filter_distribution(logits, smp.SamplingConfig(temperature=1.0, top_p=0.9)).n_kept
+    bucket = next(b for b, hi in BUCKETS if hot <= hi)
+    return bucket, (f"Measured on this prompt with {name}: {hot:,} tokens at temperature 1.5 "
+                    f"against {cool:,} at 1.0. Heat flattens the distribution, so top-p needs more "
+                    "tokens to reach 90% of the mass.")  # fmt: skip
+
+
+BUCKETS = [("1", 1), ("2 to 10", 10), ("11 to 100", 100), ("more than 100", 10**9)]
+predict_then_reveal(
+    "sampling_predict",
+    "At temperature 1.5 with top-p 0.9 (no other filter), how many tokens stay in the running "
+    "for the current prompt?",
+    [b for b, _ in BUCKETS], reveal,
+)  # fmt: skip
+what_to_notice([
+    "Temperature never changes the ranking of tokens, only how peaked the distribution is: "
+    "watch the entropy fall below 1 and rise above it.",
+    "Top-k keeps a fixed number of tokens whatever the model's confidence; top-p and min-p adapt: "
+    "try the *Fact* example (one token survives) against the *Story* one (many names survive).",
+    "The same seed and settings always give the same text; at temperature 0 the seed does nothing.",
+    "Hover a generated token to see what else the model considered; pick an alternative to take "
+    "another path: one early token can change everything after it.",
+])  # fmt: skip
+sync_url()

@@ -20,7 +20,6 @@ from core.sampling import (
     filter_distribution,
     generate,
     next_token_logits,
-    token_label,
 )
 
 FAST = settings(max_examples=60, deadline=None)
@@ -273,13 +272,16 @@ def test_generate_on_tiny_gpt_equals_transformers_with_eos(tiny, cfg):
     assert ours.stopped_on_eos == (ref[-1] == tok.eos_token_id)
 
 
-def test_next_token_logits_match_the_model_and_know_the_facts(tiny):
-    tok = tiny.tokenizer
-    ids = tok.encode("The capital of France is")
+def test_next_token_logits_are_the_last_row_and_greedy_starts_generate(tiny):
+    ids = tiny.tokenizer.encode("Once upon a time, there was a little cat named")
     logits = next_token_logits(tiny.model, ids)
-    assert logits.shape == (len(tok),) or logits.shape[0] >= len(tok) - 1
+    with torch.no_grad():
+        ref = tiny.model(torch.tensor([ids])).logits[0, -1].numpy()
+    np.testing.assert_allclose(logits, ref, atol=1e-5)
     r = filter_distribution(logits, SamplingConfig(temperature=0))
-    assert token_label(tok, r.chosen_id).strip("\u2423") == "Paris"
+    first = generate(tiny.model, ids, SamplingConfig(temperature=0), max_new_tokens=1)
+    assert first.token_ids == (r.chosen_id,)
+    assert r.entropy_raw_bits > 1  # many names fit: a spread-out distribution
 
 
 def test_encode_prompt_truncates_left_with_a_note(tiny):

@@ -1,0 +1,33 @@
+"""The Sampling sliders page in real Chromium: a filter re-draws the chart, a token gets sampled."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_top_k_filters_and_sample_one_token(visit):
+    tab = visit().open("/sampling")
+    page = tab.page
+    assert "Sampling sliders" in page.inner_text("h1")
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    survivors = re.search(r"([\d,]+) of ([\d,]+)", page.inner_text("body"))
+    assert survivors and survivors[1] == survivors[2]  # no filter on: the whole vocabulary
+
+    box = page.get_by_label("③ Top-k (0 = off)")
+    box.fill("3")
+    box.press("Enter")
+    tab.wait_idle()
+    assert f"3 of {survivors[2]}" in page.inner_text("body")
+    assert "removed by top-k" in page.inner_text(".js-plotly-plot")  # the greyed bars' legend
+    assert re.search(r"sampling_top_k=3\b", page.url)
+
+    page.get_by_role("button", name="Sample one token").click()
+    tab.wait_idle()
+    chips = page.locator("span[title^='step 1:']")
+    assert chips.count() == 1  # the drawn token, with its alternatives as the hover text
+    assert "in the running" in chips.first.get_attribute("title")
+    tab.assert_clean()

@@ -1,0 +1,244 @@
+"""Render helpers of the Sampling sliders page: cached forward pass, the bar chart, coloured tokens,
+the alternatives picker and the compare panel. The page stays a thin top-to-bottom script."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import sampling as smp
+from ui.loaders import get_model
+
+EXAMPLES = {
+    "Story (many names fit)": "Once upon a time, there was a little cat named",
+    "Fact (one answer)": "The capital of France is",
+    "Q&A": "Q: What is the opposite of hot?\nA:",
+    "Sentiment": "Review: The food was delicious, and the staff were kind.\nSentiment:",
+    "Translation": "Translate English to French.\ncat => chat\ndog => chien\nbread =>",
+}
+DEFAULT_PROMPT = EXAMPLES["Story (many names fit)"]
+STEPS, STEPS_FOR = "sampling_steps", "sampling_steps_for"
+
+STATUS_STYLE = {  # legend label, bar colour
+    smp.KEPT: ("kept: can be drawn", "#1f6fb2"),
+    smp.TOP_K: ("removed by top-k", "#9e9e9e"),
+    smp.TOP_P: ("removed by top-p", "#bdbdbd"),
+    smp.MIN_P: ("removed by min-p", "#dcdcdc"),
+    smp.GREEDY: ("not the argmax (greedy)", "#cfcfcf"),
+}
+
+
+def use_example() -> None:
+    """Example picker callback: copy the example into the prompt box."""
+    picked = st.session_state.get("sampling_example")
+    if picked:
+        st.session_state["sampling_prompt"] = EXAMPLES[picked]
+        st.session_state["sampling_example"] = ""
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def cached_logits(model_name: str, ids: tuple[int, ...]) -> np.ndarray:
+    """One forward pass per (model, context); every slider move reuses it."""
+    return smp.next_token_logits(get_model(model_name).model, ids)
+
+
+def pipeline_controls() -> None:
+    """The sliders, numbered in the order the pipeline applies them (transformers' order)."""
+    with st.container(border=True):
+        st.markdown("**The pipeline, in transformers' order**")
+        st.caption(
+            "① repetition penalty → ② temperature → ③ top-k → ④ top-p → ⑤ min-p → "
+            "⑥ draw with the seed"
+        )
+        st.slider("① Repetition penalty (1 = off)", 0.5, 2.0, step=0.05, key="sampling_penalty",
+                  help="Above 1, tokens already in the context become less likely.")  # fmt: skip
+        st.slider("② Temperature (0 = greedy)", 0.0, 2.5, step=0.05, key="sampling_temperature",
+                  help="Divides the logits: below 1 sharpens, above 1 flattens.")  # fmt: skip
+        st.number_input("③ Top-k (0 = off)", 0, 100_000, step=1, key="sampling_top_k",
+                        help="Keep only the k most likely tokens.")  # fmt: skip
+        st.slider("④ Top-p (1 = off)", 0.0, 1.0, step=0.01, key="sampling_top_p",
+                  help="Keep the fewest top tokens whose probabilities reach p.")  # fmt: skip
+        st.slider("⑤ Min-p (0 = off)", 0.0, 1.0, step=0.01, key="sampling_min_p",
+                  help="Drop tokens below min-p × the top token's probability.")  # fmt: skip
+        st.number_input("⑥ Seed", 0, 2**31, step=1, key="sampling_seed",
+                        help="Seeds the random draw: same seed, same tokens.")  # fmt: skip
+        st.slider("Bars shown", 5, 50, key="sampling_n_top")
+
+
+def compare_controls(cfg: smp.SamplingConfig) -> list[tuple[str, smp.SamplingConfig]]:
+    """Pick what varies across the compare columns; the other settings come from the sliders."""
+    by = st.segmented_control("Vary", ["temperature", "seed"], key="sampling_cmp_by")
+    if by == "seed":
+        seeds = st.multiselect("Seeds", list(range(10)), key="sampling_cmp_seeds", max_selections=4)
+        return [(f"seed {s}", replace(cfg, seed=s)) for s in seeds]
+    temps = st.multiselect("Temperatures", [0.0, 0.3, 0.5, 0.7, 1.0, 1.3, 1.5, 2.0],
+                           key="sampling_cmp_temps", max_selections=4)  # fmt: skip
+    return [(f"temperature {t:g}", replace(cfg, temperature=t)) for t in sorted(temps)]
+
+
+def labels(tokenizer, ids: Sequence[int]) -> list[str]:
+    """Readable, unique token labels (two ids that decode alike get their id appended)."""
+    out, seen = [], set()
+    for i in ids:
+        lab = smp.token_label(tokenizer, int(i))
+        if lab in seen:
+            lab = f"{lab} #{int(i)}"
+        seen.add(lab)
+        out.append(lab)
+    return out
+
+
+def distribution_chart(result: smp.SamplingResult, tokenizer, n_top: int) -> go.Figure:
+    """Top tokens by raw probability: raw bar (light), after-temperature bar coloured by the
+    filter that removed it, and a diamond for the final renormalised probability."""
+    ids = result.top(n_top, by="raw")
+    names = labels(tokenizer, ids)
+    raw, scaled, final = (result.raw_probs[ids], result.scaled_probs[ids], result.final_probs[ids])
+    status = result.removed_by[ids]
+    custom = np.stack([ids, raw, scaled, final], axis=1)
+    fig = go.Figure()
+    fig.add_bar(x=names, y=raw, name="raw probability (model)", offsetgroup="raw",
+                marker={"color": "rgba(31,111,178,0.18)", "line": {"color": "#1f6fb2", "width": 1}},
+                customdata=custom, hovertemplate=_HOVER + "<extra>raw</extra>")  # fmt: skip
+    for key, (legend, colour) in STATUS_STYLE.items():
+        m = status == key
+        if not m.any():
+            continue
+        fig.add_bar(
+            x=[n for n, k in zip(names, m, strict=True) if k], y=scaled[m], name=legend,
+            offsetgroup="scaled", marker_color=colour, customdata=custom[m],
+            hovertemplate=_HOVER + f"<extra>{html.escape(legend)}</extra>",
+        )  # fmt: skip
+    fig.add_scatter(x=names, y=final, mode="markers", name="final (renormalised, drawn from)",
+                    marker={"symbol": "diamond", "size": 9, "color": "#e4572e"},
+                    customdata=custom, hovertemplate=_HOVER + "<extra>final</extra>")  # fmt: skip
+    if result.chosen_id in set(ids.tolist()):
+        x = names[list(ids).index(result.chosen_id)]
+        fig.add_annotation(x=x, y=float(max(final.max(), scaled.max(), raw.max())) * 1.08,
+                           text="drawn", showarrow=False, font={"color": "#e4572e"})  # fmt: skip
+    fig.update_layout(
+        barmode="group", height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"title": "probability", "rangemode": "tozero"},
+        xaxis={"title": None, "tickangle": -45, "type": "category"},
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+    )  # fmt: skip
+    return fig
+
+
+_HOVER = (
+    "<b>%{x}</b> (id %{customdata[0]:.0f})<br>raw %{customdata[1]:.2%}"
+    "<br>after temperature %{customdata[2]:.2%}<br>final %{customdata[3]:.2%}"
+)
+
+
+def summary(result: smp.SamplingResult, tokenizer) -> None:
+    """Survivors, entropies, the drawn token, and how many each filter removed."""
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Tokens still in the running", f"{result.n_kept:,} of {result.vocab_size:,}")
+    c2.metric(
+        "Entropy: model",
+        f"{result.entropy_raw_bits:.2f} bits",
+        help="Uncertainty of the raw distribution: 0 = certain, log2(V) = uniform.",
+    )
+    c3.metric("Entropy: after the pipeline", f"{result.entropy_final_bits:.2f} bits",
+              delta=f"{result.entropy_final_bits - result.entropy_raw_bits:+.2f}",
+              delta_color="off")  # fmt: skip
+    p = result.final_probs[result.chosen_id]
+    drawn = repr(smp.token_label(tokenizer, result.chosen_id))
+    c4.metric(f"Drawn (seed {result.config.seed})", drawn, f"p = {p:.1%}", delta_color="off")
+    counts = {f: int((result.removed_by == f).sum()) for f in (*smp.FILTERS, smp.GREEDY)}
+    removed = " · ".join(f"{f} removed {n:,}" for f, n in counts.items() if n)
+    st.caption(removed or "No filter removed anything: every token can be drawn.")
+    for note in result.notes:
+        st.info(note, icon=":material/info:")
+
+
+def _colour(p: float) -> str:
+    """Red (unlikely) to green (likely), on a log scale so 1% and 10% look different."""
+    x = float(np.clip((np.log10(max(p, 1e-4)) + 4) / 4, 0, 1))
+    return f"hsl({int(120 * x)}, 75%, 82%)"
+
+
+def tokens_html(tokenizer, prompt_tail: str, steps: Sequence[smp.StepRecord]) -> str:
+    """The prompt's end in grey, then each generated token coloured by its probability, with
+    the top alternatives at that step as a hover tooltip."""
+    parts = [f'<span style="color:#777">{html.escape(prompt_tail)}</span>']
+    for i, s in enumerate(steps):
+        alts = "\n".join(
+            f"{smp.token_label(tokenizer, j)!r}: {p:.1%} (raw {r:.1%})"
+            for j, p, r in s.alternatives
+        )
+        tip = f"step {i + 1}: p = {s.prob:.1%}, {s.n_kept} in the running\n{alts}"
+        text = html.escape(tokenizer.decode([s.token_id])).replace("\n", "↵<br>")
+        parts.append(
+            f'<span title="{html.escape(tip)}" style="background:{_colour(s.prob)};'
+            f'border-radius:3px;padding:1px 1px;cursor:help">{text or "∅"}</span>'
+        )
+    legend = (
+        '<div style="font-size:0.8em;color:#666;margin-top:6px">colour = probability of the drawn '
+        f'token: <span style="background:{_colour(0.001)}">0.1%</span> '
+        f'<span style="background:{_colour(0.03)}">3%</span> '
+        f'<span style="background:{_colour(0.3)}">30%</span> '
+        f'<span style="background:{_colour(1)}">100%</span> · hover a token for alternatives</div>'
+    )
+    return (
+        '<div style="font-family:monospace;white-space:pre-wrap;line-height:1.9;'
+        f'font-size:1.05em">{"".join(parts)}</div>{legend}'
+    )
+
+
+def _continue_from(step: int, pick_key: str) -> None:
+    """Pills callback: rewind to ``step`` and put the picked alternative there instead."""
+    token = st.session_state.get(pick_key)
+    steps = st.session_state.get(STEPS, [])
+    if token is None or step >= len(steps):
+        return
+    old = steps[step]
+    alt = next(a for a in old.alternatives if a[0] == token)
+    new = smp.StepRecord(token, alt[1], alt[2], old.alternatives, old.n_kept, old.entropy_bits)
+    st.session_state[STEPS] = [*steps[:step], new]
+    st.session_state[pick_key] = None
+
+
+def alternatives_picker(tokenizer, steps: Sequence[smp.StepRecord]) -> None:
+    """Pick a step, click one of its alternatives: the text continues from it."""
+    if not steps:
+        return
+    c1, c2 = st.columns([1, 3])
+    i = c1.selectbox(
+        "Step to change", range(len(steps)), index=len(steps) - 1,
+        key=f"sampling_pick_step_{len(steps)}",  # a new picker, on the last step, as text grows
+        format_func=lambda j: f"{j + 1}: {smp.token_label(tokenizer, steps[j].token_id)!r}",
+    )  # fmt: skip
+    alts = [a for a in steps[i].alternatives if a[0] != steps[i].token_id]
+    key = f"sampling_alt_{i}"
+    c2.pills(
+        "Continue from an alternative instead (drops what came after)",
+        [a[0] for a in alts], key=key, on_change=_continue_from, args=(i, key),
+        format_func=lambda j: f"{smp.token_label(tokenizer, j)} · "
+        f"{next(a[2] for a in alts if a[0] == j):.0%}",
+    )  # fmt: skip
+
+
+def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str) -> None:
+    """One column per setting: the generated text, coloured, with its mean log-probability."""
+    cols = st.columns(len(runs))
+    for col, run in zip(cols, runs, strict=True):
+        with col, st.container(border=True):
+            st.markdown(f"**{run.label}**")
+            st.html(tokens_html(tokenizer, prompt_tail, run.result.steps))
+            st.caption(
+                f"mean log-prob {run.result.mean_logprob:.2f} · distinct tokens "
+                f"{run.distinct_ratio:.0%} · {len(run.result.steps)} tokens"
+            )
+
+
+@st.cache_data(max_entries=64, show_spinner="Generating the comparison...")
+def cached_compare(model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos):
+    return smp.compare(get_model(model_name).model, ids, list(configs), max_new_tokens=n,
+                       eos_token_id=eos)  # fmt: skip
