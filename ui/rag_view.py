@@ -195,7 +195,7 @@ def answer_box(title: str, ans: RagAnswer | None, caption: str, error: str | Non
             st.warning(error, icon=":material/cloud_off:")
             return
         assert ans is not None
-        st.markdown(linked(ans.text, len(ans.hits)), unsafe_allow_html=True)
+        st.html(f'<div style="line-height:1.6">{linked(ans.text, len(ans.hits))}</div>')
         if ans.note:
             st.caption(f":orange[{ans.note}]")
         st.caption(f"{ans.seconds * 1000:.0f} ms")
