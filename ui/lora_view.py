@@ -278,6 +278,17 @@ def show_result(snap: JobSnapshot) -> None:
             f"{res.message} {res.steps_per_s:.2f} steps/s, {fmt_secs(res.seconds)} in all.",
             icon=":material/check_circle:",
         )
+    if (
+        not res.diverged
+        and len(res.val_losses) > 1
+        and res.val_losses[-1][1] > res.val_losses[0][1]
+    ):
+        st.warning(
+            f"Validation loss ended higher than it started ({res.val_losses[0][1]:.3f} -> "
+            f"{res.val_losses[-1][1]:.3f}): the learning rate {res.spec.lr:g} is probably too "
+            "high, or the run too short.",
+            icon=":material/trending_up:",
+        )
     if res.adapter_path:
         st.caption(f"Adapter saved with save_pretrained in `{res.adapter_path}`")
     cmp = res.comparison
@@ -422,7 +433,7 @@ def saved_runs_panel() -> None:
             example = (
                 "The food was cold, and the staff were rude."
                 if run.spec.task == "classification"
-                else "[card] capital | Japan ->"
+                else "capital of Japan =>"
             )
             try_it(
                 model, tok, run.spec, tuple(run.meta.get("labels", ())), example, "lora_try_saved"

@@ -91,12 +91,12 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             "format", "New answer format on tiny-gpt (instruction tuning)", "causal-lm", "tiny-gpt",
-            "lora_fact_cards.jsonl",
-            "tiny-gpt knows facts (capitals, animal sounds, colours, opposites) only as sentences "
-            "and Q:/A: pairs. This set asks them in a card format it never saw: "
-            "'[card] capital | France ->' answered as ' Paris [end]'. LoRA teaches the format; "
-            "the facts were already inside the model.",
-            ("c_attn", "c_proj"), 3e-3, 4, 16, 48,
+            "lora_fact_arrows.jsonl",
+            "tiny-gpt knows facts (capitals, animal sounds, colours, opposites, translations) as "
+            "sentences and Q:/A: pairs, and '=>' only for word translation. This set asks them in "
+            "a format it never saw: 'capital of France =>' answered ' Paris'. The adapter learns "
+            "the format; the facts were already inside the model, so held-out ones come out too.",
+            ("c_attn", "c_proj"), 3e-3, 5, 16, 32,
         ),
     )
 }  # fmt: skip

@@ -177,10 +177,13 @@ def target_module_choices(model: str, task: Task, labels: Sequence[str] = ("a", 
     return list(dict.fromkeys(names))
 
 
-def _lora_config(spec: LoraConfigSpec):
+def _lora_config(spec: LoraConfigSpec, model=None):
     from peft import LoraConfig, TaskType
 
+    # GPT-2's Conv1D stores weights transposed: tell peft rather than let it warn and fix it
+    conv1d = model is not None and any(type(m).__name__ == "Conv1D" for m in model.modules())
     return LoraConfig(
+        fan_in_fan_out=conv1d,
         task_type=TaskType.SEQ_CLS if spec.task == "classification" else TaskType.CAUSAL_LM,
         r=spec.r,
         lora_alpha=spec.alpha,
@@ -202,7 +205,7 @@ def count_trainable(spec: LoraConfigSpec, labels: Sequence[str] = ("a", "b")) ->
 
     skeleton = _skeleton(spec.model, spec.task, labels)
     try:
-        peft_model = get_peft_model(skeleton, _lora_config(spec))
+        peft_model = get_peft_model(skeleton, _lora_config(spec, skeleton))
     except ValueError as e:
         raise ValueError(f"peft cannot wrap these target modules: {e}") from None
     trainable, total = peft_model.get_nb_trainable_parameters()
@@ -240,7 +243,7 @@ def build_peft_model(spec: LoraConfigSpec, labels: Sequence[str] = ()):
     torch.manual_seed(spec.seed)  # the classification head and LoRA's A matrices start here
     net, tok = load_base(spec.model, spec.task, labels)
     try:
-        return get_peft_model(net, _lora_config(spec)), tok
+        return get_peft_model(net, _lora_config(spec, net)), tok
     except ValueError as e:
         raise ValueError(f"peft cannot wrap these target modules: {e}") from None
 

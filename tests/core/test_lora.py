@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -153,7 +154,7 @@ def test_shipped_recipe_datasets_are_valid():
     sent, fmt = lora.load_recipe_dataset("sentiment"), lora.load_recipe_dataset("format")
     assert (sent.task, len(sent), sent.labels) == ("classification", 300, ("negative", "positive"))
     assert fmt.task == "causal-lm" and len(fmt) >= 100
-    assert all(p.startswith("[card] ") and c.endswith(" [end]") for p, c in fmt.rows)
+    assert all(p.endswith(" =>") and c.startswith(" ") for p, c in fmt.rows)
 
 
 @settings(max_examples=40, deadline=None)
@@ -171,7 +172,7 @@ def test_causal_encoding_scores_only_the_completion_and_keeps_it_when_truncating
     from core import models
 
     tok = models.load_tokenizer("tiny-gpt")
-    rows = [("[card] capital | France ->", " Paris [end]"), ("word " * 80, " answer")]
+    rows = [("capital of France =>", " Paris"), ("word " * 80, " answer")]
     enc = encode(rows, tok, "causal-lm", 16)
     for ids, labels, (_, c) in zip(enc.ids, enc.labels, rows, strict=True):
         assert len(ids) == len(labels) <= 16
@@ -203,16 +204,16 @@ def sentiment_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def format_runs():
-    """tiny-gpt on 48 fact cards, twice with the same seed (determinism) and once stopped."""
+    """tiny-gpt on 48 facts in the new format: twice with one seed (determinism), once stopped."""
     spec = LoraConfigSpec(**GPT, r=8, alpha=16, lr=3e-3, epochs=2, batch_size=8, max_length=32,
                           val_fraction=0.25, seed=5)  # fmt: skip
     data = lora.load_recipe_dataset("format").subset(48)
     steps = []
     a = lora.train_lora(spec, data, on_step=steps.append)
-    b = lora.train_lora(spec, data)
-    stop_after = 2
-    c = lora.train_lora(spec, data, should_stop=lambda: len(c_steps) >= stop_after,
-                        on_step=(c_steps := []).append)  # fmt: skip
+    b = lora.train_lora(spec, data, compare=False)
+    c_steps: list = []
+    c = lora.train_lora(spec, data, should_stop=lambda: len(c_steps) >= 2, on_step=c_steps.append,
+                        compare=False)  # fmt: skip
     return spec, a, b, c, steps
 
 
@@ -275,12 +276,13 @@ def test_forgetting_check_on_the_encoder(sentiment_run):
     assert 0.5 < f.extra["embedding cosine before/after"] <= 1.0 + 1e-6
 
 
-def test_a_huge_learning_rate_is_stopped_and_said():
-    data = lora.load_recipe_dataset("format").subset(24)
-    spec = LoraConfigSpec(**GPT, lr=100.0, epochs=2, batch_size=8, max_length=24)
-    res = lora.train_lora(spec, data, compare=False)
+def test_a_huge_learning_rate_is_stopped_and_said(tmp_path):
+    data = lora.load_recipe_dataset("sentiment").subset(24)
+    spec = LoraConfigSpec(**SENT, lr=100.0, epochs=2, batch_size=8, max_length=16)
+    res = lora.train_lora(spec, data, out_dir=str(tmp_path / "never"))
     assert res.diverged and res.steps_done < res.total_steps
-    assert "too high" in res.message and res.adapter_path is None
+    assert "diverged" in res.message and "too high" in res.message
+    assert res.comparison is None and res.adapter_path is None and not (tmp_path / "never").exists()
 
 
 def test_format_run_is_deterministic_and_learns(format_runs):
@@ -293,10 +295,17 @@ def test_format_run_is_deterministic_and_learns(format_runs):
 
 
 def test_stop_keeps_what_was_learned(format_runs):
+    from core.lora.train import encode, mean_loss
+
     _, a, _, c, _ = format_runs
     assert c.stopped and c.steps_done == 2 < c.total_steps and "Stopped" in c.message
     assert c.train_losses == a.train_losses[:2]
-    assert c.comparison.adapter_loss < c.comparison.base_loss  # the two steps were kept
+    rows = list(zip(a.comparison.inputs, a.comparison.targets, strict=True))
+    enc = encode(rows, c.tokenizer, "causal-lm", 32)
+    pad = c.tokenizer.pad_token_id
+    with c.model.disable_adapter():
+        base = mean_loss(c.model, enc, pad, "causal-lm")
+    assert mean_loss(c.model, enc, pad, "causal-lm") < base  # the two steps were kept
 
 
 def test_forgetting_base_equals_the_untouched_model(format_runs):
@@ -315,12 +324,16 @@ def test_forgetting_base_equals_the_untouched_model(format_runs):
 
 
 def test_job_runs_in_a_thread_and_reports(format_runs):
-    spec, a, *_ = format_runs
-    data = lora.load_recipe_dataset("format").subset(48)
-    job = lora.LoraJob(spec, data, forgetting=False).start()
-    snap = job.join(timeout=300)
-    assert snap.state == "done" and snap.finished and snap.fraction == 1.0
-    assert snap.train_losses == a.train_losses and snap.result.train_losses == a.train_losses
+    spec, *_ = format_runs
+    data = lora.load_recipe_dataset("format").subset(16)
+    seen: list[lora.JobSnapshot] = []
+    job = lora.LoraJob(replace(spec, epochs=1), data, forgetting=False).start()
+    while not (snap := job.snapshot()).finished:
+        seen.append(snap)
+        job.join(timeout=0.05)
+    assert snap.state == "done" and snap.fraction == 1.0 and snap.remaining == 0
+    assert snap.train_losses == snap.result.train_losses and len(snap.train_losses) == 2
+    assert {s.state for s in seen} <= {"queued", "loading", "training", "evaluating"}
     stopped = lora.LoraJob(spec, data, forgetting=False)
     stopped.stop()
     assert stopped.start().join(timeout=60).message == "Stopped before training started."
