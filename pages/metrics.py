@@ -22,6 +22,7 @@ url_state(
         "metrics_candidates": "\n".join(first.predictions),
         "metrics_references": "\n".join(f" {M.REF_SEPARATOR} ".join(g) for g in first.references),
         "metrics_stem": False,
+        "metrics_lsum_split": True,
         "metrics_rouge_tok": "default",
         "metrics_bleu_tok": "13a",
         "metrics_lowercase": False,
@@ -57,6 +58,12 @@ with st.expander("Options (tokenizers, stemming, smoothing)", expanded=False):
         disabled=st.session_state["metrics_rouge_tok"] != "default",
         help="'cats' and 'cat' match. Only with rouge_score's default tokenizer.",
     )
+    c[0].checkbox(
+        "ROUGE-Lsum: split sentences",
+        key="metrics_lsum_split",
+        help="A line break after . ! ? so ROUGE-Lsum scores sentence by sentence (what "
+        "nltk.sent_tokenize does for Hugging Face users; punkt is not available offline).",
+    )
     c[0].selectbox(
         "ROUGE tokenizer",
         M.ROUGE_TOKENIZERS,
@@ -83,6 +90,7 @@ with st.expander("Options (tokenizers, stemming, smoothing)", expanded=False):
 
 opts = V.Opts(
     stem=st.session_state["metrics_stem"] and st.session_state["metrics_rouge_tok"] == "default",
+    lsum_split=st.session_state["metrics_lsum_split"],
     rouge_tok=st.session_state["metrics_rouge_tok"],
     bleu_tok=st.session_state["metrics_bleu_tok"],
     lowercase=st.session_state["metrics_lowercase"],

@@ -33,6 +33,7 @@ class Opts:
     """The page's metric options."""
 
     stem: bool
+    lsum_split: bool
     rouge_tok: str
     bleu_tok: str
     lowercase: bool
@@ -146,7 +147,13 @@ def read_input(source: str) -> M.Pairs | None:
 def compute(pairs: M.Pairs, opts: Opts) -> Scored:
     """Every score of the page for these pairs and options (cached)."""
     preds, refs = list(pairs.predictions), [list(g) for g in pairs.references]
-    r = M.rouge(preds, refs, use_stemmer=opts.stem, tokenizer=opts.rouge_tok)
+    r = M.rouge(
+        preds,
+        refs,
+        use_stemmer=opts.stem,
+        tokenizer=opts.rouge_tok,
+        split_sentences=opts.lsum_split,
+    )
     b = M.bleu(preds, refs, **opts.bleu_opts)
     c = M.chrf(preds, refs, **opts.chrf_opts)
     cis = {
@@ -215,7 +222,8 @@ def rouge_panel(s: Scored) -> None:
     st.caption(
         "Mean over pairs of rouge_score's per-pair precision, recall and F1; with several "
         "references each pair uses the reference with the best F1 (score_multi). "
-        "ROUGE-Lsum splits on newlines: without them it equals ROUGE-L."
+        "ROUGE-Lsum reads sentences from newlines: without them it equals ROUGE-L (tick 'split "
+        "sentences' in Options)."
     )
 
 
@@ -397,7 +405,11 @@ def evaluate_check(pairs: M.Pairs, s: Scored, opts: Opts) -> None:
     preds, refs = list(pairs.predictions), [list(g) for g in pairs.references]
     rows = []
     if opts.rouge_tok == "default":
-        er = mods["rouge"].compute(predictions=preds, references=refs, use_stemmer=opts.stem)
+        rp, rr = preds, refs
+        if opts.lsum_split:  # the same preprocessing a user applies before evaluate's rouge
+            rp = [M.split_sentences(p) for p in preds]
+            rr = [[M.split_sentences(r) for r in g] for g in refs]
+        er = mods["rouge"].compute(predictions=rp, references=rr, use_stemmer=opts.stem)
         rows += [(t, s.rouge.corpus[t].fmeasure, er[t]) for t in s.rouge.config.rouge_types]
     eb = mods["sacrebleu"].compute(predictions=preds, references=refs, **opts.bleu_opts)
     ec = mods["chrf"].compute(predictions=preds, references=refs, **opts.chrf_opts)

@@ -44,6 +44,7 @@ from core.metrics.scores import (
     chrf,
     rouge,
     rouge_tokenizer,
+    split_sentences,
 )
 
 __all__ = [
@@ -80,5 +81,6 @@ __all__ = [
     "rouge_tokenizer",
     "rouge_tokens",
     "scripts",
+    "split_sentences",
     "suggest_bleu_tokenizer",
 ]

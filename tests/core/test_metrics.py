@@ -63,6 +63,18 @@ def test_rouge_equals_rouge_score(opts):
         assert r.corpus[t].fmeasure == pytest.approx(expected, abs=1e-12)
 
 
+def test_sentence_split_feeds_rouge_lsum():
+    pred, ref = "The dog ran. The cat sat.", "The cat sat. The dog ran."
+    split = M.rouge([pred], [ref], split_sentences=True).corpus
+    plain = M.rouge([pred], [ref]).corpus
+    assert plain["rougeLsum"] == plain["rougeL"]
+    assert split["rougeLsum"].fmeasure == 1.0 > split["rougeL"].fmeasure
+    want = rouge_scorer.RougeScorer(["rougeLsum"]).score(
+        M.split_sentences(ref), M.split_sentences(pred)
+    )
+    assert split["rougeLsum"].fmeasure == want["rougeLsum"].fmeasure
+
+
 def test_stemming_changes_rouge():
     plain = M.rouge(["the dogs were running"], ["the dog runs"]).corpus["rouge1"].fmeasure
     stem = M.rouge(["the dogs were running"], ["the dog runs"], use_stemmer=True)
