@@ -368,7 +368,7 @@ class BleuResult:
 
 
 def _bleu_from_stats(
-    stats: Sequence[float], config: BleuConfig, *, effective_order: bool, smooth_method: str = ""
+    stats: Sequence[int], config: BleuConfig, *, effective_order: bool, smooth_method: str = ""
 ) -> float:
     from sacrebleu.metrics import BLEU
 
