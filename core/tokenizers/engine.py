@@ -216,11 +216,11 @@ def _ints(values: Any) -> array:
     return array("q", np.asarray(values, dtype=np.int64).tobytes())
 
 
-def _char_spans(text: str, byte_lengths: Any) -> tuple[array, array]:
-    """Character spans of consecutive byte runs of ``text.encode()``, widened to whole chars."""
+def _char_spans(utf8: bytes, byte_lengths: Any) -> tuple[array, array]:
+    """Character spans of consecutive byte runs of ``utf8``, widened to whole characters."""
     import numpy as np
 
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    data = np.frombuffer(utf8, dtype=np.uint8)
     is_start = np.append((data & 0xC0) != 0x80, True)  # one past the end starts "a char"
     prefix = np.concatenate(([0], np.cumsum(is_start[:-1], dtype=np.int64)))  # starts in [0, b)
     lengths = np.asarray(byte_lengths, dtype=np.int64)
@@ -247,19 +247,19 @@ def _kinds(ids: Any, special: frozenset[int], unk: int | None) -> tuple[Kind, ..
     return tuple(kinds)
 
 
-class _TiktokenPieces(Sequence[bytes]):
-    """Each token's bytes, decoded on demand (the page draws at most a few thousand)."""
+class _LazyPieces(Sequence[Any]):
+    """Each token's vocabulary piece, looked up on demand (the page draws a few thousand)."""
 
-    def __init__(self, lib: Any, ids: Sequence[int]):
-        self._lib, self._ids = lib, ids
+    def __init__(self, lookup: Any, ids: Sequence[int]):
+        self._lookup, self._ids = lookup, ids
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
-            return [self._lib.decode_single_token_bytes(t) for t in self._ids[i]]
-        return self._lib.decode_single_token_bytes(self._ids[i])
+            return [self._lookup(t) for t in self._ids[i]]
+        return self._lookup(self._ids[i])
 
 
 # --- backends ------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ class _Backend:
     special_ids: frozenset[int]
     unk_id: int | None
     added: frozenset[str]  # added-token contents (byte-level: not in the byte alphabet)
-    byte_lengths: Any = None  # tiktoken: numpy array, bytes of each id (spans without decoding)
+    byte_lengths: Any = None  # byte-level: numpy array, bytes of each id (spans without decoding)
 
 
 _backends: dict[str, _Backend] = {}
@@ -313,7 +313,8 @@ def _backend(name: str) -> _Backend:
         family = _family(fast)
         # byte-level BPE can spell anything: its "unk" (tiny-gpt: <|endoftext|>) is never unknown
         unk = lib.unk_token_id if lib.unk_token is not None and family != "byte-level" else None
-        b = _Backend(name, family, fast, frozenset(lib.all_special_ids), unk, added)
+        lengths = _vocab_lengths(fast, added) if family == "byte-level" else None
+        b = _Backend(name, family, fast, frozenset(lib.all_special_ids), unk, added, lengths)
     with _backend_lock:
         return _backends.setdefault(name, b)
 
@@ -331,12 +332,25 @@ def _token_lengths(lib: Any) -> Any:
     return out
 
 
+def _vocab_lengths(fast: Any, added: frozenset[str]) -> Any:
+    """Byte length of every id of a byte-level vocabulary (one character per byte)."""
+    import numpy as np
+
+    vocab = fast.get_vocab(with_added_tokens=True)
+    out = np.zeros(max(vocab.values(), default=0) + 1, dtype=np.int64)
+    for piece, i in vocab.items():
+        out[i] = len(piece.encode("utf-8")) if piece in added else len(piece)
+    return out
+
+
 def library(name: str) -> Any:
     """The raw library object behind ``name`` (tiktoken Encoding or transformers tokenizer)."""
     return models.load_tokenizer(name)
 
 
-def tokenize(text: str, tokenizer: str = "cl100k_base", *, add_special_tokens: bool = True):
+def tokenize(
+    text: str, tokenizer: str = "cl100k_base", *, add_special_tokens: bool = True
+) -> TokenizationResult:
     """Tokenize ``text`` and return ids, bytes and character spans.
 
     Args:
@@ -357,61 +371,54 @@ def tokenize(text: str, tokenizer: str = "cl100k_base", *, add_special_tokens: b
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    if _has_surrogate(text):  # what core.text.clean_text does: U+FFFD for each lone surrogate
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: what core.text.clean_text does, U+FFFD each
         text = _SURROGATE.sub("\ufffd", text)
+        data = text.encode("utf-8")
     b = _backend(tokenizer)
     if b.family == "tiktoken":
-        return _tokenize_tiktoken(text, b)
-    return _tokenize_hf(text, b, add_special_tokens)
+        return _tokenize_tiktoken(text, data, b)
+    return _tokenize_hf(text, data, b, add_special_tokens)
 
 
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _tokenize_tiktoken(text: str, b: _Backend) -> TokenizationResult:
+def _tokenize_tiktoken(text: str, data: bytes, b: _Backend) -> TokenizationResult:
     import numpy as np
 
     ids = b.lib.encode(text, allowed_special="all")
     arr = np.asarray(ids, dtype=np.int64)
-    starts, ends = _char_spans(text, b.byte_lengths[arr])
+    starts, ends = _char_spans(data, b.byte_lengths[arr])
     ids_t = tuple(ids)
     return TokenizationResult(
-        b.name, "tiktoken", text, ids_t, starts, ends, _TiktokenPieces(b.lib, ids_t),
+        b.name, "tiktoken", text, ids_t, starts, ends,
+        _LazyPieces(b.lib.decode_single_token_bytes, ids_t),
         _kinds(arr, b.special_ids, None), True,
     )  # fmt: skip
 
 
-def _tokenize_hf(text: str, b: _Backend, add_special_tokens: bool) -> TokenizationResult:
+def _tokenize_hf(text: str, data: bytes, b: _Backend, add_special: bool) -> TokenizationResult:
     import numpy as np
 
-    enc = b.lib.encode(text, add_special_tokens=add_special_tokens)
-    ids, pieces = enc.ids, enc.tokens
+    enc = b.lib.encode(text, add_special_tokens=add_special)
+    ids = tuple(enc.ids)
     arr = np.asarray(ids, dtype=np.int64)
-    inserted = enc.special_tokens_mask
+    inserted = np.asarray(enc.special_tokens_mask, dtype=bool)
     spans = None
     if b.family == "byte-level":
         # exact spans from the bytes: the library's offsets drop leading spaces (trim_offsets)
-        lengths = [
-            0 if ins else len(p.encode("utf-8")) if p in b.added else len(p)
-            for p, ins in zip(pieces, inserted, strict=True)
-        ]
+        lengths = np.where(inserted, 0, b.byte_lengths[arr])
         try:
-            spans = _char_spans(text, lengths)
+            spans = _char_spans(data, lengths)
         except (ValueError, IndexError):  # a normalizer changed the text: use the offsets
             spans = None
     if spans is None:
         off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)  # (T, 2)
-        for i in np.flatnonzero(np.asarray(inserted, dtype=bool)).tolist():
+        for i in np.flatnonzero(inserted).tolist():
             if i and off[i, 0] == off[i, 1] == 0:  # inserted at the end: place it there
                 off[i] = off[i - 1, 1]
         spans = _ints(off[:, 0]), _ints(off[:, 1])
     return TokenizationResult(
-        b.name, b.family, text, tuple(ids), spans[0], spans[1], tuple(pieces),
+        b.name, b.family, text, ids, spans[0], spans[1], _LazyPieces(b.lib.id_to_token, ids),
         _kinds(arr, b.special_ids, b.unk_id), b.family == "byte-level", byte_decoder(),
     )  # fmt: skip
 
