@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 import numpy as np
@@ -65,9 +66,10 @@ class AttentionResult:
         offsets: (start, end) character span of each token in its sentence ((0, 0) for specials).
         special: bool array (T,), True for special tokens ([CLS], [SEP], <|endoftext|>...).
         segment: int array (T,), 0 for sentence A, 1 for sentence B.
-        weights: float32 array (layers, heads, T, T); ``weights[l, h, i, j]`` is how much token
-            i attends to token j; each row sums to 1. Read-only.
-        n_tokens_total: tokens the full text has (more than T when it was truncated).
+        layers: one read-only float32 array (heads, T, T) per layer, shared with the model's
+            output (no copy); ``layers[l][h, i, j]`` is how much token i attends to token j in
+            head h of layer l; each row sums to 1. ``weights`` stacks them (layers, heads, T, T).
+        chars_left: characters of the text(s) after the last token kept (> 0: truncated).
         context: the longest input the model takes.
         notes: what was done to the input, in plain words (truncation, replaced characters).
         seconds: time of the forward pass.
@@ -80,8 +82,8 @@ class AttentionResult:
     offsets: tuple[tuple[int, int], ...]
     special: np.ndarray
     segment: np.ndarray
-    weights: np.ndarray
-    n_tokens_total: int
+    layers: tuple[np.ndarray, ...]
+    chars_left: int
     context: int
     text: str
     text_pair: str | None = None
@@ -89,27 +91,39 @@ class AttentionResult:
     seconds: float = 0.0
 
     def __post_init__(self) -> None:
-        w = self.weights
-        if w.ndim != 4 or w.shape[2] != w.shape[3]:
-            raise ValueError(f"weights must have shape (layers, heads, T, T), got {w.shape}")
-        if w.shape[2] != len(self.tokens) or len(self.special) != len(self.tokens):
-            raise ValueError(f"{len(self.tokens)} tokens but weights of shape {w.shape}")
+        shapes = {a.shape for a in self.layers}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 3:
+            raise ValueError(f"layers must all have shape (heads, T, T), got {shapes}")
+        h, t, t2 = next(iter(shapes))
+        if t != t2 or t != len(self.tokens) or len(self.special) != t:
+            raise ValueError(f"{len(self.tokens)} tokens but attention maps of shape {(h, t, t2)}")
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Every weight as one read-only array (layers, heads, T, T) (a copy, made on first use)."""
+        w = np.stack(self.layers)  # (L, H, T, T)
+        w.flags.writeable = False
+        return w
+
+    def head(self, layer: int, head: int) -> np.ndarray:
+        """One head's (T, T) weights, without copying."""
+        return self.layers[layer][head]
 
     @property
     def n_layers(self) -> int:
-        return int(self.weights.shape[0])
+        return len(self.layers)
 
     @property
     def n_heads(self) -> int:
-        return int(self.weights.shape[1])
+        return int(self.layers[0].shape[0])
 
     @property
     def n_tokens(self) -> int:
-        return int(self.weights.shape[2])
+        return int(self.layers[0].shape[1])
 
     @property
     def truncated(self) -> bool:
-        return self.n_tokens_total > self.n_tokens
+        return self.chars_left > 0
 
     @property
     def has_pair(self) -> bool:
@@ -232,15 +246,8 @@ def attention_maps(
 
     tok = lm.tokenizer
     kw: dict[str, Any] = dict(return_special_tokens_mask=True, return_offsets_mapping=True)
-    full = tok(a.text, pair, verbose=False, **kw)
-    n_total = len(full["input_ids"])
-    enc = full
-    if n_total > limit:
-        enc = tok(a.text, pair, truncation=True, max_length=limit, **kw)
-        notes.append(
-            f"The input has {n_total:,} tokens; {name} reads at most {limit} here, "
-            f"so only the first {len(enc['input_ids'])} are shown."
-        )
+    # one tokenizer call, as a raw call would make: truncation by the tokenizer itself
+    enc = tok(a.text, pair, truncation=True, max_length=limit, **kw)
     ids = list(enc["input_ids"])
     special = [int(s) for s in enc["special_tokens_mask"]]
     offsets = [tuple(map(int, o)) for o in enc["offset_mapping"]]
@@ -251,6 +258,17 @@ def attention_maps(
         if tt is not None:
             segment = np.asarray(tt, dtype=np.int8)
     sources = [pair if (s == 1 and pair is not None) else a.text for s in seq_ids]
+    chars_left = 0
+    if len(ids) >= limit:  # maybe cut: what follows the last kept token of each sentence?
+        for k, src in enumerate((a.text, pair)):
+            ends = [e for (_, e), q in zip(offsets, seq_ids, strict=True) if q == k]
+            if src is not None and ends:
+                chars_left += len(src[max(ends) :].strip())
+    if chars_left:
+        notes.append(
+            f"{name} reads at most {limit} tokens here: the text was cut after token {len(ids)} "
+            f"({chars_left:,} more characters are not shown)."
+        )
     tokens = _display(tok, ids, offsets, special, sources)
 
     import torch
@@ -260,14 +278,15 @@ def attention_maps(
     with torch.inference_mode():
         # the base model gives the same attentions without the (vocabulary-sized) LM head
         out = lm.model.base_model(**inputs, output_attentions=True)
-        # one copy: layers x (1, heads, T, T) -> (layers, heads, T, T), shared with numpy
-        weights = torch.cat(out.attentions, 0).float().numpy()
+        # no copy: each layer's (1, heads, T, T) output becomes a numpy view of the same memory
+        layers = tuple(a[0].float().numpy() for a in out.attentions)
     seconds = time.perf_counter() - t0
-    weights.flags.writeable = False
+    for layer_weights in layers:
+        layer_weights.flags.writeable = False
     return AttentionResult(
         model=name, causal=causal, tokens=tuple(tokens), token_ids=tuple(ids),
         offsets=tuple(offsets), special=np.array(special, dtype=bool), segment=segment,
-        weights=weights, n_tokens_total=n_total, context=context, text=a.text, text_pair=pair,
+        layers=layers, chars_left=chars_left, context=context, text=a.text, text_pair=pair,
         notes=tuple(notes), seconds=seconds,
     )  # fmt: skip
 
@@ -362,7 +381,7 @@ def head_weights(
     (unchanged when ``hide_special`` is False), and the kept token indices (K,)."""
     keep = _keep(r, hide_special)
     idx = np.flatnonzero(keep)
-    w = r.weights[layer, head]  # (T, T)
+    w = r.head(layer, head)  # (T, T)
     if keep.all():
         return w, idx
     sub = w[np.ix_(idx, idx)]  # (K, K)
@@ -447,20 +466,23 @@ def head_summary(r: AttentionResult) -> HeadSummary:
 
     >>> # head_summary(attention_maps("The cat sat.")).to_self.shape == (6, 12)
     """
-    w = r.weights  # (L, H, T, T), float32: float64 copies cost seconds at 512 tokens
     T = r.n_tokens
     rows = np.flatnonzero(~r.special) if (~r.special).any() else np.arange(T)
-    plogp = w * np.log2(np.maximum(w, np.float32(1e-30)))  # (L, H, T, T); 0 * log(tiny) = 0
-    entropy = -plogp.sum(-1, dtype=np.float64)[..., rows].mean(-1)  # (L, H)
-    to_special = w[..., r.special].sum(-1, dtype=np.float64)[..., rows].mean(-1)
-    to_self = w[:, :, rows, rows].mean(-1, dtype=np.float64)
     prev_rows = rows[rows > 0]
-    to_previous = (
-        w[:, :, prev_rows, prev_rows - 1].mean(-1, dtype=np.float64)
-        if len(prev_rows)
-        else np.zeros_like(entropy)
-    )
-    to_first = w[:, :, rows, 0].mean(-1, dtype=np.float64)
+    stats = []
+    for w in r.layers:  # (H, T, T) at a time: float32 temporaries of one layer only
+        plogp = w * np.log2(np.maximum(w, np.float32(1e-30)))  # 0 * log(tiny) = 0
+        stats.append((
+            -plogp.sum(-1, dtype=np.float64)[:, rows].mean(-1),  # entropy (H,)
+            w[..., r.special].sum(-1, dtype=np.float64)[:, rows].mean(-1),  # to special
+            w[:, prev_rows, prev_rows - 1].mean(-1, dtype=np.float64)
+            if len(prev_rows) else np.zeros(r.n_heads),  # to previous
+            w[:, rows, rows].mean(-1, dtype=np.float64),  # to self
+            w[:, rows, 0].mean(-1, dtype=np.float64),  # to first
+        ))  # fmt: skip
+    entropy, to_special, to_previous, to_self, to_first = (
+        np.stack([s[k] for s in stats]) for k in range(5)
+    )  # each (L, H)
     pattern = np.full(entropy.shape, "mixed", dtype=object)
     share = {"previous token": to_previous, "itself": to_self, "special tokens": to_special,
              "first token": to_first}  # fmt: skip
@@ -527,5 +549,5 @@ def word_attention(
     src = word_tokens(r, source, occurrence=occurrence)
     if not src:
         raise ValueError(f"{source!r} is not in the text")
-    row = r.weights[layer, :, src[0]].mean(0)  # (T,)
+    row = r.layers[layer][:, src[0]].mean(0)  # (T,)
     return {t: float(row[word_tokens(r, t)].sum()) for t in targets}

@@ -316,7 +316,7 @@ def is_decoder(name: str) -> bool:
 
 
 def result_caption(r: AttentionResult) -> None:
-    dev = float(np.abs(r.weights.sum(-1, dtype=np.float64) - 1.0).max())
+    dev = max(float(np.abs(w.sum(-1, dtype=np.float64) - 1.0).max()) for w in r.layers)
     kind = "decoder (causal: sees only earlier tokens)" if r.causal else "encoder (bidirectional)"
     st.caption(
         f"**{r.model}**, {kind}: {r.n_tokens} tokens · {r.n_layers} layers × {r.n_heads} heads · "
@@ -359,7 +359,7 @@ def view_notes(r: AttentionResult, v: HeadView) -> None:
 def render_head(r: AttentionResult, v: HeadView, selected: int) -> None:
     """The selected head at full size, the causal mask explained, exports, the token explorer."""
     if r.causal:
-        above = float(np.triu(r.weights[v.layer, v.head], 1).max()) if r.n_tokens > 1 else 0.0
+        above = float(np.triu(r.head(v.layer, v.head), 1).max()) if r.n_tokens > 1 else 0.0
         st.info(
             "**Causal mask.** A decoder predicts the next token, so token *i* may only look at "
             "tokens 0…*i*: the grey triangle above the diagonal is masked (set to −∞ before the "

@@ -59,6 +59,8 @@ def test_shape_rows_and_tokens(results, model, text, pair, layers, heads):
     np.testing.assert_allclose(r.weights.sum(-1), 1.0, atol=1e-5)
     assert (r.weights >= 0).all()
     assert not r.weights.flags.writeable  # results are shared by every session
+    assert not any(a.flags.writeable for a in r.layers)
+    assert r.head(1, 2) is not None and np.shares_memory(r.head(1, 2), r.layers[1])
 
 
 @pytest.mark.parametrize(("model", "text", "pair", "layers", "heads"), CASES)
@@ -96,8 +98,8 @@ def test_pair_segments_and_special_tokens(results):
 )
 def test_long_text_is_truncated_with_a_note(model, max_tokens, expected):
     r = attention_maps("the cat sat on the mat. " * 400, model, max_tokens=max_tokens)
-    assert r.n_tokens == expected and r.truncated and r.n_tokens_total > expected
-    assert any("only the first" in n for n in r.notes)
+    assert r.n_tokens == expected and r.truncated and r.chars_left > 1000
+    assert any("the text was cut after token" in n for n in r.notes)
     np.testing.assert_allclose(r.weights.sum(-1), 1.0, atol=1e-5)
 
 
@@ -233,8 +235,8 @@ def _synthetic(weights: np.ndarray, special: list[bool]) -> AttentionResult:
     return AttentionResult(
         model="synthetic", causal=False, tokens=tuple(f"t{i}" for i in range(T)),
         token_ids=tuple(range(T)), offsets=tuple((i, i + 1) for i in range(T)),
-        special=np.array(special), segment=np.zeros(T, dtype=np.int8), weights=weights,
-        n_tokens_total=T, context=512, text="x" * T,
+        special=np.array(special), segment=np.zeros(T, dtype=np.int8), layers=tuple(weights),
+        chars_left=0, context=512, text="x" * T,
     )  # fmt: skip
 
 
