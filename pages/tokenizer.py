@@ -105,18 +105,16 @@ with tab_lang:
         st.warning(f"{name}: {err}", icon=":material/cloud_off:")
     if comp.rows:
         st.plotly_chart(view.language_chart(comp, list(LANGS)))
-        worst = max(comp.rows, key=lambda r: r.n_tokens)
-        eng = next(r for r in comp.rows if r.label == "English" and r.tokenizer == worst.tokenizer)
-        st.caption(
-            f"Most expensive here: {worst.label} with {worst.tokenizer}, {worst.n_tokens} tokens "
-            f"vs {eng.n_tokens} for English (×{worst.n_tokens / max(eng.n_tokens, 1):.1f}). "
-            "Vocabularies are learned mostly from English text, so other scripts fall back to "
-            "smaller pieces, down to single bytes."
-        )
+        st.caption(view.language_caption(comp))
 
 
 @st.fragment
 def bpe_section() -> None:
+    bpe_body()
+    sync_url()  # a fragment rerun skips the end of the page
+
+
+def bpe_body() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.text_area("Training text (a few lines)", key="tokenizer_bpe_text", height=110)
@@ -161,36 +159,11 @@ with tab_bpe:
     bpe_section()
 
 
-def _reveal() -> tuple[str, str]:
-    n = tk.tokenize("unbelievable", "cl100k_base").n_tokens
-    spaced = tk.tokenize(" unbelievable", "cl100k_base")
-    pieces = " | ".join(t.text for t in tk.tokenize("unbelievable", "cl100k_base").tokens)
-    answer = str(n) if n < 4 else "4 or more"
-    return answer, (
-        f"cl100k_base splits it as {pieces}. But ' unbelievable' with a leading space, as it "
-        f"appears inside a sentence, is {spaced.n_tokens} token(s): the vocabulary learned the "
-        "spaced form, which is far more frequent."
-    )
-
-
 predict_then_reveal(
     "tokenizer_predict",
     "how many tokens is the word 'unbelievable' (no space before it) for GPT-4's cl100k_base?",
     ["1", "2", "3", "4 or more"],
-    _reveal,
+    view.reveal_unbelievable,
 )
-digits = " | ".join(t.text for t in tk.tokenize("1234567").tokens)
-n_emoji = tk.tokenize("👩‍💻").n_tokens
-what_to_notice(
-    [
-        "A leading space is part of the token in BPE (`·the` ≠ `the`): the same word costs "
-        "differently at the start of a line.",
-        f"Emoji and many CJK characters take several byte tokens (👩‍💻 is {n_emoji} tokens in "
-        "cl100k_base); the italic chips hold only part of a character.",
-        "cl100k_base cuts numbers into chunks of up to three digits "
-        f"(1234567 → {digits}), one reason models stumble at arithmetic.",
-        "WordPiece lower-cases and strips accents (lossy), and turns what it cannot spell into "
-        "[UNK]; byte-level BPE can always spell everything.",
-    ]
-)
+what_to_notice(view.notice_points())
 sync_url()

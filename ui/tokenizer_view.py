@@ -255,3 +255,45 @@ def wordpiece_panel(words: Sequence[str]) -> None:
         "`[UNK]`."
     )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def language_caption(comp: ComparisonResult) -> str:
+    """One sentence naming the most expensive language, measured."""
+    worst = max(comp.rows, key=lambda r: r.n_tokens)
+    eng = next(r for r in comp.rows if r.label == "English" and r.tokenizer == worst.tokenizer)
+    return (
+        f"Most expensive here: {worst.label} with {worst.tokenizer}, {worst.n_tokens} tokens "
+        f"vs {eng.n_tokens} for English (×{worst.n_tokens / max(eng.n_tokens, 1):.1f}). "
+        "Vocabularies are learned mostly from English text, so other scripts fall back to "
+        "smaller pieces, down to single bytes."
+    )
+
+
+def reveal_unbelievable() -> tuple[str, str]:
+    """The predict-then-reveal answer, tokenized on the spot."""
+    plain = tk.tokenize("unbelievable", "cl100k_base")
+    spaced = tk.tokenize(" unbelievable", "cl100k_base")
+    pieces = " | ".join(t.text for t in plain.tokens)
+    answer = str(plain.n_tokens) if plain.n_tokens < 4 else "4 or more"
+    return answer, (
+        f"cl100k_base splits it as {pieces}. But ' unbelievable' with a leading space, as it "
+        f"appears inside a sentence, is {spaced.n_tokens} token(s): the vocabulary learned the "
+        "spaced form, which is far more frequent."
+    )
+
+
+def notice_points() -> list[str]:
+    """The "what to notice" bullets, with their examples measured live."""
+    digits = " | ".join(t.text for t in tk.tokenize("1234567").tokens)
+    n_emoji = tk.tokenize("👩‍💻").n_tokens
+    the = [tk.tokenize(w).ids for w in ("the", " the")]
+    return [
+        f"A leading space is part of the token in BPE: `the` is id {the[0][0]} but `·the` is id "
+        f"{the[1][0]}, so the same word costs differently at the start of a line.",
+        f"Emoji and many CJK characters take several byte tokens (👩‍💻 is {n_emoji} tokens in "
+        "cl100k_base); the italic chips hold only part of a character.",
+        "cl100k_base cuts numbers into chunks of up to three digits "
+        f"(1234567 → {digits}), one reason models stumble at arithmetic.",
+        "WordPiece lower-cases and strips accents (lossy), and turns what it cannot spell into "
+        "[UNK]; byte-level BPE can always spell everything.",
+    ]
