@@ -96,7 +96,10 @@ with tab_tokens:
         st.dataframe(view.summary_frame(results), hide_index=True)
     if results:
         with st.expander(f"Ids as a list ({results[0].tokenizer})"):
-            st.code(str(list(results[0].ids[:5000])), language=None, wrap_lines=True)
+            ids = results[0].ids
+            if len(ids) > 5000:
+                st.caption(f"The first 5,000 of {len(ids):,} ids.")
+            st.code(str(list(ids[:5000])), language=None, wrap_lines=True)
 
 with tab_lang:
     st.markdown(f"One sentence, *{EX['parallel']['sentence']}*, in {len(LANGS)} languages/scripts.")
