@@ -14,7 +14,6 @@ page_header(
     "LoRA fine-tune runner",
     "Freeze the model, train two small matrices per layer instead, and measure what changed.",
 )
-RECIPES = {r.title: r for r in lora.RECIPES.values()}
 first = lora.RECIPES.get(st.query_params.get("lora_recipe", ""), lora.RECIPES["sentiment"])
 url_state(
     {

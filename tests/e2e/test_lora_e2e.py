@@ -3,6 +3,8 @@ and still ends with the base vs adapter comparison."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +30,7 @@ def test_live_run_stops_cleanly_and_compares(visit):
     assert page.get_by_text("Trainable parameters").count() == 1
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Steps per second").wait_for(timeout=120_000)  # the live panel polls
+    page.get_by_text(re.compile(r"step [1-9]\d* of \d+")).wait_for(timeout=180_000)
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Base model vs adapter").wait_for(timeout=180_000)
     assert page.get_by_text("Stopped after").count() >= 1

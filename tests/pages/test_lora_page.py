@@ -72,7 +72,9 @@ def test_url_state_and_recipe_switch():
 
 
 def test_a_short_run_ends_with_the_comparison(data_dir):
-    at = open_page(lora_recipe="format", lora_epochs="1", lora_batch="64", lora_maxlen="24")
+    at = open_page(
+        lora_recipe="format", lora_epochs="1", lora_batch="64", lora_maxlen="24", lora_val="0.1"
+    )
     at.text_input(key="lora_name").input("page-test").run()
     start_button(at).click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -85,7 +87,7 @@ def test_a_short_run_ends_with_the_comparison(data_dir):
     cmp = snap.result.comparison
     assert shown["Base exact match"] == f"{cmp.base_accuracy:.0%}"
     assert shown["Adapter loss"] == f"{cmp.adapter_loss:.3f}"
-    assert any("held-out" in s.value for s in at.subheader + at.caption)
+    assert any("held-out" in s.value for s in [*at.subheader, *at.caption])
     assert (data_dir / "runs" / "page-test" / "adapter_config.json").exists()
     assert "Saved adapters (1)" in [e.label for e in at.expander]
 
