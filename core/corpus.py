@@ -22,12 +22,39 @@ NAMES = (
     "Tom", "Lily", "Max", "Anna", "Ben", "Sara", "Sam", "Mia", "Leo", "Zoe", "Tim", "Emma",
     "Jack", "Lucy", "Noah", "Ella", "Finn", "Rosa", "Omar", "Nina", "Hugo", "Ivy", "Kai", "Luna",
 )  # fmt: skip
-ANIMALS = ("cat", "dog", "bird", "fox", "rabbit", "duck", "frog", "horse", "mouse", "bear", "cow", "pig")
+ANIMALS = (
+    "cat",
+    "dog",
+    "bird",
+    "fox",
+    "rabbit",
+    "duck",
+    "frog",
+    "horse",
+    "mouse",
+    "bear",
+    "cow",
+    "pig",
+)
 PLACES = ("park", "garden", "forest", "beach", "farm", "school", "river", "hill", "town", "lake")
-OBJECTS = ("ball", "kite", "hat", "book", "box", "cup", "bike", "boat", "drum", "cake", "lamp", "shoe")
+OBJECTS = (
+    "ball",
+    "kite",
+    "hat",
+    "book",
+    "box",
+    "cup",
+    "bike",
+    "boat",
+    "drum",
+    "cake",
+    "lamp",
+    "shoe",
+)
 COLORS = ("red", "blue", "green", "yellow", "pink", "brown", "white", "black", "orange", "purple")
 ACTIVITIES = (
-    "play", "run", "sing", "read", "jump", "swim", "dance", "draw", "climb", "bake", "paint", "fish",
+    "play", "run", "sing", "read", "jump", "swim",
+    "dance", "draw", "climb", "bake", "paint", "fish",
 )  # fmt: skip
 FEELINGS = ("happy", "sad", "scared", "tired", "proud", "excited", "calm", "angry")
 SIZES = ("big", "small", "tiny", "huge", "little", "tall")
@@ -40,7 +67,8 @@ ANIMAL_SOUNDS = {
 }  # fmt: skip
 THING_COLORS = {
     "the sky": "blue", "grass": "green", "snow": "white", "a banana": "yellow", "coal": "black",
-    "a tomato": "red", "an orange": "orange", "chocolate": "brown", "a leaf": "green", "milk": "white",
+    "a tomato": "red", "an orange": "orange",
+    "chocolate": "brown", "a leaf": "green", "milk": "white",
 }  # fmt: skip
 CAPITALS = {
     "France": "Paris", "Italy": "Rome", "Egypt": "Cairo", "Peru": "Lima", "Japan": "Tokyo",
@@ -95,13 +123,15 @@ POS_PHRASES = (
     "the food was delicious", "the staff were kind", "the room was clean", "the movie was fun",
     "the music was lovely", "the service was quick", "the view was beautiful", "I loved it",
     "the price was fair", "the bed was comfortable", "the story was exciting", "it was a joy",
-    "the coffee was perfect", "the teacher was patient", "the game was amazing", "I would come back",
+    "the coffee was perfect", "the teacher was patient",
+    "the game was amazing", "I would come back",
 )  # fmt: skip
 NEG_PHRASES = (
     "the food was cold", "the staff were rude", "the room was dirty", "the movie was boring",
     "the music was too loud", "the service was slow", "the view was ugly", "I hated it",
     "the price was too high", "the bed was hard", "the story was dull", "it was a waste of time",
-    "the coffee was bitter", "the teacher was mean", "the game was broken", "I will never come back",
+    "the coffee was bitter", "the teacher was mean",
+    "the game was broken", "I will never come back",
 )  # fmt: skip
 
 # Held-out splits: these phrases and words never appear in task-format training documents.
@@ -129,7 +159,12 @@ class CorpusConfig:
 
 def _story(r: random.Random) -> str:
     name, friend = r.sample(NAMES, 2)
-    animal, place, obj, color = r.choice(ANIMALS), r.choice(PLACES), r.choice(OBJECTS), r.choice(COLORS)
+    animal, place, obj, color = (
+        r.choice(ANIMALS),
+        r.choice(PLACES),
+        r.choice(OBJECTS),
+        r.choice(COLORS),
+    )
     act, act2 = r.sample(ACTIVITIES, 2)
     feel = r.choice(FEELINGS)
     size = r.choice(SIZES)
@@ -237,22 +272,26 @@ def _sentiment_doc(r: random.Random) -> str:
     items = []
     for _ in range(r.randint(3, 8)):
         positive = r.random() < 0.5
-        items.append(f"Review: {review(r, positive)}\nSentiment: {pos_word if positive else neg_word}")
+        items.append(
+            f"Review: {review(r, positive)}\nSentiment: {pos_word if positive else neg_word}"
+        )
     return "\n".join(lines) + "\n\n".join(items)
 
 
 def _translation_doc(r: random.Random, heldout: bool) -> str:
     lang = r.choice(LANGUAGES)
-    pool = list(HELDOUT_TRANSLATION_WORDS) if heldout else [
-        w for w in TRANSLATIONS if w not in HELDOUT_TRANSLATION_WORDS
-    ]
+    pool = (
+        list(HELDOUT_TRANSLATION_WORDS)
+        if heldout
+        else [w for w in TRANSLATIONS if w not in HELDOUT_TRANSLATION_WORDS]
+    )
     words = r.sample(pool, min(len(pool), r.randint(3, 8)))
     head = f"Translate English to {lang}.\n" if r.random() < 0.5 else ""
     return head + "\n".join(f"{w} => {TRANSLATIONS[w][lang]}" for w in words)
 
 
 def _dictionary_sentences(r: random.Random) -> str:
-    """Plain sentences that teach every translation, the held-out words too, outside the task format."""
+    """Plain sentences teaching every translation (held-out words too) outside the task format."""
     out = []
     for _ in range(r.randint(3, 6)):
         w = r.choice(list(TRANSLATIONS))
@@ -345,7 +384,9 @@ def heldout_tasks(seed: int = 4242, n_items: int = 60) -> dict[str, dict]:
         out = []
         for i in range(n):
             positive = i % 2 == 0
-            out.append({"input": review(r, positive), "output": "positive" if positive else "negative"})
+            out.append(
+                {"input": review(r, positive), "output": "positive" if positive else "negative"}
+            )
         return out
 
     sentiment = {

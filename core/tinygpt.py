@@ -115,7 +115,9 @@ def _choice_accuracy(model, tok, cases: list[_Choice]) -> float:
             with torch.no_grad():
                 logp = torch.log_softmax(model(ids).logits[0, :-1].float(), -1)  # (T-1, V)
             tgt = ids[0, 1:]
-            scores.append(logp[len(p_ids) - 1 :].gather(1, tgt[len(p_ids) - 1 :, None]).sum().item())
+            scores.append(
+                logp[len(p_ids) - 1 :].gather(1, tgt[len(p_ids) - 1 :, None]).sum().item()
+            )
         right += case.choices[max(range(len(scores)), key=scores.__getitem__)] == case.gold
     return right / max(1, len(cases))
 
@@ -189,7 +191,10 @@ def train_tiny_gpt(
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        [
+            {"params": decay, "weight_decay": config.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
         lr=config.lr, betas=(0.9, 0.95),
     )  # fmt: skip
 
@@ -292,15 +297,15 @@ pipeline_tag: text-generation
 
 A GPT-2-architecture causal LM (`GPT2LMHeadModel`) trained by GenAI Playground on a corpus it
 generates itself (`core/corpus.py`), so every page of the playground works offline.
-Reproduce with `python scripts/train_tiny_gpt.py` (seed {c['seed']}).
+Reproduce with `python scripts/train_tiny_gpt.py` (seed {c["seed"]}).
 
 ## Model
-- {c['n_layer']} layers, {c['n_head']} heads, n_embd {c['n_embd']}, context {c['n_ctx']} tokens
-- **{r.n_params:,} parameters**, byte-level BPE tokenizer with {c['vocab_size']} entries
+- {c["n_layer"]} layers, {c["n_head"]} heads, n_embd {c["n_embd"]}, context {c["n_ctx"]} tokens
+- **{r.n_params:,} parameters**, byte-level BPE tokenizer with {c["vocab_size"]} entries
   (`tokenizers`, special token `{EOS}`)
 
 ## Corpus recipe
-A probabilistic grammar (`core/corpus.py`) writes {c['n_docs']:,} documents,
+A probabilistic grammar (`core/corpus.py`) writes {c["n_docs"]:,} documents,
 {r.corpus_bytes / 1e6:.1f} MB, {r.train_tokens:,} tokens: toy stories (28%), simple facts (8%),
 Q&A (9%), sentiment reviews (13%; each document draws its own label words: positive/negative,
 good/bad, yes/no, happy/sad, great/awful), word translation (10%; each document draws its
@@ -310,8 +315,8 @@ that is a span of the passage, with names and places drawn at random).
 The validation text ({r.val_tokens:,} tokens) comes from another seed.
 
 ## Training
-{c['steps']} AdamW steps, batch {c['batch_size']} x {c['n_ctx']} tokens, lr {c['lr']} (warm-up,
-cosine decay), weight decay {c['weight_decay']}: **{r.seconds / 60:.1f} minutes** wall clock
+{c["steps"]} AdamW steps, batch {c["batch_size"]} x {c["n_ctx"]} tokens, lr {c["lr"]} (warm-up,
+cosine decay), weight decay {c["weight_decay"]}: **{r.seconds / 60:.1f} minutes** wall clock
 ({r.cpu_seconds / 60:.1f} CPU-minutes over {r.threads} threads) on a {platform.machine()} CPU,
 corpus and tokenizer included. Final training loss {r.losses[-1]:.3f}.
 

@@ -1,6 +1,6 @@
-"""Train tiny-gpt from scratch and write it to assets/models/tiny-gpt/ (about 10 minutes on 2 cores).
+"""Train tiny-gpt from scratch into assets/models/tiny-gpt/ (about 10 minutes on 2 cores).
 
-    python scripts/train_tiny_gpt.py [--out assets/models/tiny-gpt] [--steps N]
+python scripts/train_tiny_gpt.py [--out assets/models/tiny-gpt] [--steps N]
 """
 
 from __future__ import annotations

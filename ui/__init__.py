@@ -1,1 +1,1 @@
-"""The only layer that imports both streamlit and core: cached loaders, URL state, shared widgets."""
+"""The only layer importing both streamlit and core: cached loaders, URL state, shared widgets."""

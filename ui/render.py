@@ -51,7 +51,9 @@ def predict_then_reveal(
     """
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal:** {question}")
-        guess = st.radio("Your prediction", options, index=None, key=f"{key}_guess", horizontal=True)
+        guess = st.radio(
+            "Your prediction", options, index=None, key=f"{key}_guess", horizontal=True
+        )
         if st.button("Reveal", key=f"{key}_reveal", disabled=guess is None):
             correct, explanation = reveal()
             if guess == correct:

@@ -44,7 +44,10 @@ def test_translation_documents_hold_out_words_and_keep_one_language():
     for d in docs:
         rows = [line.split(" => ") for line in d.splitlines() if " => " in line]
         assert not {w for w, _ in rows} & set(corpus.HELDOUT_TRANSLATION_WORDS)
-        langs = [{lang for lang in corpus.LANGUAGES if corpus.TRANSLATIONS[w][lang] == t} for w, t in rows]
+        langs = [
+            {lang for lang in corpus.LANGUAGES if corpus.TRANSLATIONS[w][lang] == t}
+            for w, t in rows
+        ]
         assert set.intersection(*langs)
 
 

@@ -15,8 +15,10 @@ def test_import_core_loads_neither_streamlit_nor_torch():
         "import sys, importlib\n"
         f"for m in {CORE_MODULES!r}: importlib.import_module(m)\n"
         "import pkgutil, core\n"
-        "for info in pkgutil.iter_modules(core.__path__): importlib.import_module('core.' + info.name)\n"
-        "bad = [m for m in ('streamlit', 'torch', 'transformers', 'chromadb') if m in sys.modules]\n"
+        "for info in pkgutil.walk_packages(core.__path__, 'core.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "heavy = ('streamlit', 'torch', 'transformers', 'chromadb')\n"
+        "bad = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(

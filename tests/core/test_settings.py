@@ -12,7 +12,9 @@ def test_defaults():
     assert s.runs_dir == s.data_dir / "runs"
 
 
-@pytest.mark.parametrize(("flag", "offline"), [("1", True), ("true", True), ("0", False), ("", None)])
+@pytest.mark.parametrize(
+    ("flag", "offline"), [("1", True), ("true", True), ("0", False), ("", None)]
+)
 def test_offline_flag(flag, offline):
     assert settings_from_env({"GENAI_OFFLINE": flag}).offline is offline
 
