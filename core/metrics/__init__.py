@@ -13,6 +13,7 @@ pairs and says when a score misleads.
 from __future__ import annotations
 
 from core.metrics.align import Lcs, NgramMatch, bleu_tokens, lcs, ngram_matches, rouge_tokens
+from core.metrics.bootstrap import Interval, bootstrap_ci
 from core.metrics.inputs import (
     REF_SEPARATOR,
     Diagnostic,
@@ -34,13 +35,11 @@ from core.metrics.scores import (
     BleuResult,
     ChrfConfig,
     ChrfResult,
-    Interval,
     RougeConfig,
     RougeResult,
     RougeScore,
     bleu,
     bleu_tokenizer_status,
-    bootstrap_ci,
     chrf,
     rouge,
     rouge_tokenizer,
