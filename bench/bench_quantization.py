@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from core import models  # noqa: E402
 from core import quantization as q  # noqa: E402
-from core.quantization import compare as cmp  # noqa: E402
+from core.quantization import measure as cmp  # noqa: E402
 
 
 def raw_quantize(model: torch.nn.Module, scheme: str) -> torch.nn.Module:
@@ -67,7 +67,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     loaded = models.load_model(args.model)
     kind = loaded.spec.kind
-    cfg = q.QuantConfig(model=args.model, n_eval=16, seq_len=128, latency_runs=args.runs,
+    cfg = q.QuantConfig(model=args.model, n_eval=16, seq_len=64, latency_runs=args.runs,
                         max_new_tokens=1)  # fmt: skip
     data = q.eval_data_for(kind, cfg)
     print(
@@ -82,10 +82,10 @@ def main() -> None:
     )
 
     if kind == "causal-lm":
-        x = cmp._causal_windows(loaded.tokenizer, data.texts, cfg.seq_len, cfg.n_eval // 4)[:4, :-1]
+        x = cmp._causal_windows(loaded.tokenizer, data.texts, cfg.seq_len, cfg.n_eval // 4)[:1, :-1]
         inputs = {"input_ids": x}
     else:
-        inputs = dict(loaded.tokenizer(list(data.texts[:8]), padding=True, truncation=True,
+        inputs = dict(loaded.tokenizer(list(data.texts[:1]), padding=True, truncation=True,
                                        max_length=cfg.seq_len, return_tensors="pt"))  # fmt: skip
     raw: dict[str, float] = {}
     for scheme, r in ours.items():

@@ -61,7 +61,7 @@ except ValueError as e:
 loaded = get_model(spec.name)  # a clear message and stop when a hub model is offline
 
 results = view.result_store().get(config)
-if results is None and (run_clicked or config == view.default_config()):
+if results is None and run_clicked:
     bar = st.progress(0.0, text="Starting...")
 
     def on_step(done: int, total: int, scheme: str) -> None:
@@ -75,7 +75,12 @@ if results is None and (run_clicked or config == view.default_config()):
 
 st.subheader("Results")
 if results is None:
-    st.info("Press **Run comparison** to quantize the model with these settings.")
+    st.info(
+        "Press **Run comparison**: every scheme quantizes a private copy of the model, saves it, "
+        "times it and scores it against fp32 (tiny-gpt: well under a minute on 2 CPU cores). "
+        "Meanwhile, the layer histogram and the memory calculator below are live.",
+        icon=":material/play_circle:",
+    )
 else:
     view.results_table(results, kind)
     view.charts(results, kind)

@@ -11,7 +11,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.quantization import (
-    DEFAULT_PROMPT,
     DEFAULT_SCHEMES,
     MemoryEstimate,
     QuantConfig,
@@ -235,12 +234,17 @@ def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
             "embeddings stay fp32) and every group of weights carries its own scale and shift "
             f"({i4.quantized_bits_per_weight:.2f} bits per quantized weight, not 4)."
         )
-    if fp32 and "int8" in by and by["int8"].latency_ms and fp32.latency_ms:
-        ratio = by["int8"].latency_ms / fp32.latency_ms
+    if fp32 and fp32.latency_ms and ("int8" in by or "int8-dynamic" in by):
+        parts = [
+            f"{by[s].label} {by[s].latency_ms / fp32.latency_ms:.2f}x"
+            for s in ("int8-dynamic", "int8", "int4")
+            if s in by and by[s].latency_ms
+        ]
         out.append(
-            f"Weight-only int8 ran at {ratio:.2f}x fp32's latency here: the weights are "
-            "dequantized before each matmul, so on CPU smaller is not automatically faster. "
-            "int8 dynamic uses real int8 kernels instead."
+            f"Latency relative to fp32 here: {', '.join(parts)}. quanto's weight-only schemes "
+            "unpack the weights before each CPU matmul, so they save memory more than time; "
+            "torch's dynamic int8 runs real int8 kernels. On a busy machine single runs vary: "
+            "the dots show each one."
         )
     key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
     scored = [r for r in by.values() if r.scheme != "fp32" and getattr(r, key) is not None]
@@ -265,14 +269,6 @@ DEFAULTS = {
     "quant_runs": 5, "quant_prompt": "", "quant_layer_scheme": "int4", "quant_layer_idx": 0,
     "quant_row": 0, "quant_mem_model": "tiny-gpt", "quant_rank": 8,
 }  # fmt: skip
-
-
-def default_config() -> QuantConfig:
-    """What the page runs by itself on a first visit (tiny-gpt, every scheme: a few seconds)."""
-    return QuantConfig(
-        model="tiny-gpt", schemes=tuple(DEFAULT_SCHEMES), n_eval=DEFAULTS["quant_n_eval"],
-        latency_runs=DEFAULTS["quant_runs"], prompt=DEFAULT_PROMPT["causal-lm"],
-    )  # fmt: skip
 
 
 @st.cache_data(show_spinner="Quantizing the layer...", max_entries=64)

@@ -11,7 +11,7 @@ optimum-quanto's weight-only schemes. Heavy imports happen inside the functions.
 
 from __future__ import annotations
 
-from core.quantization.compare import (
+from core.quantization.measure import (
     DEFAULT_PROMPT,
     DEFAULT_SCHEMES,
     EvalData,

@@ -106,6 +106,7 @@ def estimate_memory(name: str, *, lora_rank: int = 8) -> MemoryEstimate:
     except Exception:
         with init_empty_weights():
             model = transformers.AutoModel.from_config(config, trust_remote_code=False)
+    model.tie_weights()  # from_config on meta leaves the output head untied
     model = model.to(torch.float32) if next(model.parameters()).dtype != torch.float32 else model
     n_params = sum(p.numel() for p in model.parameters())
     total, (largest, largest_names) = calculate_maximum_sizes(model)

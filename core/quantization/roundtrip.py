@@ -147,6 +147,7 @@ def roundtrip_layer(model: Any, layer: str, scheme: str, *, row: int = 0) -> Rou
             if gs == n_in
             else f"one scale and shift per group of {gs} weights ({scale.numel()} groups)"
         )
+    deq = deq.detach().float()
     err = deq - w  # (out, in)
     rmse = float(err.pow(2).mean().sqrt())
     signal = float(w.pow(2).mean())
