@@ -70,7 +70,7 @@ for note in r.notes:
 av.result_caption(r)
 
 av.clamp_state(r)
-c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
+c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
 c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
 c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
 c3.slider("Threshold", 0.0, 0.99, step=0.01, key="attention_threshold",

@@ -201,7 +201,10 @@ def model_figure(r: AttentionResult, *, hide_special: bool) -> go.Figure:
     mats, texts = _thumbs(r, heads, size, hide_special)
     z, text = _tile(mats, texts, r.n_heads)
     h, w = mats[0].shape
-    fig = _tiled_figure(z, text, height=int(min(1400, 90 + r.n_layers * 110)))
+    fig = _tiled_figure(z, text, height=int(min(1400, 110 + r.n_layers * 900 / r.n_heads)))
+    fig.update_layout(margin=dict(t=70))
+    fig.update_yaxes(scaleanchor="x", constrain="domain")  # square thumbnails
+    fig.update_xaxes(constrain="domain")
     fig.update_xaxes(
         tickvals=[k * (w + 1) + (w - 1) / 2 for k in range(r.n_heads)],
         ticktext=[f"head {k}" for k in range(r.n_heads)], side="top",
