@@ -9,6 +9,7 @@ from core.prompting import (
     SHIPPED_TASKS,
     SWEEP_KS,
     build_prompt,
+    context_window,
     diff_prompts,
     evaluate_shots,
     load_task,
@@ -95,88 +96,100 @@ except models.ModelUnavailableError as e:
     st.stop()
 
 k, seed, instruction = (st.session_state[f"prompting_{x}"] for x in ("k", "seed", "instruction"))
-seeds = tuple(range(seed, seed + st.session_state["prompting_draws"]))
-ks = tuple(sorted({*SWEEP_KS, 1, k}))
-res = sweep(task.to_json(), name, ks, seeds, instruction, False)
+gen = st.session_state["prompting_generate"]
 k_few = min(k, len(task.examples))
 variants = {"zero-shot": 0, "one-shot": min(1, k_few), "few-shot": k_few}
-for note in res.notes:
-    st.info(note, icon=":material/info:")
+n_ctx = context_window(lm.model)
 
 st.subheader("1. The prompts", divider="gray")
 st.caption("Shots are coloured (hover for the example number), the held-out question is bold; "
-           "the model's answer is scored right after it. Shown for held-out item #1.")  # fmt: skip
+           "each answer choice is scored right after it. Shown for held-out item #1.")  # fmt: skip
 prompts = {
     lab: build_prompt(task, kk, seed, instruction=instruction, tokenizer=lm.tokenizer,
-                      max_tokens=res.n_ctx)
+                      max_tokens=n_ctx)
     for lab, kk in variants.items()
 }  # fmt: skip
-cols = st.columns(3)
-for col, (lab, p) in zip(cols, prompts.items(), strict=True):
+for col, (lab, p) in zip(st.columns(3), prompts.items(), strict=True):
     with col:
         view.show_prompt(f"{lab} (k = {p.k})", p)
+with st.expander("What changed between two prompts (line diff)"):
+    st.multiselect("Compare two variants", list(variants), key="prompting_diff", max_selections=2)
+    pick = [p for p in st.session_state["prompting_diff"] if p in prompts]
+    if len(pick) == 2:
+        st.html(view.diff_html(diff_prompts(prompts[pick[0]], prompts[pick[1]])))
+    else:
+        st.caption("Pick two variants to see their line diff.")
+
+
+def _variant_runs():
+    res = sweep(task.to_json(), name, tuple(sorted(set(variants.values()))), (seed,),
+                instruction, gen)  # fmt: skip
+    return res, {lab: res.run(kk, seed) for lab, kk in variants.items()}
+
+
+def _reveal() -> tuple[str, str]:
+    runs = _variant_runs()[1]
+    zero, few = runs["zero-shot"].accuracy, runs["few-shot"].accuracy
+    gap = few - zero
+    answer = OPTIONS[0] if gap > 0.1 else OPTIONS[2] if gap < -0.1 else OPTIONS[1]
+    return (
+        answer,
+        f"Measured just now: zero-shot {zero:.0%}, {k_few}-shot {few:.0%} "
+        f"({gap * 100:+.0f} points) on {len(task.items)} held-out items.",
+    )
+
+
+OPTIONS = ["Few-shot wins by > 10 points", "Within 10 points", "Zero-shot wins by > 10 points"]
+predict_then_reveal(
+    "prompting_predict",
+    f"Before you scroll: on this task, how will the {k_few}-shot prompt compare with zero-shot?",
+    OPTIONS, _reveal,
+)  # fmt: skip
 
 st.subheader("2. Accuracy on the held-out items", divider="gray")
-runs = {lab: res.run(kk, seed) for lab, kk in variants.items()}
-mcols = st.columns(3)
-for col, (lab, run) in zip(mcols, runs.items(), strict=True):
+vres, runs = _variant_runs()
+for col, (lab, run) in zip(st.columns(3), runs.items(), strict=True):
     col.metric(f"{lab} accuracy", f"{run.accuracy:.0%}",
                delta=None if lab == "zero-shot" else
                f"{(run.accuracy - runs['zero-shot'].accuracy) * 100:+.0f} pts vs zero-shot",
                help=f"{len(run.items)} items; mean probability on the gold answer "
                f"{run.mean_gold_prob:.0%}")  # fmt: skip
+for note in vres.notes:
+    st.info(note, icon=":material/info:")
+if gen:
+    st.caption("Greedy generation exact match: " + ", ".join(
+        f"{lab} {r.exact_match:.0%}" for lab, r in runs.items()))  # fmt: skip
+df = view.item_table(task, vres, variants, seed)
+if st.toggle("Only items where the variants disagree", key="prompting_only_diff"):
+    df = df[df[list(variants)].nunique(axis=1) > 1]
+st.dataframe(df, hide_index=True, width="stretch", height=280, column_config={
+    f"{lab} conf.": st.column_config.ProgressColumn(f"{lab} conf.", min_value=0, max_value=1,
+                                                    format="percent") for lab in variants
+})  # fmt: skip
+
+st.subheader("3. The k-shot sweep", divider="gray")
+seeds = tuple(range(seed, seed + st.session_state["prompting_draws"]))
+res = sweep(task.to_json(), name, tuple(sorted({*SWEEP_KS, k})), seeds, instruction, False)
+for note in res.notes:
+    st.info(note, icon=":material/info:")
 n_choices = sum(len(task.choices_for(i)) for i in task.items) / len(task.items)
 st.plotly_chart(view.sweep_figure(res, 1 / n_choices, k_few), width="stretch")
 st.caption(f"Dots: each shot draw (seeds {seeds[0]}-{seeds[-1]}); bars: ± one standard deviation. "
            "Red bars: some prompts at that k overflow the context window.")  # fmt: skip
-
-st.subheader("3. Item by item", divider="gray")
-table_res = sweep(task.to_json(), name, tuple(sorted(set(variants.values()))), (seed,),
-                  instruction, True) if st.session_state["prompting_generate"] else res  # fmt: skip
-df = view.item_table(task, table_res, variants, seed)
-only = st.toggle("Only items where the variants disagree", key="prompting_only_diff")
-if only:
-    df = df[df[list(variants)].nunique(axis=1) > 1]
-st.dataframe(df, hide_index=True, width="stretch", column_config={
-    f"{lab} conf.": st.column_config.ProgressColumn(f"{lab} conf.", min_value=0, max_value=1,
-                                                    format="percent") for lab in variants
-})  # fmt: skip
-if st.session_state["prompting_generate"]:
-    em = {lab: table_res.run(kk, seed).exact_match for lab, kk in variants.items()}
-    st.caption("Greedy generation exact match: " +
-               ", ".join(f"{lab} {v:.0%}" for lab, v in em.items()))  # fmt: skip
-
-st.subheader("4. What changed between two prompts", divider="gray")
-st.multiselect("Compare two variants", list(variants), key="prompting_diff", max_selections=2)
-pick = [p for p in st.session_state["prompting_diff"] if p in prompts]
-if len(pick) == 2:
-    st.html(view.diff_html(diff_prompts(prompts[pick[0]], prompts[pick[1]])))
-else:
-    st.caption("Pick two variants to see their line diff.")
 
 card = get_settings().assets_dir / "tasks" / f"{task.name}.md"
 if card.exists():
     with st.expander("Task card: what tiny-gpt measured on this task"):
         st.markdown(card.read_text(encoding="utf-8"))
 
-gap = runs["few-shot"].accuracy - runs["zero-shot"].accuracy
+spread = max(p.accuracy_max - p.accuracy_min for p in res.points())
 what_to_notice([
     f"Zero-shot {runs['zero-shot'].accuracy:.0%} -> {k_few}-shot {runs['few-shot'].accuracy:.0%} "
-    "on the same items: the examples tell the model which answer *format* is wanted.",
-    "The error bars come from re-drawing which examples are shots and their order: the same k "
-    "can score very differently.",
+    "on the same items: the examples show the model which answers are wanted.",
+    "Switch the instruction on: a sentence naming the task can do what the examples did.",
+    f"Re-drawing which examples are shots, and their order, moves accuracy by up to "
+    f"{spread * 100:.0f} points at the same k.",
     f"Each shot costs tokens: the {res.n_ctx}-token context caps how many fit.",
     "Confidence is the softmax over the answer choices only: a confident wrong answer is common.",
 ])  # fmt: skip
-predict_then_reveal(
-    "prompting_predict",
-    f"On this task and model, how does the {k_few}-shot prompt compare with zero-shot?",
-    ["Few-shot wins by > 10 points", "Within 10 points", "Zero-shot wins by > 10 points"],
-    lambda: (
-        "Few-shot wins by > 10 points" if gap > 0.1 else
-        "Zero-shot wins by > 10 points" if gap < -0.1 else "Within 10 points",
-        f"Measured just now: zero-shot {runs['zero-shot'].accuracy:.0%}, "
-        f"{k_few}-shot {runs['few-shot'].accuracy:.0%} ({gap * 100:+.0f} points).",
-    ),
-)  # fmt: skip
 sync_url()

@@ -132,60 +132,106 @@ class ShotSweepResult:
         return out
 
 
-def _score_group(
-    model: Any, prompts: list[list[int]], conts: list[list[list[int]]], *, chunk: int = 64
-) -> list[list[float]]:
-    """Summed log-probabilities of each continuation after its prompt, sharing the common prefix.
+def _common_prefix(prompts: list[list[int]]) -> int:
+    """Length of the token prefix all prompts share, leaving each one token of its own."""
+    p, shortest = 0, min(len(x) for x in prompts)
+    while p < shortest - 1 and all(x[p] == prompts[0][p] for x in prompts):
+        p += 1
+    return p
 
-    The token prefix common to every prompt runs once; its KV cache is copied for each batch of
-    (rest of prompt + continuation) rows, right-padded (causal attention: a pad never influences
-    an earlier token, and pads are never read).
+
+def _score_groups(
+    model: Any,
+    groups: Sequence[tuple[list[list[int]], list[list[list[int]]]]],
+    *,
+    chunk: int = 256,
+    token_budget: int = 65_536,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> list[list[list[float]]]:
+    """Summed log-probabilities of continuations after prompts, for many prompt groups at once.
+
+    Each group (the items of one k-shot prompt) shares a token prefix (instruction and shots).
+    All groups' prefixes run in one padded forward; every (rest of prompt + continuation) row of
+    every group then runs in a few batches on a copy of its group's KV cache. An attention mask
+    hides the padding after each shorter prefix, position ids continue each prefix, and rows are
+    right-padded (causal attention: a pad never influences an earlier token, and is never read).
+    Fewer, larger forwards are what keeps this fast on a busy CPU.
 
     Args:
-        model: a causal LM.
-        prompts: token ids per prompt (each non-empty).
-        conts: for each prompt, the token ids of each continuation (each non-empty).
+        model: a causal LM taking ``attention_mask``, ``position_ids`` and ``past_key_values``.
+        groups: per group, the prompts' token ids (each non-empty) and, per prompt, the token ids
+            of each continuation (each non-empty).
+        chunk: most rows per forward.
+        token_budget: most (rows x attended length) per forward.
+        on_chunk: called as ``on_chunk(done, total)`` after each batch of rows.
 
     Returns:
-        ``scores[i][j]`` = sum of log p(conts[i][j] | prompts[i]).
+        ``scores[g][i][j]`` = sum of log p(continuation j | prompt i of group g).
     """
     import copy
 
     import torch
 
-    p = 0
-    shortest = min(len(x) for x in prompts)
-    while p < shortest - 1 and all(x[p] == prompts[0][p] for x in prompts):
-        p += 1  # keep at least one prompt token outside the prefix
-    prefix = prompts[0][:p]
-    rows = [(i, j, x[p:] + c) for i, x in enumerate(prompts) for j, c in enumerate(conts[i])]
-    scores = [[0.0] * len(c) for c in conts]
     device = next(model.parameters()).device
+    cuts = [_common_prefix(prompts) for prompts, _ in groups]
+    width_p = max(cuts)
+    rows = [
+        (g, i, j, x[cuts[g] :] + c)
+        for g, (prompts, conts) in enumerate(groups)
+        for i, x in enumerate(prompts)
+        for j, c in enumerate(conts[i])
+    ]
+    scores = [[[0.0] * len(c) for c in conts] for _, conts in groups]
     with torch.no_grad():
         cache = None
-        if p:
-            out = model(torch.tensor([prefix], device=device), use_cache=True)
-            cache = out.past_key_values
-        for s in range(0, len(rows), chunk):
-            part = rows[s : s + chunk]
-            width = max(len(r[2]) for r in part)
-            ids = torch.zeros((len(part), width), dtype=torch.long, device=device)  # (B, S)
-            for b, (_, _, seq) in enumerate(part):
+        if width_p:
+            ids = torch.zeros((len(groups), width_p), dtype=torch.long, device=device)  # (G, P)
+            mask = torch.zeros_like(ids)
+            for g, (prompts, _) in enumerate(groups):
+                ids[g, : cuts[g]] = torch.tensor(prompts[0][: cuts[g]])
+                mask[g, : cuts[g]] = 1
+            cache = model(ids, attention_mask=mask, use_cache=True).past_key_values
+        start, total = 0, len(rows)
+        while start < total:
+            n, width = 0, 0
+            while start + n < total and n < chunk:
+                w = max(width, len(rows[start + n][3]))
+                if n and (n + 1) * (width_p + w) > token_budget:
+                    break
+                n, width = n + 1, w
+            part = rows[start : start + n]
+            ids = torch.zeros((n, width), dtype=torch.long, device=device)  # (B, S)
+            mask = torch.ones((n, width_p + width), dtype=torch.long, device=device)  # (B, P+S)
+            pos = torch.zeros((n, width), dtype=torch.long, device=device)  # (B, S)
+            for b, (g, _, _, seq) in enumerate(part):
                 ids[b, : len(seq)] = torch.tensor(seq)
-            kwargs: dict[str, Any] = {}
+                mask[b, cuts[g] : width_p] = 0  # the padding after this group's prefix
+                pos[b] = torch.arange(cuts[g], cuts[g] + width)
+            kwargs: dict[str, Any] = {"attention_mask": mask, "position_ids": pos}
             if cache is not None:
                 past = copy.deepcopy(cache)
-                past.batch_repeat_interleave(len(part))
-                kwargs = {"past_key_values": past, "use_cache": True}
+                past.batch_select_indices(torch.tensor([r[0] for r in part], device=device))
+                kwargs |= {"past_key_values": past, "use_cache": True}
+            else:
+                kwargs["attention_mask"] = mask[:, width_p:]
             logp = torch.log_softmax(model(ids, **kwargs).logits.float(), -1)  # (B, S, V)
-            for b, (i, j, seq) in enumerate(part):
-                n_c = len(conts[i][j])
-                start = len(seq) - n_c  # first continuation token, read from position start-1
-                tgt = torch.tensor(seq[start:], device=device)
-                scores[i][j] = (
-                    logp[b, start - 1 : len(seq) - 1].gather(1, tgt[:, None]).sum().item()
+            for b, (g, i, j, seq) in enumerate(part):
+                first = len(seq) - len(groups[g][1][i][j])  # read from position first - 1
+                tgt = torch.tensor(seq[first:], device=device)
+                scores[g][i][j] = (
+                    logp[b, first - 1 : len(seq) - 1].gather(1, tgt[:, None]).sum().item()
                 )
+            start += n
+            if on_chunk is not None:
+                on_chunk(start, total)
     return scores
+
+
+def _score_group(
+    model: Any, prompts: list[list[int]], conts: list[list[list[int]]], *, chunk: int = 256
+) -> list[list[float]]:
+    """:func:`_score_groups` for a single group: ``scores[i][j]`` for continuation j of prompt i."""
+    return _score_groups(model, [(prompts, conts)], chunk=chunk)[0]
 
 
 def _softmax(xs: Sequence[float]) -> tuple[float, ...]:
@@ -233,7 +279,7 @@ def evaluate_shots(
         generate: also generate greedily and record the exact match with the gold answer.
         max_new_tokens: generation length.
         add_bos: start each prompt with the tokenizer's start token.
-        on_step: called as ``on_step(done, total)`` after each (k, seed) run.
+        on_step: called as ``on_step(done, total)`` as the prompt + choice rows are scored.
 
     Returns:
         A :class:`ShotSweepResult`.
@@ -258,8 +304,8 @@ def evaluate_shots(
     bos = _bos_ids(tok) if add_bos else []
     choice_ids = {c: _choice_ids(tok, c) for it in task.items for c in task.choices_for(it)}
     plan = [(k, s) for k in kept for s in (seeds[:1] if k == 0 else seeds)]
-    runs: list[ShotRun] = []
-    for n, (k, seed) in enumerate(plan):
+    groups, built = [], []
+    for k, seed in plan:
         shots = shot_order(pool, seed)[:k]
         prompts, conts, truncated = [], [], 0
         for it in task.items:
@@ -272,7 +318,13 @@ def evaluate_shots(
                 ids = ids[len(ids) - room :]  # keep the end: the question must stay
             prompts.append(ids)
             conts.append(cs)
-        scores = _score_group(lm, prompts, conts)
+        groups.append((prompts, conts))
+        built.append((k, seed, tuple(shots), truncated))
+    all_scores = _score_groups(lm, groups, on_chunk=on_step)
+    runs: list[ShotRun] = []
+    for (k, seed, shots, truncated), (prompts, _), scores in zip(
+        built, groups, all_scores, strict=True
+    ):
         items = []
         for i, it in enumerate(task.items):
             gen = _greedy(lm, tok, prompts[i][-(n_ctx - max_new_tokens) :], max_new_tokens) if (
@@ -282,9 +334,7 @@ def evaluate_shots(
                 i, it.output, task.choices_for(it), tuple(scores[i]), _softmax(scores[i]),
                 len(prompts[i]), gen,
             ))  # fmt: skip
-        runs.append(ShotRun(k, seed, tuple(shots), tuple(items), truncated))
-        if on_step is not None:
-            on_step(n + 1, len(plan))
+        runs.append(ShotRun(k, seed, shots, tuple(items), truncated))
     if any(r.truncated for r in runs):
         notes.append(
             f"Some prompts were longer than the {n_ctx}-token context: the model read their end."
