@@ -21,6 +21,7 @@ from ui.urlstate import sync_url, url_state
 
 GENERATORS = [s.name for s in models.list_models("causal-lm")]
 EXAMPLE = "What does the temperature do when sampling?"
+EXAMPLES = ["Where does Tom live?", "What is QLoRA?", "Why is sentence-level BLEU often zero?"]
 
 
 @st.cache_data(show_spinner="Retrieving and answering...", max_entries=64)
@@ -112,6 +113,11 @@ if not st.session_state.get("rag_seeded"):
     history.append(EXAMPLE)
 with st.container():  # inline under the settings (at the root it would pin to the bottom)
     asked = st.chat_input("Ask a question about the documents", key="rag_ask")
+ex_cols = st.columns([1, 2, 2, 3], vertical_alignment="center")
+ex_cols[0].caption("Try:")
+for i, (col, ex) in enumerate(zip(ex_cols[1:], EXAMPLES, strict=True)):
+    if col.button(ex, key=f"rag_example_{i}", type="tertiary"):
+        asked = ex
 if asked is not None:
     if asked.strip():
         history.append(asked.strip()[:1000])
@@ -146,6 +152,9 @@ what_to_notice([
     "Scores near 0.6 mean the chunk really is about the question; below about 0.2 the match is "
     "noise. Raise the threshold and weak chunks vanish from the prompt.",
     "Hybrid search helps on exact words (names, 'QLoRA', 'RRF') that embeddings blur.",
+    "Ask 'Where does Tom live?': tiny-gpt answers from the toy-world passage with retrieval, and "
+    "guesses a random city without it. On the lesson notes it is out of its depth (2M "
+    "parameters): the extractive answer is the one to trust offline.",
     "Change the chunk size and re-index: recall@k moves, because a chunk must hold the answer.",
 ])  # fmt: skip
 predict_then_reveal(

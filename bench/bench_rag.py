@@ -1,0 +1,111 @@
+"""RAG benchmark: indexing throughput vs raw sentence-transformers, query latency at 1k/10k chunks.
+
+    python bench/bench_rag.py [--chunks 256] [--queries 60]
+
+Indexing: ``KnowledgeBase.add_documents`` (chunking + embedding + chromadb writes) against
+``SentenceTransformer.encode`` of the same chunk texts, in the same run (goal >= 0.9x).
+Query: ``KnowledgeBase.query`` (embed the question + HNSW search) with 1k and 10k chunks in the
+index, p50/p95, against the raw encode of the question alone (goal p50 < 50 ms at 10k). The
+extra chunks are filled with random unit vectors: search cost depends on the index size, not on
+where the vectors came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from core.rag import (  # noqa: E402
+    ChunkConfig,
+    Document,
+    KnowledgeBase,
+    chunk_text,
+    labelled_questions,
+    starter_documents,  # noqa: E402
+)
+from core.rag.embedding import sentence_model  # noqa: E402
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def corpus(n_chunks: int, cfg: ChunkConfig) -> list[Document]:
+    """Copies of the starter notes (renamed) until they make ``n_chunks`` chunks."""
+    base = starter_documents()
+    per = [len(chunk_text(d.text, cfg)) for d in base]
+    docs, total, i = [], 0, 0
+    while total < n_chunks:
+        d = base[i % len(base)]
+        docs.append(Document(f"copy{i}-{d.source}", d.text))
+        total += per[i % len(base)]
+        i += 1
+    return docs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chunks", type=int, default=256, help="chunks indexed for throughput")
+    ap.add_argument("--queries", type=int, default=60, help="queries per latency point")
+    args = ap.parse_args()
+    cfg = ChunkConfig()
+    model = sentence_model()
+    model.encode(["warm up"] * 8)
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = KnowledgeBase(tmp, collection="bench", chunking=cfg)
+        docs = corpus(args.chunks, cfg)
+        texts = [c.text for d in docs for c in chunk_text(d.text, cfg)]
+        t0 = time.perf_counter()
+        model.encode(texts, batch_size=32, normalize_embeddings=True)
+        raw_s = time.perf_counter() - t0
+        rep = kb.add_documents(docs)
+        ours_s = rep.seconds
+        print(f"indexing {len(texts)} chunks: raw encode {len(texts) / raw_s:7.1f} chunks/s, "
+              f"KnowledgeBase.add_documents {rep.n_chunks / ours_s:7.1f} chunks/s, "
+              f"ratio {raw_s / ours_s:.2f}x (goal >= 0.9x)")  # fmt: skip
+
+        questions = [q["question"] for q in labelled_questions()]
+        qs = (questions * (args.queries // len(questions) + 1))[: args.queries]
+        rng = np.random.default_rng(0)
+        for target in (1_000, 10_000):
+            missing = target - kb.count()
+            for i in range(0, max(0, missing), 1000):
+                n = min(1000, missing - i)
+                vecs = rng.normal(size=(n, 384)).astype(np.float32)
+                vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+                kb._chunks.add(
+                    ids=[f"fill-{target}-{i + j}" for j in range(n)], embeddings=vecs,
+                    documents=["filler"] * n,
+                    metadatas=[{"source": "filler", "doc_id": "filler", "index": j, "start": 0,
+                                "end": 6, "n_tokens": 1} for j in range(n)],
+                )  # fmt: skip
+            raw, ours, hyb = [], [], []
+            for q in qs:
+                t = time.perf_counter()
+                model.encode([q], normalize_embeddings=True)
+                raw.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                kb.query(q, 4)
+                ours.append(time.perf_counter() - t)
+            kb.query(qs[0], 4, hybrid=True)  # builds the BM25 index once
+            for q in qs[:20]:
+                t = time.perf_counter()
+                kb.query(q, 4, hybrid=True)
+                hyb.append(time.perf_counter() - t)
+            p50, p95, r50 = pct(ours, 50) * 1e3, pct(ours, 95) * 1e3, pct(raw, 50) * 1e3
+            print(f"query at {kb.count():>6} chunks: p50 {p50:6.1f} ms, p95 {p95:6.1f} ms"
+                  f" | raw encode p50 {r50:6.1f} ms | ratio raw/ours {r50 / p50:.2f}x"
+                  f" | hybrid p50 {pct(hyb, 50) * 1e3:6.1f} ms"
+                  f" | goal p50 < 50 ms: {'met' if p50 < 50 else 'missed'}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
