@@ -86,6 +86,7 @@ def sliders_and_distribution() -> None:
     left, right = st.columns([1, 2.6])
     with left:
         view.pipeline_controls()
+    summary = st.container()  # filled once the steps below are settled
     st.subheader("Step by step")
     story = st.empty()
     b1, b2, b3, b4 = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
@@ -121,6 +122,7 @@ def sliders_and_distribution() -> None:
         st.markdown(f"**Next token after** `…{tok.decode(list(context[-8:]))}`")
         st.plotly_chart(view.distribution_chart(result, tok, st.session_state.sampling_n_top),
                         width="stretch", key="sampling_chart")  # fmt: skip
+    with summary:
         view.summary(result, tok)
     sync_url()
 
@@ -164,10 +166,11 @@ predict_then_reveal(
     [b for b, _ in BUCKETS], reveal,
 )  # fmt: skip
 what_to_notice([
-    "Temperature never changes the ranking of tokens, only how peaked the distribution is: "
-    "watch the entropy fall below 1 and rise above it.",
-    "Top-k keeps a fixed number of tokens whatever the model's confidence; top-p and min-p adapt: "
-    "try the *Fact* example (one token survives) against the *Story* one (many names survive).",
+    "Temperature never changes the ranking of the tokens, only how peaked the distribution is: "
+    "the entropy falls as you go below 1 and rises above 1.",
+    "Top-k keeps a fixed number of tokens whatever the model's confidence; top-p and min-p adapt. "
+    "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is nearly sure) "
+    "and for the *Story* one (many names fit).",
     "The same seed and settings always give the same text; at temperature 0 the seed does nothing.",
     "Hover a generated token to see what else the model considered; pick an alternative to take "
     "another path: one early token can change everything after it.",

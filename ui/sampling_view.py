@@ -15,13 +15,13 @@ from core import sampling as smp
 from ui.loaders import get_model
 
 EXAMPLES = {
-    "Story (many names fit)": "Once upon a time, there was a little cat named",
-    "Fact (one answer)": "The capital of France is",
+    "Story": "Once upon a time, there was a little cat named",
+    "Fact": "The capital of France is",
     "Q&A": "Q: What is the opposite of hot?\nA:",
     "Sentiment": "Review: The food was delicious, and the staff were kind.\nSentiment:",
     "Translation": "Translate English to French.\ncat => chat\ndog => chien\nbread =>",
 }
-DEFAULT_PROMPT = EXAMPLES["Story (many names fit)"]
+DEFAULT_PROMPT = EXAMPLES["Story"]
 STEPS, STEPS_FOR = "sampling_steps", "sampling_steps_for"
 
 STATUS_STYLE = {  # legend label, bar colour
@@ -95,39 +95,48 @@ def labels(tokenizer, ids: Sequence[int]) -> list[str]:
 
 def distribution_chart(result: smp.SamplingResult, tokenizer, n_top: int) -> go.Figure:
     """Top tokens by raw probability: raw bar (light), after-temperature bar coloured by the
-    filter that removed it, and a diamond for the final renormalised probability."""
+    filter that removed it, and a diamond for the final renormalised probability; ★ marks the
+    token the seed draws.
+
+    Built from plain dicts with plotly's validation off: validating six small traces costs
+    more than the whole sampling pipeline, and the slider redraw must stay fast.
+    """
     ids = result.top(n_top, by="raw")
-    names = labels(tokenizer, ids)
+    names = [
+        f"{n} ★" if i == result.chosen_id else n
+        for i, n in zip(ids, labels(tokenizer, ids), strict=True)
+    ]
     raw, scaled, final = (result.raw_probs[ids], result.scaled_probs[ids], result.final_probs[ids])
     status = result.removed_by[ids]
-    custom = np.stack([ids, raw, scaled, final], axis=1)
-    fig = go.Figure()
-    fig.add_bar(x=names, y=raw, name="raw probability (model)", offsetgroup="raw",
-                marker={"color": "rgba(31,111,178,0.18)", "line": {"color": "#1f6fb2", "width": 1}},
-                customdata=custom, hovertemplate=_HOVER + "<extra>raw</extra>")  # fmt: skip
+    custom = np.stack([ids, raw, scaled, final], axis=1).tolist()
+    data: list[dict] = [
+        {"type": "bar", "x": names, "y": raw.tolist(), "name": "raw probability (model)",
+         "offsetgroup": "raw", "customdata": custom, "hovertemplate": _HOVER + "<extra>raw</extra>",
+         "marker": {"color": "rgba(31,111,178,0.18)", "line": {"color": "#1f6fb2", "width": 1}}},
+    ]  # fmt: skip
     for key, (legend, colour) in STATUS_STYLE.items():
         m = status == key
-        if not m.any():
-            continue
-        fig.add_bar(
-            x=[n for n, k in zip(names, m, strict=True) if k], y=scaled[m], name=legend,
-            offsetgroup="scaled", marker_color=colour, customdata=custom[m],
-            hovertemplate=_HOVER + f"<extra>{html.escape(legend)}</extra>",
-        )  # fmt: skip
-    fig.add_scatter(x=names, y=final, mode="markers", name="final (renormalised, drawn from)",
-                    marker={"symbol": "diamond", "size": 9, "color": "#e4572e"},
-                    customdata=custom, hovertemplate=_HOVER + "<extra>final</extra>")  # fmt: skip
-    if result.chosen_id in set(ids.tolist()):
-        x = names[list(ids).index(result.chosen_id)]
-        fig.add_annotation(x=x, y=float(max(final.max(), scaled.max(), raw.max())) * 1.08,
-                           text="drawn", showarrow=False, font={"color": "#e4572e"})  # fmt: skip
-    fig.update_layout(
-        barmode="group", height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        yaxis={"title": "probability", "rangemode": "tozero"},
-        xaxis={"title": None, "tickangle": -45, "type": "category"},
-        legend={"orientation": "h", "y": 1.12, "x": 0},
-    )  # fmt: skip
-    return fig
+        rows = np.flatnonzero(m)
+        if m.any():
+            data.append({
+                "type": "bar", "x": [names[i] for i in rows],
+                "y": scaled[m].tolist(), "name": legend, "offsetgroup": "scaled",
+                "marker": {"color": colour}, "customdata": [custom[i] for i in rows],
+                "hovertemplate": _HOVER + f"<extra>{html.escape(legend)}</extra>",
+            })  # fmt: skip
+    data.append({
+        "type": "scatter", "x": names, "y": final.tolist(), "mode": "markers",
+        "name": "final (renormalised, drawn from)", "customdata": custom,
+        "marker": {"symbol": "diamond", "size": 9, "color": "#e4572e"},
+        "hovertemplate": _HOVER + "<extra>final</extra>",
+    })  # fmt: skip
+    layout = {
+        "barmode": "group", "height": 420, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "yaxis": {"title": {"text": "probability"}, "rangemode": "tozero"},
+        "xaxis": {"tickangle": -45, "type": "category"},
+        "legend": {"orientation": "h", "y": 1.12, "x": 0},
+    }  # fmt: skip
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 _HOVER = (
@@ -139,18 +148,18 @@ _HOVER = (
 def summary(result: smp.SamplingResult, tokenizer) -> None:
     """Survivors, entropies, the drawn token, and how many each filter removed."""
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Tokens still in the running", f"{result.n_kept:,} of {result.vocab_size:,}")
+    c1.metric(f"Tokens in the running (of {result.vocab_size:,})", f"{result.n_kept:,}")
     c2.metric(
         "Entropy: model",
         f"{result.entropy_raw_bits:.2f} bits",
         help="Uncertainty of the raw distribution: 0 = certain, log2(V) = uniform.",
     )
     c3.metric("Entropy: after the pipeline", f"{result.entropy_final_bits:.2f} bits",
-              delta=f"{result.entropy_final_bits - result.entropy_raw_bits:+.2f}",
+              delta=f"{result.entropy_final_bits - result.entropy_raw_bits:+.2f} bits",
               delta_color="off")  # fmt: skip
     p = result.final_probs[result.chosen_id]
-    drawn = repr(smp.token_label(tokenizer, result.chosen_id))
-    c4.metric(f"Drawn (seed {result.config.seed})", drawn, f"p = {p:.1%}", delta_color="off")
+    drawn = smp.token_label(tokenizer, result.chosen_id)
+    c4.metric(f"★ Drawn (seed {result.config.seed})", drawn, f"p = {p:.1%}", delta_color="off")
     counts = {f: int((result.removed_by == f).sum()) for f in (*smp.FILTERS, smp.GREEDY)}
     removed = " · ".join(f"{f} removed {n:,}" for f, n in counts.items() if n)
     st.caption(removed or "No filter removed anything: every token can be drawn.")
@@ -164,32 +173,39 @@ def _colour(p: float) -> str:
     return f"hsl({int(120 * x)}, 75%, 82%)"
 
 
-def tokens_html(tokenizer, prompt_tail: str, steps: Sequence[smp.StepRecord]) -> str:
-    """The prompt's end in grey, then each generated token coloured by its probability, with
-    the top alternatives at that step as a hover tooltip."""
+def tokens_html(
+    tokenizer, prompt_tail: str, steps: Sequence[smp.StepRecord], *, legend: bool = True
+) -> str:
+    """The prompt's end in grey, then each generated token coloured by the model's probability
+    of it, with the top alternatives at that step as a hover tooltip."""
     parts = [f'<span style="color:#777">{html.escape(prompt_tail)}</span>']
     for i, s in enumerate(steps):
         alts = "\n".join(
             f"{smp.token_label(tokenizer, j)!r}: {p:.1%} (raw {r:.1%})"
             for j, p, r in s.alternatives
         )
-        tip = f"step {i + 1}: p = {s.prob:.1%}, {s.n_kept} in the running\n{alts}"
+        tip = (
+            f"step {i + 1}: model p = {s.raw_prob:.1%}, after the pipeline {s.prob:.1%}, "
+            f"{s.n_kept} in the running\n{alts}"
+        )
         text = html.escape(tokenizer.decode([s.token_id])).replace("\n", "↵<br>")
         parts.append(
-            f'<span title="{html.escape(tip)}" style="background:{_colour(s.prob)};'
+            f'<span title="{html.escape(tip)}" style="background:{_colour(s.raw_prob)};'
             f'border-radius:3px;padding:1px 1px;cursor:help">{text or "∅"}</span>'
         )
-    legend = (
-        '<div style="font-size:0.8em;color:#666;margin-top:6px">colour = probability of the drawn '
-        f'token: <span style="background:{_colour(0.001)}">0.1%</span> '
-        f'<span style="background:{_colour(0.03)}">3%</span> '
-        f'<span style="background:{_colour(0.3)}">30%</span> '
-        f'<span style="background:{_colour(1)}">100%</span> · hover a token for alternatives</div>'
-    )
     return (
         '<div style="font-family:monospace;white-space:pre-wrap;line-height:1.9;'
-        f'font-size:1.05em">{"".join(parts)}</div>{legend}'
+        f'font-size:1.05em">{"".join(parts)}</div>{LEGEND if legend else ""}'
     )
+
+
+LEGEND = (
+    '<div style="font-size:0.8em;color:#666;margin-top:6px">colour = the model\'s own probability '
+    f'of the drawn token: <span style="background:{_colour(0.001)}">0.1%</span> '
+    f'<span style="background:{_colour(0.03)}">3%</span> '
+    f'<span style="background:{_colour(0.3)}">30%</span> '
+    f'<span style="background:{_colour(1)}">100%</span> · hover a token for alternatives</div>'
+)
 
 
 def _continue_from(step: int, pick_key: str) -> None:
@@ -231,11 +247,12 @@ def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str)
     for col, run in zip(cols, runs, strict=True):
         with col, st.container(border=True):
             st.markdown(f"**{run.label}**")
-            st.html(tokens_html(tokenizer, prompt_tail, run.result.steps))
+            st.html(tokens_html(tokenizer, prompt_tail, run.result.steps, legend=False))
             st.caption(
                 f"mean log-prob {run.result.mean_logprob:.2f} · distinct tokens "
                 f"{run.distinct_ratio:.0%} · {len(run.result.steps)} tokens"
             )
+    st.html(LEGEND)
 
 
 @st.cache_data(max_entries=64, show_spinner="Generating the comparison...")
