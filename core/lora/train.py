@@ -227,9 +227,8 @@ def load_base(model: str, task: Task, labels: Sequence[str] = ()):
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     kwargs = _label_kwargs(labels) if task == "classification" else {}
-    net = models._from_pretrained(
-        _auto_class(task), spec, path, use_safetensors=True, attn_implementation="eager", **kwargs
-    )
+    # the default attention (SDPA) trains faster than the eager one the viewers need
+    net = models._from_pretrained(_auto_class(task), spec, path, use_safetensors=True, **kwargs)
     if task == "classification" and net.config.pad_token_id is None:
         net.config.pad_token_id = tok.pad_token_id
     return net, tok
