@@ -29,7 +29,7 @@ url_state(
 )  # fmt: skip
 LABEL = {s.name: s.label for s in q.list_schemes()}
 
-with st.form("quant_form", border=True):
+with st.container(border=True):
     c = st.columns([1.2, 3])
     c[0].selectbox("Model", NAMES, key="quant_model", format_func=lambda n: models.MODELS[n].label)
     c[1].multiselect("Schemes (fp32 is always measured: it is the reference)", q.SCHEME_NAMES,
@@ -40,7 +40,7 @@ with st.form("quant_form", border=True):
     c[1].slider("Timed forwards per scheme (median shown)", 1, 15, key="quant_runs")
     c[2].text_input("Prompt every scheme answers", key="quant_prompt", max_chars=300,
                     placeholder="empty: a default for the model")  # fmt: skip
-    run_clicked = st.form_submit_button("Run comparison", type="primary")
+    run_clicked = st.button("Run comparison", type="primary", key="quant_run")
 
 spec = models.resolve(st.session_state.quant_model)
 kind = spec.kind
@@ -68,12 +68,22 @@ if results is None and run_clicked:
         text = "Done" if scheme == "done" else f"Quantizing and measuring {LABEL[scheme]}..."
         bar.progress(done / total, text=f"{text} ({done}/{total})")
 
-    data = q.eval_data_for(kind, config)
-    results = q.compare(loaded, config.schemes, data, config=config, on_step=on_step)
-    view.remember(config, results)
+    try:
+        data = q.eval_data_for(kind, config)
+        results = q.compare(loaded, config.schemes, data, config=config, on_step=on_step)
+        view.remember(config, results)
+        st.session_state.quant_last = (config, results)
+    except (ValueError, RuntimeError) as e:  # e.g. a hub model whose fp32 forward fails
+        st.error(f"The comparison could not run on {spec.name}: {e}")
     bar.empty()
 
 st.subheader("Results")
+if results is None and "quant_last" in st.session_state:
+    config, results = st.session_state.quant_last
+    kind = models.resolve(config.model).kind
+    st.caption(
+        f"Showing your last run ({config.model}); press **Run comparison** for the new settings."
+    )
 if results is None:
     st.info(
         "Press **Run comparison**: every scheme quantizes a private copy of the model, saves it, "
