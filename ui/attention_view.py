@@ -247,7 +247,8 @@ def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) ->
         subplot_titles=(f"'{r.tokens[index]}' attends to", f"who attends to '{r.tokens[index]}'"),
     )  # fmt: skip
     for col, (vec, names) in enumerate((_row(v, index, labels), _col(v, index, labels)), start=1):
-        order = np.argsort(-vec, kind="stable")[:top][::-1]
+        nonzero = np.flatnonzero(vec > 0)  # masked (future) and blanked cells are left out
+        order = nonzero[np.argsort(-vec[nonzero], kind="stable")][:top][::-1]
         fig.add_trace(
             go.Bar(x=vec[order], y=[names[k] for k in order], orientation="h",
                    marker_color="#1f77b4", hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
@@ -329,14 +330,17 @@ def result_caption(r: AttentionResult) -> None:
 
 
 def default_token(r: AttentionResult) -> int:
-    """'it' when the text has it (the classic question), else the first ordinary token."""
+    """'it' when the text has it (the classic question), else the first ordinary token (the
+    last one for a decoder: it is the token that sees the whole text)."""
     from core.attention import word_tokens
 
     hit = word_tokens(r, "it")
     if hit:
         return hit[0]
     plain = np.flatnonzero(~r.special)
-    return int(plain[0]) if len(plain) else 0
+    if not len(plain):
+        return 0
+    return int(plain[-1] if r.causal else plain[0])
 
 
 def clamp_state(r: AttentionResult) -> None:
