@@ -6,6 +6,7 @@ In CI (CI=true) a missing Chromium or Playwright is a failure, never a skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+_BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[\w-]+/_stcore/(health|host-config)$")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
@@ -82,15 +84,15 @@ class PageVisit:
         self.base_url = base_url
         self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
         self.console_errors: list[str] = []
-        self.page.on(
-            "console",
-            lambda m: (
-                self.console_errors.append(f"{m.text} [{m.location.get('url', '')}]")
-                if m.type == "error"
-                else None
-            ),
-        )
+        self.page.on("console", self._on_console)
         self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+
+    def _on_console(self, m) -> None:
+        url = m.location.get("url", "")
+        # On a deep link (/metrics) Streamlit's client first probes /metrics/_stcore/health and
+        # /metrics/_stcore/host-config to find the server's base path, then falls back to /.
+        if m.type == "error" and not _BASE_PATH_PROBE.search(url):
+            self.console_errors.append(f"{m.text} [{url}]")
 
     def open(self, path: str = "/", *, timeout_s: float = 180) -> PageVisit:
         self.page.goto(self.base_url + path, timeout=60_000)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import ROOT
+
 PAGES = [
     "pages/home.py", "pages/tokenizer.py", "pages/attention.py", "pages/sampling.py",
     "pages/prompting.py", "pages/lora.py", "pages/quantization.py", "pages/rag.py",
@@ -13,7 +15,7 @@ PAGES = [
 
 
 def test_home_lists_the_lifecycle_and_the_offline_badge():
-    at = AppTest.from_file("app.py", default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "GenAI Playground"
     body = " ".join(m.value for m in at.markdown)
@@ -27,14 +29,14 @@ def test_home_lists_the_lifecycle_and_the_offline_badge():
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_renders_without_exception(path):
-    at = AppTest.from_file("app.py", default_timeout=180).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.switch_page(path).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, f"{path} shows no title"
 
 
 def test_sidebar_custom_hub_id_offline_is_a_clear_message():
-    at = AppTest.from_file("app.py", default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     at.sidebar.selectbox(key="sidebar_causal-lm").set_value("Other hub id...").run()
     at.sidebar.text_input(key="sidebar_causal-lm_custom").input("someone/some-model").run()
     assert not at.exception
