@@ -174,7 +174,12 @@ def _colour(p: float) -> str:
 
 
 def tokens_html(
-    tokenizer, prompt_tail: str, steps: Sequence[smp.StepRecord], *, legend: bool = True
+    tokenizer,
+    prompt_tail: str,
+    steps: Sequence[smp.StepRecord],
+    *,
+    legend: bool = True,
+    css_class: str = "sampling-story",
 ) -> str:
     """The prompt's end in grey, then each generated token coloured by the model's probability
     of it, with the top alternatives at that step as a hover tooltip."""
@@ -194,8 +199,8 @@ def tokens_html(
             f'border-radius:3px;padding:1px 1px;cursor:help">{text or "∅"}</span>'
         )
     return (
-        '<div style="font-family:monospace;white-space:pre-wrap;line-height:1.9;'
-        f'font-size:1.05em">{"".join(parts)}</div>{LEGEND if legend else ""}'
+        f'<div class="{css_class}" style="font-family:monospace;white-space:pre-wrap;'
+        f'line-height:1.9;font-size:1.05em">{"".join(parts)}</div>{LEGEND if legend else ""}'
     )
 
 
@@ -247,7 +252,11 @@ def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str)
     for col, run in zip(cols, runs, strict=True):
         with col, st.container(border=True):
             st.markdown(f"**{run.label}**")
-            st.html(tokens_html(tokenizer, prompt_tail, run.result.steps, legend=False))
+            st.html(
+                tokens_html(
+                    tokenizer, prompt_tail, run.result.steps, legend=False, css_class="sampling-cmp"
+                )
+            )
             st.caption(
                 f"mean log-prob {run.result.mean_logprob:.2f} · distinct tokens "
                 f"{run.distinct_ratio:.0%} · {len(run.result.steps)} tokens"

@@ -18,7 +18,7 @@ def test_top_k_filters_and_sample_one_token(visit):
     vocab = re.search(r"of ([\d,]+)\)\s+([\d,]+)", survivors)
     assert vocab and vocab[1] == vocab[2], survivors  # no filter on: the whole vocabulary
 
-    box = page.get_by_label("③ Top-k (0 = off)")
+    box = page.get_by_role("spinbutton", name="③ Top-k (0 = off)")
     box.fill("3")
     box.press("Enter")
     tab.wait_idle()
@@ -28,7 +28,8 @@ def test_top_k_filters_and_sample_one_token(visit):
 
     page.get_by_role("button", name="Sample one token").click()
     tab.wait_idle()
-    chips = page.locator("span[title^='step 1:']")
+    chips = page.locator(".sampling-story span[title^='step 1:']")
     assert chips.count() == 1  # the drawn token, with its alternatives as the hover text
     assert "in the running" in chips.first.get_attribute("title")
+    assert page.locator(".sampling-cmp").count() == 3  # the compare panel: three temperatures
     tab.assert_clean()
