@@ -67,7 +67,7 @@ c3.slider("Few-shot k", 1, 8, key="prompting_k", help="Shots in the few-shot pro
 c4.number_input("Shot seed", 0, 999, key="prompting_seed",
                 help="Which examples become shots and in which order (0: file order).")  # fmt: skip
 c1.toggle("Put the task's instruction first", key="prompting_instruction")
-c2.toggle("Also generate (greedy exact match)", key="prompting_generate")
+c2.toggle("Also score by generation", key="prompting_generate")
 c3.slider("Shot draws for error bars", 1, 8, key="prompting_draws",
           help="The sweep re-draws shot choice and order with this many seeds.")  # fmt: skip
 
@@ -100,6 +100,9 @@ gen = st.session_state["prompting_generate"]
 k_few = min(k, len(task.examples))
 variants = {"zero-shot": 0, "one-shot": min(1, k_few), "few-shot": k_few}
 n_ctx = context_window(lm.model)
+if k > k_few:
+    st.info(f"Few-shot k = {k}, but this task has {k_few} example{'s' * (k_few != 1)} to draw "
+            f"shots from: the few-shot prompt uses {k_few}.", icon=":material/info:")  # fmt: skip
 
 st.subheader("1. The prompts", divider="gray")
 st.caption("Shots are coloured (hover for the example number), the held-out question is bold; "
