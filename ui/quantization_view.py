@@ -155,8 +155,10 @@ def histogram(rt: RoundTrip) -> None:
     lo = min(min(rt.original), min(rt.dequantized))
     hi = max(max(rt.original), max(rt.dequantized))
     bins = dict(start=lo, end=hi, size=(hi - lo) / 80 or 1e-3)
-    fig.add_histogram(x=list(rt.original), xbins=bins, name="fp32 (before)", opacity=0.55)
-    fig.add_histogram(x=list(rt.dequantized), xbins=bins, name=f"{rt.scheme} (after)", opacity=0.55)
+    fig.add_histogram(x=list(rt.original), xbins=bins, name="fp32 (before)", opacity=0.6,
+                      marker_color="#4C78A8")  # fmt: skip
+    fig.add_histogram(x=list(rt.dequantized), xbins=bins, name=f"{rt.scheme} (after)",
+                      opacity=0.6, marker_color="#E45756")  # fmt: skip
     if rt.grid:
         pad = (hi - lo) * 0.1
         grid = [g for g in rt.grid if lo - pad <= g <= hi + pad]

@@ -85,7 +85,7 @@ def test_memory_calculator_offline_for_embedded_models(page):
 
 def test_hostile_prompt_and_no_scheme_are_handled():
     at = _open(quant_schemes=["fp32"], quant_n_eval="8", quant_runs="1")
-    at.text_input(key="quant_prompt").input("\ud800 \x00 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 " + "x" * 200).run()
+    at.text_input(key="quant_prompt").input("\x00 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 \u202e " + "x" * 200).run()
     at.multiselect(key="quant_schemes").set_value([]).run()
     _run(at)
     assert "fp32 alone" in _texts(at)
