@@ -140,7 +140,7 @@ def bpe_body() -> None:
         word = st.session_state["tokenizer_bpe_word"].strip() or "slowest"
         view.bpe_step_panel(bpe, step, " " + word)
         st.plotly_chart(view.compression_chart(bpe, step))
-        short = ", all pairs seen twice or more" if n < cfg.num_merges else ""
+        short = ", then no pair occurred twice" if n < cfg.num_merges else ""
         with st.expander(f"Merge table ({n} merges learned{short}; vocabulary = 256 + {n})"):
             st.dataframe(view.merges_frame(bpe), hide_index=True, height=300)
     with right:
