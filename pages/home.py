@@ -45,7 +45,7 @@ st.dataframe(
         for s in models.list_models()
     ],
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )
 st.caption(
     "Embedded models work with no network. Hub models load when a network is there; pick them "

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 
-def _leave_pages_directory_mode() -> None:
+def ensure_app_frame() -> None:
     """Make a deep link (``/metrics?...``) open inside app.py's frame, also on a fresh server.
 
     Streamlit keeps a process-wide flag, set because a ``pages/`` folder exists, under which it
     runs ``pages/<name>.py`` directly (its legacy multipage mode: no sidebar, no set_page_config)
     until app.py has run once and called ``st.navigation``. A shared link opened first after a
-    restart would hit that. Every page imports ``ui``, so clear the flag here and rerun: the rerun
-    executes app.py, whose navigation picks the same page from the URL.
+    restart would hit that (and AppTest resets the flag before every run). Every page imports
+    ``ui`` and calls ``ui.render.page_header``, which both call this: clear the flag and rerun,
+    and the rerun executes app.py, whose navigation picks the same page from the URL.
     """
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -22,4 +23,4 @@ def _leave_pages_directory_mode() -> None:
         st.rerun()
 
 
-_leave_pages_directory_mode()
+ensure_app_frame()

@@ -7,10 +7,12 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from core.text import CleanText
+from ui import ensure_app_frame
 
 
 def page_header(title: str, idea: str) -> None:
-    """The page title and its one-line idea."""
+    """The page title and its one-line idea (and, first, make sure app.py's frame is around)."""
+    ensure_app_frame()
     st.title(title)
     st.caption(idea)
 

@@ -21,7 +21,7 @@ def test_home_lists_the_lifecycle_and_the_offline_badge():
     body = " ".join(m.value for m in at.markdown)
     for step in ("Select a model", "Prompt", "Fine-tune", "Evaluate", "Optimize", "retrieval"):
         assert step in body
-    assert any("Offline" in b.proto.label for b in at.sidebar.get("badge"))
+    assert any("Offline" in m.value for m in at.sidebar.markdown)
     assert [s.label for s in at.sidebar.selectbox][:3] == [
         "Generator (causal LM)", "Encoder (attention, embeddings)", "Tokenizer",
     ]  # fmt: skip
@@ -35,8 +35,21 @@ def test_every_page_renders_without_exception(path):
     assert at.title, f"{path} shows no title"
 
 
+def test_frame_survives_reruns_and_page_switches():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.run()
+    assert [s.key for s in at.sidebar.selectbox][:1] == ["sidebar_causal-lm"]
+    at.switch_page("pages/metrics.py").run()
+    at.run()
+    assert [s.key for s in at.sidebar.selectbox][:1] == ["sidebar_causal-lm"]
+
+
 def test_sidebar_custom_hub_id_offline_is_a_clear_message():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
     at.sidebar.selectbox(key="sidebar_causal-lm").set_value("Other hub id...").run()
     at.sidebar.text_input(key="sidebar_causal-lm_custom").input("someone/some-model").run()
     assert not at.exception
+    at.switch_page("pages/sampling.py").run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "someone/some-model" in shown and "tiny-gpt" in shown
