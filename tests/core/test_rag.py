@@ -292,7 +292,8 @@ def test_tiny_gpt_answers_in_its_training_format(kb):
     assert ans.prompt.startswith("Context: Tom lives in Paris.")
     assert ans.prompt.endswith("\nQuestion: Where does Tom live?\nAnswer:")
     assert len(models.load_tokenizer("tiny-gpt").encode(ans.prompt)) <= TINY_CONTEXT_TOKENS + 20
-    assert ans.text.startswith("Paris") and ans.citations[0].number == 1
+    assert ans.text.startswith("Paris") and ans.citations[0].number == 1  # copy mode
+    assert ans.text.removesuffix(" [1]") in "Tom lives in Paris. Tom has a red kite."
     blind = generated_answer("Where does Tom live?", [], "tiny-gpt", kb.embedding, retrieve=False)
     assert blind.prompt == "Q: Where does Tom live?\nA:" and blind.citations == ()
 
