@@ -249,7 +249,7 @@ def job_panel() -> None:
             c[2].metric("Elapsed", fmt_secs(snap.elapsed))
             c[3].metric("Remaining", fmt_secs(snap.remaining))
             c[4].button(
-                "Stop",
+                "Stop training",
                 key="lora_stop",
                 icon=":material/stop_circle:",
                 on_click=job.stop,

@@ -27,11 +27,11 @@ def test_broken_upload_is_explained(visit):
 def test_live_run_stops_cleanly_and_compares(visit):
     tab = visit().open("/lora?lora_recipe=format&lora_epochs=20&lora_batch=8&lora_maxlen=32")
     page = tab.page
-    assert page.get_by_text("Trainable parameters").count() == 1
+    page.get_by_text("Trainable parameters").first.wait_for(timeout=60_000)
     page.get_by_role("button", name="Start training").click()
     page.get_by_text("Steps per second").wait_for(timeout=120_000)  # the live panel polls
     page.get_by_text(re.compile(r"step [1-9]\d* of \d+")).wait_for(timeout=180_000)
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop training").click()
     page.get_by_text("Base model vs adapter").wait_for(timeout=180_000)
     assert page.get_by_text("Stopped after").count() >= 1
     page.get_by_text("Did it forget?").wait_for(timeout=60_000)
