@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -441,11 +442,17 @@ def compare(
         n_win = max(1, cfg.n_eval // 4)
         windows = _causal_windows(tok, eval_data.texts, seq_len, max_windows=n_win)
         lat_input = windows[:1, :-1]  # (1, T): one sequence, as a chat request
-        forward = lambda m: m(input_ids=lat_input)  # noqa: E731
+
+        def forward(m: Any) -> Any:
+            return m(input_ids=lat_input)
+
     else:
         enc = tok(list(eval_data.texts[:1]), padding=True, truncation=True,
                   max_length=seq_len, return_tensors="pt")  # fmt: skip
-        forward = lambda m: m(**enc)  # noqa: E731
+
+        def forward(m: Any) -> Any:
+            return m(**enc)
+
         classes = sorted(set(eval_data.train_labels))
         y_train = torch.tensor([classes.index(c) for c in eval_data.train_labels])
         y_test = torch.tensor([classes.index(c) if c in classes else -1 for c in eval_data.labels])
@@ -468,7 +475,7 @@ def compare(
             qbytes = state_bytes(qm, prefixes=targets) if targets else 0
             disk, fmt = saved_bytes(qm, name)
             with torch.no_grad():
-                runs = _time_forward(lambda qm=qm: forward(qm), cfg.latency_runs)
+                runs = _time_forward(partial(forward, qm), cfg.latency_runs)
             q: dict[str, Any] = {}
             if causal:
                 logits = _causal_logits(qm, windows)  # (N, T, V)

@@ -24,7 +24,7 @@ def tiny():
 
 @pytest.fixture(scope="module")
 def causal_results(tiny):
-    cfg = q.QuantConfig(model="tiny-gpt", schemes=ALL, n_eval=8, seq_len=64, latency_runs=2,
+    cfg = q.QuantConfig(model="tiny-gpt", schemes=ALL, n_eval=8, seq_len=64, latency_runs=1,
                         max_new_tokens=3)  # fmt: skip
     data = q.causal_eval_data(8)
     return {r.scheme: r for r in q.compare(tiny, ALL, data, config=cfg)}
@@ -100,7 +100,7 @@ def test_quality_is_measured_and_differs_between_schemes(causal_results):
     assert r["int2"].top1_agreement < r["int8"].top1_agreement <= 1.0
     assert r["int2"].perplexity > r["fp32"].perplexity > 1.0
     assert len({round(r[s].perplexity, 8) for s in ALL}) >= len(ALL) - 1
-    assert all(r[s].latency_ms > 0 and len(r[s].latency_runs_ms) == 2 for s in ALL)
+    assert all(r[s].latency_ms > 0 and len(r[s].latency_runs_ms) == 1 for s in ALL)
 
 
 def test_perplexity_equals_the_models_own_loss(tiny, causal_results):
