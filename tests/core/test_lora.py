@@ -342,3 +342,27 @@ def test_job_runs_in_a_thread_and_reports(format_runs):
 def test_dataset_and_task_must_match():
     with pytest.raises(ValueError, match="causal-lm rows"):
         lora.train_lora(LoraConfigSpec(**SENT), lora.load_recipe_dataset("format"))
+
+
+@pytest.mark.parametrize(
+    ("output", "target", "same"),
+    [(" Paris", " Paris", True), (" paris \nrome => Roma", " Paris", True),
+     (" Rome", " Paris", False), ("", " Paris", False), ("\n\n", " Paris", False),
+     (" Paris is big", " Paris", False), ("a\nb", "a\nb", True)],
+)  # fmt: skip
+def test_exact_match_reads_the_first_line_of_a_one_line_answer(output, target, same):
+    from core.lora.evaluate import _same_answer
+
+    assert _same_answer(output, target) is same
+
+
+def test_batched_generation_equals_one_by_one():
+    from core import models
+    from core.lora.evaluate import generate_completion, generate_completions
+
+    lm = models.load_causal_lm("tiny-gpt")
+    prompts = ["capital of France =>", "A cat says", "Q: What color is the sky?\nA:"]
+    batch = generate_completions(lm.model, lm.tokenizer, prompts, max_new_tokens=8)
+    assert batch == [
+        generate_completion(lm.model, lm.tokenizer, p, max_new_tokens=8) for p in prompts
+    ]
