@@ -354,8 +354,8 @@ class StepRecord:
         token_id: the token drawn.
         prob: its probability in the final (filtered) distribution.
         raw_prob: its probability under the model's own distribution.
-        alternatives: the most likely tokens at this step as (id, final prob, raw prob),
-            the chosen one included.
+        alternatives: the model's most likely tokens at this step (by raw probability) as
+            (id, final prob, raw prob); a final prob of 0 means a filter removed it.
         n_kept: how many tokens could have been drawn.
         entropy_bits: entropy of the final distribution at this step.
     """
@@ -462,7 +462,7 @@ def generate(
                 nxt = torch.multinomial(probs, num_samples=1, generator=gen).squeeze(1)  # (1,)
             tok = int(nxt[0])
             k = min(n_alternatives, probs.shape[-1])
-            top_p, top_i = torch.topk(probs[0] if not config.greedy else raw[0], k)
+            top_i = torch.topk(raw[0], k).indices  # the model's favourites, filtered or not
             rec = StepRecord(
                 token_id=tok,
                 prob=float(probs[0, tok]),
@@ -496,10 +496,9 @@ def step_from_result(
     """The :class:`StepRecord` of drawing ``token_id`` (default: the chosen one) from ``result``,
     so a token appended one at a time carries the same breakdown as one from :func:`generate`."""
     tok = result.chosen_id if token_id is None else int(token_id)
-    by = "raw" if result.config.greedy else "final"
     alts = tuple(
         (int(j), float(result.final_probs[j]), float(result.raw_probs[j]))
-        for j in result.top(n_alternatives, by=by)
+        for j in result.top(n_alternatives, by="raw")
     )
     return StepRecord(
         token_id=tok,
