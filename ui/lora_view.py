@@ -173,8 +173,8 @@ def notice_and_predict(spec: LoraConfigSpec, params: lora.ParamCount, labels) ->
             "and no optimizer state, hence the memory gap with full fine-tuning.",
             "Watch validation loss, not only training loss: when it stops falling, more epochs "
             "only memorise the training rows.",
-            "Push the learning rate to 10 or 100: the loss jumps and the run stops as soon as it "
-            "becomes NaN.",
+            "Push the learning rate to 10 or 100: the loss jumps instead of falling. A loss that "
+            "turns NaN or explodes stops the run; a milder one shows in the forgetting check.",
             "Every 'base' figure is the same model with its adapter switched off: the base "
             "weights never change, which is why one base can serve many adapters.",
         ]
