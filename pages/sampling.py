@@ -90,10 +90,16 @@ def sliders_and_distribution() -> None:
     st.subheader("Step by step")
     story = st.empty()
     b1, b2, b3, b4 = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
-    sample = b1.button("Sample one token", type="primary", icon=":material/casino:")
+    # buttons leave an action in the session state (it survives any rerun before it is used)
+    b1.button("Sample one token", type="primary", icon=":material/casino:",
+              on_click=view.set_action, args=("sample",))  # fmt: skip
     b2.slider("Tokens to generate", 1, 200, key="sampling_n")
-    go_n = b3.button("Generate N", icon=":material/play_arrow:")
-    if b4.button("Clear", icon=":material/restart_alt:"):
+    b3.button("Generate N", icon=":material/play_arrow:", on_click=view.set_action,
+              args=("generate",))  # fmt: skip
+    b4.button("Clear", icon=":material/restart_alt:", on_click=view.set_action, args=("clear",))
+    action = st.session_state.pop(view.ACTION, None)
+    sample, go_n = action == "sample", action == "generate"
+    if action == "clear":
         steps.clear()
     context, draw, result = distribution(steps, current_config())
     if sample:

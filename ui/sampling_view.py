@@ -22,7 +22,7 @@ EXAMPLES = {
     "Translation": "Translate English to French.\ncat => chat\ndog => chien\nbread =>",
 }
 DEFAULT_PROMPT = EXAMPLES["Story"]
-STEPS, STEPS_FOR = "sampling_steps", "sampling_steps_for"
+STEPS, STEPS_FOR, ACTION = "sampling_steps", "sampling_steps_for", "sampling_action"
 
 STATUS_STYLE = {  # legend label, bar colour
     smp.KEPT: ("kept: can be drawn", "#1f6fb2"),
@@ -31,6 +31,11 @@ STATUS_STYLE = {  # legend label, bar colour
     smp.MIN_P: ("removed by min-p", "#dcdcdc"),
     smp.GREEDY: ("not the argmax (greedy)", "#cfcfcf"),
 }
+
+
+def set_action(action: str) -> None:
+    """Button callback: remember what to do on this run (sample, generate, clear)."""
+    st.session_state[ACTION] = action
 
 
 def use_example() -> None:

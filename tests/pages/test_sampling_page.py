@@ -72,7 +72,7 @@ def test_greedy_and_step_by_step_generation(page):
     page.slider(key="sampling_temperature").set_value(0.0).run()
     assert _metric(page, "Tokens in the running") == ONE
     assert "greedy decoding" in _texts(page)
-    page.button[0].click().run()  # "Sample one token"
+    next(b for b in page.button if b.label == "Sample one token").click().run()
     assert len(page.session_state["sampling_steps"]) == 1
     page.slider(key="sampling_n").set_value(4).run()
     next(b for b in page.button if b.label == "Generate N").click().run()
