@@ -15,3 +15,22 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _apptest_like_a_running_server() -> None:
+    """AppTest resets Streamlit's process-wide "pages/ folder" flag before every run, so each
+    run after the first would execute ``pages/<name>.py`` on its own, without app.py's frame
+    (a served app only does that before app.py first ran; ``ui.ensure_app_frame`` covers it).
+    Give AppTest a PagesManager that leaves the flag off, as it is in a running server."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    class _NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    app_test.PagesManager = _NavigationPagesManager
+
+
+_apptest_like_a_running_server()
