@@ -20,8 +20,8 @@ from ui.sidebar import active_model
 from ui.urlstate import sync_url, url_state
 
 GENERATORS = [s.name for s in models.list_models("causal-lm")]
-EXAMPLE = "What does the temperature do when sampling?"
-EXAMPLES = ["Where does Tom live?", "What is QLoRA?", "Why is sentence-level BLEU often zero?"]
+EXAMPLE = "Where does Tom live?"
+EXAMPLES = ["What does the temperature do when sampling?", "What is QLoRA?", "Why is BLEU zero?"]
 
 
 @st.cache_data(show_spinner="Retrieving and answering...", max_entries=64)
@@ -56,6 +56,7 @@ except ValueError as e:
 kb = view.knowledge_base(collection)
 if collection == "playground" and not kb.documents():
     view.add_with_progress(kb, starter_documents(), "Indexing the starter lesson notes...")
+view.run_pending(kb)
 view.flash()
 docs = kb.documents()
 
@@ -111,18 +112,23 @@ history = st.session_state.setdefault("rag_history", [])
 if not st.session_state.get("rag_seeded"):
     st.session_state["rag_seeded"] = True
     history.append(EXAMPLE)
+
+
+def ask(question: str | None = None) -> None:
+    """Callback (survives the frame's rerun): add a question to this session's chat."""
+    q = (question if question is not None else st.session_state.get("rag_ask") or "").strip()
+    if q:
+        st.session_state["rag_history"].append(q[:1000])
+    else:
+        st.session_state["rag_flash"] = ("error", "Type a question first.")
+
+
 with st.container():  # inline under the settings (at the root it would pin to the bottom)
-    asked = st.chat_input("Ask a question about the documents", key="rag_ask")
+    st.chat_input("Ask a question about the documents", key="rag_ask", on_submit=ask)
 ex_cols = st.columns([1, 2, 2, 3], vertical_alignment="center")
 ex_cols[0].caption("Try:")
 for i, (col, ex) in enumerate(zip(ex_cols[1:], EXAMPLES, strict=True)):
-    if col.button(ex, key=f"rag_example_{i}", type="tertiary"):
-        asked = ex
-if asked is not None:
-    if asked.strip():
-        history.append(asked.strip()[:1000])
-    else:
-        st.warning("Type a question first.", icon=":material/edit:")
+    col.button(ex, key=f"rag_example_{i}", type="tertiary", on_click=ask, args=(ex,))
 opts = dict(k=st.session_state["rag_k"], threshold=st.session_state["rag_threshold"],
             hybrid=st.session_state["rag_hybrid"])  # fmt: skip
 rev = kb.revision()
@@ -137,14 +143,9 @@ if not history:
     st.info("The chat is empty: ask a question in the box above.", icon=":material/chat:")
 else:
     view.latest_turn(kb, history[-1], st.session_state["rag_model"], opts, rev, cached_answer)
-    if st.button(
-        "Clear the chat",
-        icon=":material/delete_sweep:",
-        key="rag_clear",
-        help="Forget this session's questions. The knowledge base is untouched.",
-    ):
-        st.session_state["rag_history"] = []
-        st.rerun()
+    st.button("Clear the chat", icon=":material/delete_sweep:", key="rag_clear",
+              help="Forget this session's questions. The knowledge base is untouched.",
+              on_click=lambda: st.session_state.update(rag_history=[]))  # fmt: skip
 
 what_to_notice([
     "The extractive answer can only quote the notes, so it is never invented; the generator "

@@ -88,39 +88,76 @@ def flash() -> None:
 def add_files_form(kb: KnowledgeBase) -> None:
     """Upload .txt/.md/.pdf files (size and type checked before reading)."""
     with st.form("rag_upload_form", clear_on_submit=True, border=False):
-        files = st.file_uploader(
+        st.file_uploader(
             f"Add files ({', '.join(UPLOAD_TYPES)}, at most {MAX_UPLOAD_BYTES // 2**20} MB each)",
             accept_multiple_files=True, key="rag_files",
         )  # fmt: skip
-        if st.form_submit_button("Add files to the knowledge base", icon=":material/upload:"):
-            docs, errors = [], []
-            for f in files or []:
-                try:
-                    docs.append(upload_document(f.name, f.size, f.getvalue))
-                except UploadError as e:
-                    errors.append(str(e))
-            if docs:
-                add_with_progress(kb, docs, "Embedding")
-            if errors:
-                st.session_state["rag_flash"] = ("error", " ".join(errors))
-            elif not docs:
-                st.session_state["rag_flash"] = ("error", "Choose at least one file first.")
-            st.rerun()
+        st.form_submit_button(
+            "Add files to the knowledge base", icon=":material/upload:",
+            on_click=lambda: later("upload", list(st.session_state.get("rag_files") or [])),
+        )  # fmt: skip
+
+
+def _add_files(kb: KnowledgeBase, files: list) -> None:
+    docs, errors = [], []
+    for f in files:
+        try:
+            docs.append(upload_document(f.name, f.size, f.getvalue))
+        except UploadError as e:
+            errors.append(str(e))
+    if docs:
+        add_with_progress(kb, docs, "Embedding")
+    if errors:
+        st.session_state["rag_flash"] = ("error", " ".join(errors))
+    elif not docs:
+        st.session_state["rag_flash"] = ("error", "Choose at least one file first.")
+
+
+def later(action: str, *args) -> None:
+    """Widget callback: remember an action; :func:`run_pending` performs it in the script run
+    (callbacks survive the frame's rerun, clicks read in the script body would not)."""
+    st.session_state["rag_pending"] = (action, args)
+
+
+def run_pending(kb: KnowledgeBase) -> None:
+    """Perform the action a button asked for (add files or text, remove, re-index...)."""
+    action, args = st.session_state.pop("rag_pending", (None, ()))
+    if action == "upload":
+        _add_files(kb, *args)
+    elif action == "paste":
+        try:
+            doc = text_document(*args)
+        except UploadError as e:
+            st.session_state["rag_flash"] = ("error", str(e))
+        else:
+            add_with_progress(kb, [doc], "Embedding")
+    elif action == "remove":
+        doc_id, source = args
+        kb.remove_document(doc_id)
+        st.session_state["rag_flash"] = ("success", f"Removed {source}.")
+    elif action == "starter":
+        from core.rag import starter_documents
+
+        add_with_progress(kb, starter_documents(), "Embedding")
+    elif action == "reindex":
+        bar = st.progress(0.0, text="Re-indexing")
+        rep = kb.reindex(args[0], on_step=lambda i, n: bar.progress(i / max(n, 1), f"{i}/{n}"))
+        bar.empty()
+        st.session_state["rag_flash"] = (
+            "success", f"Re-indexed {rep.n_chunks} chunks in {rep.seconds:.1f} s.",
+        )  # fmt: skip
 
 
 def paste_form(kb: KnowledgeBase) -> None:
     """Paste a text with a name."""
     with st.form("rag_paste_form", clear_on_submit=True, border=False):
-        name = st.text_input("Name shown in citations", "my notes", key="rag_paste_name")
-        text = st.text_area("Text", key="rag_paste_text", height=140)
-        if st.form_submit_button("Add text", icon=":material/add:"):
-            try:
-                doc = text_document(name, text)
-            except UploadError as e:
-                st.session_state["rag_flash"] = ("error", str(e))
-            else:
-                add_with_progress(kb, [doc], "Embedding")
-            st.rerun()
+        st.text_input("Name shown in citations", "my notes", key="rag_paste_name")
+        st.text_area("Text", key="rag_paste_text", height=140)
+        st.form_submit_button(
+            "Add text", icon=":material/add:",
+            on_click=lambda: later("paste", st.session_state.get("rag_paste_name") or "pasted text",
+                                   st.session_state.get("rag_paste_text") or ""),
+        )  # fmt: skip
 
 
 def chunk_preview(text: str, chunks: Sequence[Chunk], *, limit: int = 8) -> None:
@@ -163,15 +200,8 @@ def reindex_button(kb: KnowledgeBase, config: ChunkConfig) -> None:
         f"shows size {config.size} / overlap {config.overlap}. Re-index to use them.",
         icon=":material/sync_problem:",
     )
-    if st.button("Re-index every document", key="rag_reindex", icon=":material/sync:"):
-        bar = st.progress(0.0, text="Re-indexing")
-        rep = kb.reindex(
-            config, on_step=lambda i, n: bar.progress(i / max(n, 1), f"{i}/{n} chunks")
-        )
-        st.session_state["rag_flash"] = (
-            "success", f"Re-indexed {rep.n_chunks} chunks in {rep.seconds:.1f} s.",
-        )  # fmt: skip
-        st.rerun()
+    st.button("Re-index every document", key="rag_reindex", icon=":material/sync:",
+              on_click=later, args=("reindex", config))  # fmt: skip
 
 
 def linked(text: str, n_hits: int) -> str:
@@ -270,7 +300,6 @@ def recall_report(ev: RetrievalEval) -> None:
 
 def documents_table(kb: KnowledgeBase, docs: Sequence) -> None:
     """The stored documents, with remove and restore-starter actions."""
-    from core.rag import starter_documents
 
     if docs:
         st.dataframe(
@@ -282,14 +311,17 @@ def documents_table(kb: KnowledgeBase, docs: Sequence) -> None:
     c1, c2, c3 = st.columns([3, 2, 2], vertical_alignment="bottom")
     pick = c1.selectbox("Document", docs, format_func=lambda d: d.source, key="rag_remove_pick",
                         index=None, placeholder="Choose a document to remove")  # fmt: skip
-    if c2.button("Remove it", key="rag_remove", disabled=pick is None, icon=":material/delete:"):
-        kb.remove_document(pick.doc_id)
-        st.session_state["rag_flash"] = ("success", f"Removed {pick.source}.")
-        st.rerun()
-    if c3.button("Add the starter notes", key="rag_starter", icon=":material/school:",
-                 help="The lesson notes shipped with the playground (one per page)."):  # fmt: skip
-        add_with_progress(kb, starter_documents(), "Embedding")
-        st.rerun()
+    c2.button(
+        "Remove it",
+        key="rag_remove",
+        disabled=pick is None,
+        icon=":material/delete:",
+        on_click=later,
+        args=("remove", *((pick.doc_id, pick.source) if pick else ("", ""))),
+    )
+    c3.button("Add the starter notes", key="rag_starter", icon=":material/school:",
+              help="The lesson notes shipped with the playground (one per page).",
+              on_click=later, args=("starter",))  # fmt: skip
 
 
 def recall_section(kb: KnowledgeBase, measure) -> None:
@@ -307,7 +339,9 @@ def recall_section(kb: KnowledgeBase, measure) -> None:
         "when a chunk containing that sentence is among the top k, with the current chunking."
     )
     key = f"rag_recall_{kb.name}_{kb.revision()}"
-    if st.button("Measure recall@k", key="rag_measure", icon=":material/analytics:"):
+    st.button("Measure recall@k", key="rag_measure", icon=":material/analytics:",
+              on_click=lambda: st.session_state.update(rag_measure_now=True))  # fmt: skip
+    if st.session_state.pop("rag_measure_now", False):
         st.session_state[key] = [measure(kb, kb.revision(), h) for h in (False, True)]
     for ev in st.session_state.get(key, []):
         st.markdown("**Hybrid (BM25 + vector)**" if ev.hybrid else "**Vector search**")

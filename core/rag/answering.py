@@ -203,6 +203,7 @@ def copy_generate(lm: Any, prompt: str, passage: str, *, max_new_tokens: int) ->
             if nxt in stops:
                 break
             new.append(nxt)
+            mask[nxt] = float("-inf")  # each passage token at most once: no "makes makes..."
             ids = torch.cat([ids, torch.tensor([[nxt]])], dim=1)
     return tok.decode(new).strip()
 
