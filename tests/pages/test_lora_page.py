@@ -3,6 +3,9 @@ and a very short real run drawn to the end (base vs adapter, forgetting, saved a
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -78,15 +81,16 @@ def test_a_short_run_ends_with_the_comparison(data_dir):
     at.text_input(key="lora_name").input("page-test").run()
     start_button(at).click().run()
     assert not at.exception, [e.value for e in at.exception]
-    job = at.session_state["lora_job"]
-    snap = job.join(timeout=240)
-    assert snap.state == "done", snap.message
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    deadline = time.monotonic() + 300  # a guard, not a timing assertion
+    while "Adapter loss" not in metrics(at):
+        assert time.monotonic() < deadline, "the run did not finish"
+        assert not at.exception, [e.value for e in at.exception]
+        time.sleep(1)
+        at.run()
+    meta = json.loads((data_dir / "runs" / "page-test" / "lora_run.json").read_text())
     shown = metrics(at)
-    cmp = snap.result.comparison
-    assert shown["Base exact match"] == f"{cmp.base_accuracy:.0%}"
-    assert shown["Adapter loss"] == f"{cmp.adapter_loss:.3f}"
+    assert shown["Base exact match"] == f"{meta['base_accuracy']:.0%}"
+    assert shown["Adapter exact match"] == f"{meta['adapter_accuracy']:.0%}"
     assert any("held-out" in s.value for s in [*at.subheader, *at.caption])
     assert (data_dir / "runs" / "page-test" / "adapter_config.json").exists()
     assert "Saved adapters (1)" in [e.label for e in at.expander]
@@ -97,4 +101,4 @@ def test_a_short_run_ends_with_the_comparison(data_dir):
     at.text_input(key="lora_name").input("../escape").run()
     start_button(at).click().run()
     assert any("not a valid run name" in e.value for e in at.error)
-    assert at.session_state["lora_job"] is job
+    assert [p.name for p in (data_dir / "runs").iterdir()] == ["page-test"]
