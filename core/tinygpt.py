@@ -29,7 +29,7 @@ class TinyGPTConfig:
     n_head: int = 4
     n_embd: int = 192
     n_ctx: int = 256  # context window in tokens
-    vocab_size: int = 2048  # byte-level BPE: 256 bytes + merges + <|endoftext|>
+    vocab_size: int = 2048  # upper bound: 256 bytes + merges + <|endoftext|>
     n_docs: int = 20_000  # training documents (about 4.9 MB of text)
     val_docs: int = 1_000  # held-out documents, written from another seed
     steps: int = 1_200
@@ -55,6 +55,7 @@ class TinyGPTRunResult:
 
     out_dir: str
     n_params: int
+    tokenizer_size: int  # entries the BPE actually learned (<= config.vocab_size)
     train_tokens: int
     val_tokens: int
     corpus_bytes: int
@@ -247,7 +248,8 @@ def train_tiny_gpt(
         ctx_em = _context_exact_match(model, tok, tasks["context_qa"]["items"])
 
     result = TinyGPTRunResult(
-        out_dir=str(out), n_params=n_params, train_tokens=len(train_ids), val_tokens=len(val_ids),
+        out_dir=str(out), n_params=n_params, tokenizer_size=len(tok),
+        train_tokens=len(train_ids), val_tokens=len(val_ids),
         corpus_bytes=sum(len(d.encode()) for d in docs), seconds=round(train_seconds, 1),
         cpu_seconds=round(cpu_seconds, 1), threads=torch.get_num_threads(),
         losses=[round(x, 4) for x in losses], val_loss=round(val_loss, 4),
@@ -301,7 +303,8 @@ Reproduce with `python scripts/train_tiny_gpt.py` (seed {c["seed"]}).
 
 ## Model
 - {c["n_layer"]} layers, {c["n_head"]} heads, n_embd {c["n_embd"]}, context {c["n_ctx"]} tokens
-- **{r.n_params:,} parameters**, byte-level BPE tokenizer with {c["vocab_size"]} entries
+- **{r.n_params:,} parameters**, byte-level BPE tokenizer with {r.tokenizer_size:,} entries
+  (at most {c["vocab_size"]:,} asked; merges seen fewer than twice are not learned)
   (`tokenizers`, special token `{EOS}`)
 
 ## Corpus recipe
