@@ -40,7 +40,9 @@ with st.container(border=True):
     c[1].slider("Timed forwards per scheme (median shown)", 1, 15, key="quant_runs")
     c[2].text_input("Prompt every scheme answers", key="quant_prompt", max_chars=300,
                     placeholder="empty: a default for the model")  # fmt: skip
-    run_clicked = st.button("Run comparison", type="primary", key="quant_run")
+    # a callback: the request survives the frame's rerun (a button's return value would not)
+    st.button("Run comparison", type="primary", key="quant_run",
+              on_click=lambda: st.session_state.update(quant_run_requested=True))  # fmt: skip
 
 spec = models.resolve(st.session_state.quant_model)
 kind = spec.kind
@@ -61,6 +63,7 @@ except ValueError as e:
 loaded = get_model(spec.name)  # a clear message and stop when a hub model is offline
 
 results = view.result_store().get(config)
+run_clicked = st.session_state.pop("quant_run_requested", False)
 if results is None and run_clicked:
     bar = st.progress(0.0, text="Starting...")
 

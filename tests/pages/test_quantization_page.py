@@ -59,11 +59,13 @@ def test_state_goes_to_the_url(page):
     assert "4 levels" in " ".join(str(c.proto.spec) for c in page.get("plotly_chart"))
 
 
-def test_predict_then_reveal_measures_the_ratio(page):
-    page.radio(key="quant_predict_guess").set_value("2x to 4x").run()
-    page.button(key="quant_predict_reveal").click().run()
-    assert not page.exception
-    assert "Measured just now" in _texts(page)
+def test_predict_then_reveal_measures_the_ratio_live():
+    from core import models
+    from ui import quantization_view as view
+
+    bucket, why = view.reveal_int4_ratio(models.load_causal_lm("tiny-gpt"))
+    assert bucket in view.RATIO_OPTIONS
+    assert "Measured just now" in why and "MB" in why
 
 
 @pytest.mark.parametrize(
