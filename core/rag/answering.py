@@ -93,8 +93,10 @@ def split_sentences(text: str) -> list[str]:
 def rank_sentences(question: str, hits: list[Any], embedding: Any) -> list[SentenceScore]:
     """Every sentence of the hits, scored by cosine similarity with the question, best first."""
     pairs = [(s, n) for n, h in enumerate(hits, start=1) for s in split_sentences(h.text)]
-    seen: set[str] = set()
-    pairs = [(s, n) for s, n in pairs if not (s in seen or seen.add(s))]  # overlap repeats
+    first: dict[str, int] = {}
+    for s, n in pairs:  # overlapping chunks repeat sentences: keep the first
+        first.setdefault(s, n)
+    pairs = list(first.items())
     if not pairs:
         return []
     vecs = embedding.encode([question] + [s for s, _ in pairs])  # (1 + n, 384), unit rows

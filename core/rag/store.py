@@ -375,6 +375,7 @@ class KnowledgeBase:
             vector_ids, res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
         ):
             rows[cid] = {"text": text, "meta": meta, "score": 1.0 - float(dist)}
+        order: list[tuple[str, float | None]]
         if not hybrid:
             order = [(cid, None) for cid in vector_ids[:k]]
             keyword: dict[str, tuple[int, float]] = {}
@@ -393,7 +394,7 @@ class KnowledgeBase:
                 ):
                     rows[cid] = {"text": text, "meta": meta, "score": float(np.dot(qv, emb))}
         vrank = {cid: r for r, cid in enumerate(vector_ids, start=1)}
-        hits = []
+        hits: list[Hit] = []
         for cid, fused_score in order:
             row, meta = rows[cid], rows[cid]["meta"]
             if threshold is not None and row["score"] < threshold:
