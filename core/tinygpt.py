@@ -152,6 +152,43 @@ def _context_exact_match(model, tok, items: list[dict]) -> float:
     return hits / max(1, len(items))
 
 
+def evaluate_tasks(model, tok) -> tuple[dict[str, dict[str, float]], float]:
+    """Zero- vs few-shot choice accuracy on the held-out task sets, and context-question EM.
+
+    Returns:
+        ({task: {"k=0": acc, "k=0+instruction": acc, "k=1": ..., "k=4": ..., "k=8": ...}},
+        exact match on the held-out context questions).
+    """
+    tasks = heldout_tasks()
+    shot_acc = {
+        name: {
+            f"k={k}{'+instruction' if ins else ''}": _choice_accuracy(
+                model, tok, _shot_cases(tasks[name], k, ins)
+            )
+            for k, ins in ((0, False), (0, True), (1, False), (4, False), (8, False))
+        }
+        for name in ("sentiment", "translation", "qa")
+    }
+    return shot_acc, _context_exact_match(model, tok, tasks["context_qa"]["items"])
+
+
+def reevaluate(out_dir: str | Path) -> TinyGPTRunResult:
+    """Re-score a trained tiny-gpt on the task sets (no training) and rewrite card and report."""
+    import dataclasses
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    out = Path(out_dir)
+    old = TinyGPTRunResult(**json.loads((out / "training_report.json").read_text()))
+    model = AutoModelForCausalLM.from_pretrained(out).eval()
+    tok = AutoTokenizer.from_pretrained(out)
+    shot_acc, ctx_em = evaluate_tasks(model, tok)
+    result = dataclasses.replace(old, shot_accuracy=shot_acc, context_exact_match=ctx_em)
+    (out / "training_report.json").write_text(json.dumps(asdict(result), indent=1))
+    (out / "README.md").write_text(model_card(result))
+    return result
+
+
 def train_tiny_gpt(
     config: TinyGPTConfig,
     out_dir: str | Path,
@@ -233,19 +270,7 @@ def train_tiny_gpt(
     unigram_logp = torch.log(counts / counts.sum())
     unigram_ppl = math.exp(-unigram_logp[val_ids].mean().item())
 
-    shot_acc: dict[str, dict[str, float]] = {}
-    ctx_em = None
-    if config.eval_tasks:
-        tasks = heldout_tasks()
-        for name in ("sentiment", "translation", "qa"):
-            task = tasks[name]
-            shot_acc[name] = {
-                f"k={k}{'+instruction' if ins else ''}": _choice_accuracy(
-                    model, tok, _shot_cases(task, k, ins)
-                )
-                for k, ins in ((0, False), (0, True), (1, False), (4, False), (8, False))
-            }
-        ctx_em = _context_exact_match(model, tok, tasks["context_qa"]["items"])
+    shot_acc, ctx_em = evaluate_tasks(model, tok) if config.eval_tasks else ({}, None)
 
     result = TinyGPTRunResult(
         out_dir=str(out), n_params=n_params, tokenizer_size=len(tok),

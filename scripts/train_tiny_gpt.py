@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.corpus import heldout_tasks, review_dataset  # noqa: E402
-from core.tinygpt import TinyGPTConfig, train_tiny_gpt  # noqa: E402
+from core.tinygpt import TinyGPTConfig, reevaluate, train_tiny_gpt  # noqa: E402
 
 
 def main() -> None:
@@ -21,6 +21,9 @@ def main() -> None:
     ap.add_argument("--out", default="assets/models/tiny-gpt")
     ap.add_argument("--steps", type=int, default=TinyGPTConfig.steps)
     ap.add_argument("--tasks-out", default="assets/tasks")
+    ap.add_argument(
+        "--eval-only", action="store_true", help="re-score the trained model, rewrite its card"
+    )
     args = ap.parse_args()
 
     import json
@@ -38,6 +41,11 @@ def main() -> None:
         w = csv.DictWriter(f, fieldnames=["text", "label"])
         w.writeheader()
         w.writerows(review_dataset())
+
+    if args.eval_only:
+        r = reevaluate(args.out)
+        print(f"shots {r.shot_accuracy}  context EM {r.context_exact_match}")
+        return
 
     t0 = time.perf_counter()
 

@@ -15,6 +15,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One intra-op thread: the e2e server and the test process share the CPU, and torch's spinning
+# threads slow each other down many times over when oversubscribed (measured here: ~10x).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _apptest_like_a_running_server() -> None:
