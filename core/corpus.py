@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 NAMES = (
     "Tom", "Lily", "Max", "Anna", "Ben", "Sara", "Sam", "Mia", "Leo", "Zoe", "Tim", "Emma",
@@ -368,7 +369,7 @@ def generate_corpus(config: CorpusConfig) -> list[str]:
     return docs
 
 
-def heldout_tasks(seed: int = 4242, n_items: int = 60) -> dict[str, dict]:
+def heldout_tasks(seed: int = 4242, n_items: int = 60) -> dict[str, dict[str, Any]]:
     """The labelled task sets shipped in ``assets/tasks/``: examples (shots) and held-out items.
 
     Items are drawn from a seed the training corpus never used; the translation items are words
@@ -454,7 +455,8 @@ def heldout_tasks(seed: int = 4242, n_items: int = 60) -> dict[str, dict]:
         "title": "Answer from a passage (Context / Question / Answer)",
         "items": ctx_items,
     }
-    return {t["name"]: t for t in (sentiment, qa, translation, context)}
+    tasks: tuple[dict[str, Any], ...] = (sentiment, qa, translation, context)
+    return {str(t["name"]): t for t in tasks}
 
 
 def review_dataset(n: int = 300, seed: int = 777) -> list[dict[str, str]]:

@@ -74,11 +74,11 @@ class TinyGPTRunResult:
 def train_tokenizer(docs: list[str], vocab_size: int):
     """Train a byte-level BPE on ``docs`` and wrap it as a transformers fast tokenizer."""
     from tokenizers import ByteLevelBPETokenizer
-    from transformers import GPT2TokenizerFast
+    from transformers import GPT2Tokenizer  # fast (tokenizers-backed) in transformers 5
 
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(docs, vocab_size=vocab_size, min_frequency=2, special_tokens=[EOS])
-    return GPT2TokenizerFast(
+    return GPT2Tokenizer(
         tokenizer_object=bpe._tokenizer, bos_token=EOS, eos_token=EOS, unk_token=EOS,
         model_max_length=None,
     )  # fmt: skip

@@ -44,6 +44,8 @@ def predict_then_reveal(
 ) -> None:
     """Ask a question, let the learner commit to an answer, then reveal the measured one.
 
+    The answer stays revealed across reruns until the learner changes their guess.
+
     Args:
         key: widget key prefix, ``<page>_predict``.
         question: the question shown.
@@ -51,12 +53,22 @@ def predict_then_reveal(
         reveal: called only after the learner answered; returns (correct option, explanation),
             computed from a real model or library on the spot.
     """
+    shown = f"{key}_revealed"
+
+    def forget() -> None:
+        st.session_state[shown] = False
+
+    def remember() -> None:
+        st.session_state[shown] = True
+
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal:** {question}")
         guess = st.radio(
-            "Your prediction", options, index=None, key=f"{key}_guess", horizontal=True
-        )
-        if st.button("Reveal", key=f"{key}_reveal", disabled=guess is None):
+            "Your prediction", options, index=None, key=f"{key}_guess", horizontal=True,
+            on_change=forget,
+        )  # fmt: skip
+        st.button("Reveal", key=f"{key}_reveal", disabled=guess is None, on_click=remember)
+        if guess is not None and st.session_state.get(shown):
             correct, explanation = reveal()
             if guess == correct:
                 st.success(f"Right: {correct}. {explanation}")

@@ -11,11 +11,13 @@ CORE_MODULES = ["core", "core.models", "core.settings", "core.text", "core.corpu
 
 
 def test_import_core_loads_neither_streamlit_nor_torch():
+    """`import core` and every concept module (core.rag, core.lora, ...) stay light; adapter
+    submodules that exist to wrap a heavy library (core.rag.embedding) load it when used."""
     code = (
         "import sys, importlib\n"
         f"for m in {CORE_MODULES!r}: importlib.import_module(m)\n"
         "import pkgutil, core\n"
-        "for info in pkgutil.walk_packages(core.__path__, 'core.'):\n"
+        "for info in pkgutil.iter_modules(core.__path__, 'core.'):\n"
         "    importlib.import_module(info.name)\n"
         "heavy = ('streamlit', 'torch', 'transformers', 'chromadb')\n"
         "bad = [m for m in heavy if m in sys.modules]\n"
