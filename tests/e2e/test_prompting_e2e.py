@@ -13,7 +13,10 @@ def test_switch_to_sentiment_and_toggle_the_instruction(visit):
     assert "Prompt-shot comparison" in page.inner_text("h1")
     assert page.get_by_text("few-shot accuracy").count() >= 1
 
-    page.get_by_label("Task").first.click()  # selectbox
+    # the "Task" selectbox (a plain get_by_label also matches the task card's heading)
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_text("Task", exact=True)
+    ).first.click()
     page.get_by_role("option", name="Review sentiment (positive / negative)").click()
     tab.wait_idle()
     page.get_by_text("Put the task's instruction first").click()  # toggle

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.pages.apptest import open_page
 
 PAGE = "pages/attention.py"
 
 
 def _open(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    if params:
-        at.query_params.update(params)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query=params, timeout=180)
 
 
 def _text(at: AppTest) -> str:

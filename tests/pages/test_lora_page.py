@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import lora
 from core.settings import get_settings
-from tests.conftest import ROOT
+from tests.pages import apptest
 
 PAGE = "pages/lora.py"
 
@@ -25,11 +25,7 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def open_page(**params) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    return at.switch_page(PAGE).run()
+    return apptest.open_page(PAGE, query=params, timeout=240, check=False)
 
 
 def start_button(at: AppTest):

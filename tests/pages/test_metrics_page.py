@@ -7,18 +7,13 @@ from streamlit.testing.v1 import AppTest
 
 from core import metrics as M
 from tests.conftest import ROOT
+from tests.pages.apptest import open_page
 
 PAGE = "pages/metrics.py"
 
 
 def _open(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query=query, timeout=120)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

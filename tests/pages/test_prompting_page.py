@@ -5,19 +5,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.pages.apptest import open_page
 
 PAGE = "pages/prompting.py"
 
 
 def _open(**state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, state=state, timeout=300)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

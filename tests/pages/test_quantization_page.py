@@ -5,20 +5,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.pages.apptest import open_page
 
 PAGE = "pages/quantization.py"
 SMALL = {"quant_schemes": ["fp32", "int8", "int4"], "quant_n_eval": "8", "quant_runs": "1"}
 
 
 def _open(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query=query, timeout=300)
 
 
 def _texts(at: AppTest) -> str:

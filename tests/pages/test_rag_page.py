@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import settings
-from tests.conftest import ROOT
+from tests.pages import apptest
 
 TIMEOUT = 240
 
@@ -23,12 +23,7 @@ def data_dir(tmp_path_factory):
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page("pages/rag.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return apptest.open_page("pages/rag.py", query=query, timeout=TIMEOUT)
 
 
 def text_of(at: AppTest) -> str:

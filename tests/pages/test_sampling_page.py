@@ -7,7 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from core import models
-from tests.conftest import ROOT
+from tests.pages.apptest import open_page
 
 PAGE = "pages/sampling.py"
 V = models.load_causal_lm("tiny-gpt").model.config.vocab_size
@@ -24,12 +24,7 @@ def one_thread():
 
 
 def _open(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(PAGE, query=query, timeout=120)
 
 
 def _metric(at: AppTest, label: str) -> str:

@@ -8,19 +8,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.tokenizers import tokenize
-from tests.conftest import ROOT
+from tests.pages import apptest
 
 PAGE = "pages/tokenizer.py"
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return apptest.open_page(PAGE, query=query, timeout=180)
 
 
 def stats(at: AppTest) -> list[dict[str, str]]:
