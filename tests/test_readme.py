@@ -27,3 +27,16 @@ def test_ci_runs_the_readme_test_command():
 
 def test_torch_pinned_for_the_cpu_build():
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text().splitlines()
+
+
+def test_readme_engine_snippet_runs():
+    """The notebook example in the README is real code: run it."""
+    text = (ROOT / "README.md").read_text()
+    api = text.split("## Engine API", 1)[1]
+    code = re.search(r"```python\n(.*?)```", api, re.S).group(1)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert scope["toks"].tokens and scope["att"].weights.shape[0] == 6
+    assert abs(float(scope["pick"].final_probs.sum()) - 1.0) < 1e-5
+    assert scope["hits"] and "Oslo" in scope["hits"][0].text
+    assert scope["bleu"].score > 0 and len(scope["sizes"]) >= 1
