@@ -452,26 +452,30 @@ def generate(
             logits = out.logits[:, -1].to(copy=True, dtype=torch.float32)  # (1, V)
             raw = torch.softmax(logits, dim=-1)
             scores = _apply_penalty(logits, ids[0], config.repetition_penalty)
+            k = min(n_alternatives, raw.shape[-1])
+            top_p, top_i = torch.topk(raw[0], k)  # the model's favourites, filtered or not
+            alt_ids, alt_raw = top_i.tolist(), top_p.tolist()
             if config.greedy:
                 nxt = torch.argmax(scores, dim=-1)  # (1,)
-                probs = torch.zeros_like(raw)
-                probs[0, nxt] = 1.0
+                tok = int(nxt[0])
+                # all the mass on one token: final prob 1 there, 0 elsewhere, entropy 0
+                alt_final = [1.0 if j == tok else 0.0 for j in alt_ids]
+                prob, n_kept, entropy = 1.0, 1, 0.0
             else:
                 scores, _ = _warp(scores, config)
                 probs = torch.softmax(scores, dim=-1)
                 nxt = torch.multinomial(probs, num_samples=1, generator=gen).squeeze(1)  # (1,)
-            tok = int(nxt[0])
-            k = min(n_alternatives, probs.shape[-1])
-            top_i = torch.topk(raw[0], k).indices  # the model's favourites, filtered or not
+                tok = int(nxt[0])
+                alt_final = probs[0, top_i].tolist()
+                prob, n_kept = float(probs[0, tok]), int((probs[0] > 0).sum())
+                entropy = _entropy_bits(probs[0].numpy())
             rec = StepRecord(
                 token_id=tok,
-                prob=float(probs[0, tok]),
+                prob=prob,
                 raw_prob=float(raw[0, tok]),
-                alternatives=tuple(
-                    (int(j), float(probs[0, j]), float(raw[0, j])) for j in top_i.tolist()
-                ),
-                n_kept=int((probs[0] > 0).sum()),
-                entropy_bits=_entropy_bits(probs[0].numpy()),
+                alternatives=tuple(zip(alt_ids, alt_final, alt_raw, strict=True)),
+                n_kept=n_kept,
+                entropy_bits=entropy,
             )
             steps.append(rec)
             if on_step is not None:
