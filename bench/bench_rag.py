@@ -61,6 +61,7 @@ def main() -> None:
     model.encode(["warm up"] * 8)
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(tmp, collection="bench", chunking=cfg)
+        kb.add_documents(["Warm-up: the collection and its index exist before timing."])
         docs = corpus(args.chunks, cfg)
         texts = [c.text for d in docs for c in chunk_text(d.text, cfg)]
         t0 = time.perf_counter()
