@@ -248,6 +248,18 @@ def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
             "torch's dynamic int8 runs real int8 kernels. On a busy machine single runs vary: "
             "the dots show each one."
         )
+    half = [
+        f"{by[s].label} {by[s].latency_ms / fp32.latency_ms:.1f}x"
+        for s in ("fp16", "bf16")
+        if fp32 and fp32.latency_ms and s in by and by[s].latency_ms
+        and by[s].latency_ms > fp32.latency_ms
+    ]  # fmt: skip
+    if half:
+        out.append(
+            f"Half precision is slower than fp32 on this CPU ({', '.join(half)} the fp32 time): "
+            "most CPUs have no fast 16-bit matmul, so torch converts on the fly. On a GPU the "
+            "same weights run faster; here they only halve the memory."
+        )
     key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
     scored = [r for r in by.values() if r.scheme != "fp32" and getattr(r, key) is not None]
     if scored:
