@@ -11,7 +11,9 @@ def test_switch_to_sentiment_and_toggle_the_instruction(visit):
     tab = visit().open("/prompting")
     page = tab.page
     assert "Prompt-shot comparison" in page.inner_text("h1")
-    assert page.get_by_text("few-shot accuracy").count() >= 1
+    # the scores render after the sweep; wait for them (fails if they never appear)
+    page.get_by_text("few-shot accuracy").first.wait_for(timeout=180_000)
+    tab.wait_idle()
 
     # the "Task" selectbox (a plain get_by_label also matches the task card's heading)
     page.locator('[data-testid="stSelectbox"]').filter(
