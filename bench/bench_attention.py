@@ -25,22 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from bench.timing import median_seconds  # noqa: E402
 from core import attention  # noqa: E402
 
 TEXT = (
     "Attention lets every token look at the other tokens of the text and mix in what it finds "
     "useful. Once upon a time there was a little cat named Tom who liked the garden. "
 ) * 60
-
-
-def _median_s(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def _paired(raw, ours, repeats: int) -> tuple[float, float, float]:
@@ -90,13 +81,13 @@ def main() -> None:
             f"raw {t_raw * 1e3:8.1f} ms | attention_maps {t_ours * 1e3:8.1f} ms | "
             f"ratio {ratio:.3f}x (median of paired runs; goal <= 1.1x; weights equal)"
         )
-        summ = _median_s(lambda r=ours: attention.head_summary(r), max(3, args.repeats // 2))
+        summ = median_seconds(lambda r=ours: attention.head_summary(r), max(3, args.repeats // 2))
         line = f"        + head summary (once per text) {summ * 1e3:.1f} ms"
         try:
             from ui.attention_view import head_figure
 
             v = attention.head_view(ours, attention.ViewConfig(0, 0))
-            fig = _median_s(lambda r=ours, v=v: head_figure(r, v).to_json(), 3)
+            fig = median_seconds(lambda r=ours, v=v: head_figure(r, v).to_json(), 3)
             line += f" | one-head figure JSON (every redraw) {fig * 1e3:.1f} ms"
         except ImportError:  # pragma: no cover - streamlit or plotly missing
             pass

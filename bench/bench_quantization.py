@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 import sys
 import time
 import warnings
@@ -23,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from bench.timing import median_seconds  # noqa: E402
 from core import models  # noqa: E402
 from core import quantization as q  # noqa: E402
 from core.quantization import measure as cmp  # noqa: E402
@@ -46,16 +46,6 @@ def raw_quantize(model: torch.nn.Module, scheme: str) -> torch.nn.Module:
     quanto.quantize(m, weights=qtype, exclude="lm_head")
     quanto.freeze(m)
     return m
-
-
-def timed_ms(fn, runs: int) -> float:
-    fn()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(out)
 
 
 def main() -> None:
@@ -93,7 +83,7 @@ def main() -> None:
             continue
         m = raw_quantize(loaded.model, scheme)
         with torch.no_grad():
-            raw[scheme] = timed_ms(lambda m=m: m(**inputs), args.runs)
+            raw[scheme] = 1000 * median_seconds(lambda m=m: m(**inputs), args.runs)
 
     shape = "x".join(str(d) for d in next(iter(inputs.values())).shape)
     print(f"\nforward latency on a ({shape}) batch, ms")

@@ -11,29 +11,18 @@
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
+from bench.timing import median_seconds  # noqa: E402
 from core import models  # noqa: E402
 from core import sampling as smp  # noqa: E402
 
 PROMPT = "Once upon a time, there was a little cat named"
-
-
-def _median_s(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -56,9 +45,9 @@ def main() -> None:
     long_text = "Tom liked to play in the park with his red ball. " * 40
     for label, text in (("short prompt", PROMPT), ("full context", long_text)):
         ids = smp.encode_prompt(tok, text, max_tokens=ctx).ids
-        fwd = _median_s(lambda ids=ids: smp.next_token_logits(model, ids), args.repeats)
+        fwd = median_seconds(lambda ids=ids: smp.next_token_logits(model, ids), args.repeats)
         logits = smp.next_token_logits(model, ids)
-        filt = _median_s(
+        filt = median_seconds(
             lambda ids=ids, logits=logits: smp.filter_distribution(logits, cfg, context_ids=ids),
             args.repeats,
         )
@@ -70,7 +59,9 @@ def main() -> None:
         from ui.sampling_view import distribution_chart
 
         result = smp.filter_distribution(logits, cfg, context_ids=ids)
-        chart = _median_s(lambda: distribution_chart(result, tok, 20), max(5, args.repeats // 3))
+        chart = median_seconds(
+            lambda: distribution_chart(result, tok, 20), max(5, args.repeats // 3)
+        )
         print(
             f"  + building the page's plotly chart (20 bars): {chart * 1e3:.1f} ms; "
             f"re-filter + chart = {(filt + chart) * 1e3:.1f} ms (goal: redraw < 100 ms)"
@@ -100,7 +91,7 @@ def main() -> None:
                     **cfg.generate_kwargs(),
                 )  # fmt: skip
 
-        t_raw, t_ours = _median_s(raw, reps), _median_s(ours, reps)
+        t_raw, t_ours = median_seconds(raw, reps), median_seconds(ours, reps)
         n = len(outs["r"].steps)  # both stop at the same end-of-text token
         same = list(outs["r"].token_ids) == outs["hf"][0, len(prompt) :].tolist()
         mode = "greedy" if cfg.greedy else "sampled"
