@@ -104,7 +104,13 @@ OFFLINE_DEFAULT: dict[Kind, str] = {
     "causal-lm": "tiny-gpt", "encoder": "minilm", "tokenizer": "cl100k_base", "seq2seq": "tiny-gpt",
 }  # fmt: skip
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?$")
+# A typed hub id is ``org/name`` (the catalog's own entries may use legacy one-part ids).
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+
+
+def _looks_local(name: str) -> bool:
+    """Whether ``from_pretrained(name)`` would read a folder or file here instead of the hub."""
+    return any(Path(base, name).exists() for base in (Path.cwd(), get_settings().assets_dir.parent))
 
 
 def list_models(kind: Kind | None = None, *, embedded_only: bool = False) -> list[ModelSpec]:
@@ -130,32 +136,66 @@ def resolve(name: str, kind: Kind = "causal-lm") -> ModelSpec:
     if not _HUB_ID.match(name) or ".." in name:
         raise ModelUnavailableError(
             f"{name!r} is not a model name: use a catalog name ({', '.join(MODELS)}) "
-            "or a Hugging Face id such as 'openai-community/gpt2'."
+            "or a Hugging Face id of the form org/name, such as 'openai-community/gpt2'."
+        )
+    if _looks_local(name):
+        raise ModelUnavailableError(
+            f"{name!r} names a folder on this server, not a Hugging Face id: hub ids never load "
+            "local files. Use a catalog name or an id such as 'openai-community/gpt2'."
         )
     return ModelSpec(name, kind, "hub", f"hub model {name}", name, OFFLINE_DEFAULT[kind])
 
 
 # --- network -----------------------------------------------------------------------------------
+PROBE_MAX_AGE = 600.0  # seconds an answer is trusted; a stale one is refreshed in the background
 _online_lock = threading.Lock()
 _online_cache: tuple[float, bool] | None = None
+_probe_running = False
 
 
-def is_online(*, timeout: float = 1.5, max_age: float = 60.0) -> bool:
-    """Whether the Hugging Face Hub can be reached (``GENAI_OFFLINE`` overrides the probe)."""
-    global _online_cache
+def _hub_address() -> tuple[str, int]:
+    """Host and port of the hub this process talks to (``HF_ENDPOINT`` may name a mirror)."""
+    import os
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+
+
+def _probe(timeout: float) -> bool:
+    global _online_cache, _probe_running
+    try:
+        with socket.create_connection(_hub_address(), timeout=timeout):
+            ok = True
+    except OSError:
+        ok = False
+    with _online_lock:
+        _online_cache = (time.monotonic(), ok)
+        _probe_running = False
+    return ok
+
+
+def is_online(*, timeout: float = 1.0, max_age: float = PROBE_MAX_AGE) -> bool:
+    """Whether the Hugging Face Hub can be reached (``GENAI_OFFLINE`` overrides the probe).
+
+    Cheap and rare: one TCP connect per ``max_age`` for the whole process. Only the very first
+    call waits for it (at most ``timeout``); later ones answer from the last probe at once and,
+    when it is stale, start the next one in a background thread.
+    """
+    global _probe_running
     forced = get_settings().offline
     if forced is not None:
         return not forced
     with _online_lock:
-        if _online_cache and time.monotonic() - _online_cache[0] < max_age:
-            return _online_cache[1]
-        try:
-            with socket.create_connection(("huggingface.co", 443), timeout=timeout):
-                ok = True
-        except OSError:
-            ok = False
-        _online_cache = (time.monotonic(), ok)
-        return ok
+        cached, fresh = _online_cache, False
+        if cached is not None:
+            fresh = time.monotonic() - cached[0] < max_age
+            if not fresh and not _probe_running:
+                _probe_running = True
+                threading.Thread(target=_probe, args=(timeout,), daemon=True).start()
+    if cached is not None:
+        return cached[1]
+    return _probe(timeout)
 
 
 # --- paths ---------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import ROOT
+from ui.serving import ERROR_KEY
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 _BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[\w-]+/_stcore/(health|host-config)$")
@@ -41,10 +42,12 @@ def server_url(tmp_path_factory):
     env = dict(os.environ, GENAI_DATA_DIR=str(tmp_path_factory.mktemp("e2e-data")))
     log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -115,7 +118,9 @@ class PageVisit:
         raise AssertionError(f"page still running after {timeout_s:.0f} s")
 
     def exceptions(self) -> list[str]:
-        return [e.inner_text() for e in self.page.query_selector_all('[data-testid="stException"]')]
+        """Streamlit's exception boxes and serve.py's escaped page errors alike."""
+        boxes = f'[data-testid="stException"], .st-key-{ERROR_KEY}'
+        return [e.inner_text() for e in self.page.query_selector_all(boxes)]
 
     def assert_clean(self) -> None:
         assert self.exceptions() == [], self.exceptions()
