@@ -23,6 +23,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -269,20 +270,123 @@ def _cached(key: tuple[str, str], build):
         return _cache[key]
 
 
-def _from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
-    """``cls.from_pretrained`` with the house rules and a clear error when it cannot load."""
-    online = spec.embedded or is_online()
+# The files a hub model is fetched with: configs, tokenizers and safetensors weights. Never
+# pickled weights (*.bin) and never code: from_pretrained runs with trust_remote_code=False.
+HUB_FILES = ("*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken")
+
+
+def _hub_endpoint() -> str:
+    import os
+
+    return os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+
+
+def _progress_bar_class(on_progress: Callable[[int, int], None]) -> type:
+    """A tqdm that forwards the snapshot's byte counts (done, total) to ``on_progress``."""
+    import io
+
+    from tqdm.auto import tqdm
+
+    class _Forward(tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.update(disable=False, file=io.StringIO())
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            out = super().update(n)
+            if self.unit == "B" and not str(self.desc).startswith("Downloading bytes"):
+                on_progress(int(self.n), int(self.total or 0))
+            return out
+
+    return _Forward
+
+
+def is_downloaded(name: str, kind: Kind = "causal-lm") -> bool:
+    """Whether a model's files are here already (embedded, or in the local hub cache)."""
+    spec = resolve(name, kind)
+    if spec.embedded:
+        return True
+    from huggingface_hub import snapshot_download
+
     try:
-        return cls.from_pretrained(
-            path, local_files_only=not online, trust_remote_code=False, **kwargs
+        snapshot_download(str(spec.hub_id), allow_patterns=list(HUB_FILES), local_files_only=True)
+    except Exception:  # LocalEntryNotFoundError and friends: not (completely) here
+        return False
+    return True
+
+
+def download(
+    name: str,
+    kind: Kind = "causal-lm",
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> str:
+    """Fetch a hub model's files into the local Hugging Face cache; return their folder.
+
+    Embedded models are already here (their folder is returned). The hub is ``HF_ENDPOINT``
+    (a mirror on this network, say) or huggingface.co. Files already cached are not fetched
+    again; with no network only the cache is used.
+
+    Args:
+        name: a catalog name or a typed ``org/name`` id.
+        kind: the role, which picks the offline alternative an error names.
+        on_progress: called with (bytes done, bytes in all) as the download goes.
+
+    Raises:
+        ModelUnavailableError: no such model on the hub, or no network and nothing cached.
+    """
+    spec = resolve(name, kind)
+    if spec.embedded:
+        return model_path(name, kind)
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    online = is_online()
+    alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
+    try:
+        return snapshot_download(
+            str(spec.hub_id),
+            allow_patterns=list(HUB_FILES),
+            local_files_only=not online,
+            endpoint=_hub_endpoint(),
+            tqdm_class=_progress_bar_class(on_progress) if on_progress else None,
         )
-    except Exception as e:  # transformers raises OSError, ValueError, HTTP errors...
-        alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
-        why = "there is no network here" if not online else f"loading failed ({type(e).__name__})"
+    except (RepositoryNotFoundError, RevisionNotFoundError) as e:
+        raise ModelUnavailableError(
+            f"There is no model {spec.hub_id!r} on the Hugging Face Hub ({_hub_endpoint()}), "
+            f"or it is private. Check the id, or use the offline model {alt!r}."
+        ) from e
+    except Exception as e:  # no network and not cached, a broken transfer...
+        why = (
+            "there is no network here"
+            if not online
+            else f"the download failed ({type(e).__name__})"
+        )
         raise ModelUnavailableError(
             f"Cannot load {spec.name!r} from the Hugging Face Hub: {why}. "
             f"Use the offline model {alt!r} instead."
         ) from e
+
+
+def from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
+    """``cls.from_pretrained`` with the house rules and a clear error when it cannot load.
+
+    A hub model is first fetched by :func:`download` (into the local cache), so it is always
+    read from its snapshot folder: a hub id never resolves to a folder of this server.
+    """
+    if not spec.embedded:
+        path = download(spec.name, spec.kind)
+    try:
+        return cls.from_pretrained(path, local_files_only=True, trust_remote_code=False, **kwargs)
+    except Exception as e:  # transformers raises OSError, ValueError...
+        alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
+        raise ModelUnavailableError(
+            f"Cannot load {spec.name!r}: loading failed ({type(e).__name__}: {e}). "
+            f"Use the offline model {alt!r} instead."
+        ) from e
+
+
+_from_pretrained = from_pretrained  # the old private name, still used by core.lora.train
 
 
 def load_tokenizer(name: str, kind: Kind = "tokenizer"):
@@ -306,7 +410,7 @@ def load_tokenizer(name: str, kind: Kind = "tokenizer"):
                 ) from e
         from transformers import AutoTokenizer
 
-        return _from_pretrained(AutoTokenizer, spec, model_path(name, spec.kind))
+        return from_pretrained(AutoTokenizer, spec, model_path(name, spec.kind))
 
     return _cached(("tokenizer", name), build)
 
@@ -322,10 +426,10 @@ def _load(name: str, kind: Kind, auto_cls: str, *, fresh: bool, **kwargs) -> Loa
         tok = (
             load_tokenizer(name, kind)
             if not fresh
-            else _from_pretrained(transformers.AutoTokenizer, spec, path)
+            else from_pretrained(transformers.AutoTokenizer, spec, path)
         )
         # eager attention: the only implementation that can return attention weights
-        model = _from_pretrained(
+        model = from_pretrained(
             getattr(transformers, auto_cls), spec, path, attn_implementation="eager",
             use_safetensors=True, **kwargs,
         )  # fmt: skip

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
@@ -33,14 +34,15 @@ def _require(ok: bool, why: str) -> None:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(f"e2e cannot run here: {why}")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+@contextmanager
+def streamlit_server(workdir, **env_extra: str):
+    """``streamlit run serve.py`` on a free loopback port; yields its URL."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    env = dict(os.environ, GENAI_DATA_DIR=str(tmp_path_factory.mktemp("e2e-data")))
-    log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w")
+    env = dict(os.environ, GENAI_DATA_DIR=str(workdir / "data"), **env_extra)
+    log = open(workdir / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)],
         cwd=ROOT,
@@ -49,20 +51,45 @@ def server_url(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start within 60 s")
+        yield url
+    finally:
         proc.terminate()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("e2e")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def online_server_url(tmp_path_factory):
+    """A second server that is online, its Hugging Face Hub a local mirror (tests/hub_mirror)."""
+    from tests.hub_mirror import hub_mirror
+
+    work = tmp_path_factory.mktemp("e2e-online")
+    with hub_mirror(work) as mirror:
+        online = {
+            "GENAI_OFFLINE": "",
+            "HF_HUB_OFFLINE": "0",
+            "TRANSFORMERS_OFFLINE": "0",
+            "HF_ENDPOINT": mirror,
+            "HF_HOME": str(work / "hf-home"),
+        }
+        with streamlit_server(work, **online) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")
@@ -134,8 +161,8 @@ class PageVisit:
 def visit(browser, server_url):
     tabs: list[PageVisit] = []
 
-    def make() -> PageVisit:
-        tabs.append(PageVisit(browser, server_url))
+    def make(base_url: str = server_url) -> PageVisit:
+        tabs.append(PageVisit(browser, base_url))
         return tabs[-1]
 
     yield make
