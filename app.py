@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.navigation import HOME, stages
-from ui.serving import harden_session_messages
+from ui.serving import harden_session_messages, hide_developer_controls
 from ui.sidebar import render_sidebar
 
 # A local icon: material-icon favicons are fetched from a CDN, which fails offline.
@@ -17,6 +17,7 @@ st.set_page_config(
     layout="wide",
 )
 harden_session_messages()
+hide_developer_controls()
 
 page = st.navigation(
     {

@@ -54,6 +54,19 @@ class BlockInternalRoutes:
         await self.app(scope, receive, send)
 
 
+# Streamlit's running indicator carries its own "Stop" button, a second one beside a page's
+# Stop (LoRA) that halts the script mid-draw and confuses learners. Keep the running icon.
+_HIDE_SCRIPT_STOP = (
+    "<style>[data-testid='stStatusWidget'] [data-testid='stBaseButton-header']"
+    "{display: none;}</style>"
+)
+
+
+def hide_developer_controls() -> None:
+    """Hide Streamlit's own script Stop button (the toolbar is set by config.toml)."""
+    st.html(_HIDE_SCRIPT_STOP)
+
+
 def _clear_own_state_only(self: Any) -> None:
     # Streamlit's handler clears st.cache_data and st.cache_resource for every session: the
     # models and shared results of the whole class. A browser may only reset its own state.

@@ -30,3 +30,12 @@ def test_learners_see_no_developer_toolbar(visit):
     menu = tab.page.inner_text('[data-testid="stMainMenuPopover"]')
     assert "Clear cache" not in menu and "Rerun" not in menu, menu
     tab.assert_clean()
+
+
+def test_the_running_indicator_has_no_second_stop_button(visit):
+    tab = visit()
+    tab.page.goto(tab.base_url + "/prompting?prompting_k=6", timeout=60_000)
+    widget = tab.page.wait_for_selector('[data-testid="stStatusWidget"]', timeout=60_000)
+    assert not widget.query_selector('[data-testid="stBaseButton-header"]').is_visible()
+    tab.wait_idle()
+    tab.assert_clean()
