@@ -261,7 +261,7 @@ def notice_points(
     if at_k is not None and at_k.n_draws > 1:
         gap = abs(d.accuracy_b - d.accuracy_a)
         spread = at_k.accuracy_max - at_k.accuracy_min
-        if spread >= gap:
+        if spread > 0 and spread >= gap:
             first += (
                 f" Re-drawing the shots moves {k_few}-shot accuracy by {spread * 100:.0f} points, "
                 "as much as this gap."
@@ -278,6 +278,12 @@ def notice_points(
         out.append(
             "With one shot draw there is no spread to see: raise 'Shot draws' to measure how "
             "much the choice and order of the examples moves accuracy."
+        )
+    elif all(p.accuracy_max == p.accuracy_min for p in multi):
+        draws = max(p.n_draws for p in multi)
+        out.append(
+            f"Re-drawing which examples are shots, and their order, did not move accuracy at any "
+            f"k here ({draws} draws): on these items this model reads every draw alike."
         )
     else:
         widest = max(multi, key=lambda p: p.accuracy_max - p.accuracy_min)

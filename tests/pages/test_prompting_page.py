@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.prompting import load_task
 from tests.pages.apptest import open_page
 
 PAGE = "pages/prompting.py"
@@ -127,3 +128,45 @@ def test_a_control_change_scores_only_the_new_prompts(default_page):
     assert len(cache) - before == 22 * 4  # k = 5 for the 4 draws; every other prompt is reused
     at.slider(key="prompting_k").set_value(4).run()
     assert len(cache) - before == 22 * 4  # back to k = 4: nothing new
+
+
+def test_no_spread_is_said_plainly_not_as_zero_points():
+    at = _open(prompting_task="custom", prompting_draws=3)
+    notice = " ".join(_notice(at))
+    assert "by 0 points" not in notice and "up to 0 points" not in notice
+
+
+def _run(k: int, correct: list[bool]):
+    from core.prompting import ItemScore, ShotRun
+
+    items = tuple(
+        ItemScore(i, "a", ("a", "b"), (0.0, -1.0), (0.7, 0.3) if c else (0.3, 0.7), 10)
+        for i, c in enumerate(correct)
+    )
+    return ShotRun(k, 0, tuple(range(k)), items, 0)
+
+
+@pytest.mark.parametrize(
+    ("zero", "few", "delta", "verdict"),
+    [
+        (
+            [True] + [False] * 4,
+            [False] * 5,
+            "-20 pts vs zero-shot: noise (p = 1.00)",
+            "within noise",
+        ),
+        ([False] * 12, [True] * 12, "+100 pts vs zero-shot (p = 0.000)", "show the model"),
+        ([True] * 12, [False] * 12, "-100 pts vs zero-shot (p = 0.000)", "worse, not better"),
+    ],
+)
+def test_notice_and_delta_follow_the_paired_test(zero, few, delta, verdict):
+    """The issue's case: a task going 20% -> 0% must not read "the examples help"."""
+    from core.prompting import ShotSweepResult
+    from ui import prompting_view as view
+
+    runs = {"zero-shot": _run(0, zero), "one-shot": _run(1, few), "few-shot": _run(4, few)}
+    sweep = ShotSweepResult("t", "m", False, 256, (0, 1, 4), (0,), tuple(runs.values()))
+    task = load_task("translation")
+    assert view.versus_zero(runs["few-shot"], runs["zero-shot"]).text == delta
+    first = view.notice_points(task, runs, sweep, 4, False)[0]
+    assert verdict in first and (verdict == "show the model") == ("examples show" in first)
