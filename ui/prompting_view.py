@@ -168,6 +168,13 @@ def score_cache() -> ScoreCache:
     return ScoreCache()
 
 
+@st.cache_resource
+def sweep_store() -> ScoreCache:
+    """Finished sweeps by their exact settings: a rerun that changed nothing the sweep reads
+    (a table filter, a diff pick) gets it back without even re-tokenizing the prompts."""
+    return ScoreCache(max_items=64)
+
+
 def evaluate(
     task: Task,
     lm: Any,
@@ -181,6 +188,10 @@ def evaluate(
 ) -> ShotSweepResult:
     """:func:`core.prompting.evaluate_shots` on the shared cache, with a progress bar shown
     only while prompts that were never scored are being scored."""
+    key = (task.to_json(), getattr(lm, "name", ""), id(lm.model), ks, seeds, instruction, generate)
+    finished = sweep_store().get(key)
+    if finished is not None:
+        return finished
     slot = st.empty()
 
     def step(done: int, total: int) -> None:
@@ -202,6 +213,7 @@ def evaluate(
         on_partial=on_partial,
     )
     slot.empty()
+    sweep_store().put(key, res)
     return res
 
 
