@@ -293,6 +293,40 @@ def latency_points(results: Sequence[QuantResult]) -> list[str]:
     return out
 
 
+def quality_points(results: Sequence[QuantResult], kind: str) -> list[str]:
+    """The quality sentence: best and worst against fp32, and whether it really fell with the
+    bits on this run (a scheme with fewer bits that scored better is named, not hidden)."""
+    key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
+    scored = [
+        r for r in results if r.supported and r.scheme != "fp32" and getattr(r, key) is not None
+    ]
+    if not scored:
+        return []
+    sign = 1 if kind == "causal-lm" else -1  # KL: lower is better; cosine: higher is better
+    loss = {r.scheme: sign * getattr(r, key) for r in scored}
+    best = min(scored, key=lambda r: loss[r.scheme])
+    worst = max(scored, key=lambda r: loss[r.scheme])
+    what = "KL from fp32" if kind == "causal-lm" else "cosine to fp32"
+    text = (
+        f"{what} is {getattr(best, key):.5f} for {best.label} (closest to fp32) and "
+        f"{getattr(worst, key):.5f} for {worst.label} (furthest)"
+    )
+    upsets = [
+        (lo, hi)
+        for hi in scored
+        for lo in scored
+        if lo.bits < hi.bits and loss[lo.scheme] < loss[hi.scheme]
+    ]
+    if not upsets:
+        return [f"Quality falls with the bits on this run: {text}."]
+    lo, hi = min(upsets, key=lambda p: loss[p[0].scheme] - loss[p[1].scheme])
+    return [
+        f"{text}. Not strictly by the bits: {lo.label} ({lo.bits} bits, "
+        f"{getattr(lo, key):.5f}) is closer to fp32 than {hi.label} ({hi.bits} bits, "
+        f"{getattr(hi, key):.5f}) here; how a scheme rounds matters as well as how many bits."
+    ]
+
+
 def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
     """ "What to notice", written from the measured figures."""
     by = {r.scheme: r for r in results if r.supported}
@@ -307,16 +341,7 @@ def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
             f"({i4.quantized_bits_per_weight:.2f} bits per quantized weight, not 4)."
         )
     out += latency_points(results)
-    key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
-    scored = [r for r in by.values() if r.scheme != "fp32" and getattr(r, key) is not None]
-    if scored:
-        worst = (max if kind == "causal-lm" else min)(scored, key=lambda r: getattr(r, key))
-        best = (min if kind == "causal-lm" else max)(scored, key=lambda r: getattr(r, key))
-        what = "KL from fp32" if kind == "causal-lm" else "cosine to fp32"
-        out.append(
-            f"Quality falls with the bits: {what} is {getattr(best, key):.5f} for {best.label} "
-            f"and {getattr(worst, key):.5f} for {worst.label}."
-        )
+    out += quality_points(results, kind)
     out.append(
         "bf16 keeps fp32's range but only 7 mantissa bits, fp16 the reverse: both halve the "
         "bytes; the round-trip error below shows which one is closer for these weights."

@@ -138,3 +138,19 @@ def test_half_precision_sentence_follows_the_measured_runs(bf16_runs, said, not_
     text = " ".join(points)
     assert said in text and not_said not in " ".join(points[1:])
     assert f"bf16 {statistics.median(bf16_runs) / 5.1:.2f}x" in points[0]
+
+
+def test_quality_sentence_names_a_scheme_that_beats_more_bits():
+    from dataclasses import replace
+
+    from ui import quantization_view as view
+
+    fp32 = _result("fp32", (5.0,))
+    kl = {"bf16": 3e-5, "int8": 1e-6, "int4": 2e-4}
+    rs = [fp32, *(replace(_result(s, (5.0,)), kl_from_fp32=v) for s, v in kl.items())]
+    (text,) = view.quality_points(rs, "causal-lm")
+    assert "Not strictly by the bits" in text and "falls with the bits" not in text
+    assert "int8 weight-only (quanto) (8 bits, 0.00000) is closer to fp32 than bf16" in text
+    ok = {"bf16": 1e-6, "int8": 1e-5, "int4": 2e-4}
+    monotone = [fp32, *(replace(_result(s, (5.0,)), kl_from_fp32=v) for s, v in ok.items())]
+    assert view.quality_points(monotone, "causal-lm")[0].startswith("Quality falls with the bits")
