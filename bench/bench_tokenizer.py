@@ -78,11 +78,11 @@ def main() -> None:
             raw = lambda lib=lib: lib.encode(text, allowed_special="all")  # noqa: E731
         else:
             raw = lambda lib=lib: lib(text)["input_ids"]  # noqa: E731
-        ours = tk.tokenize(text, name)
+        ours = tk.tokenize(text, name, parse_special=True)  # as raw: typed specials parsed
         assert list(ours.ids) == list(raw()), f"{name}: ids differ from the library's"
         (t_raw, _), (t_tok, r_tok), (t_all, r_all) = _paired(
-            [raw, lambda name=name: tk.tokenize(text, name),
-             lambda name=name: tk.tokenize(text, name).tokens], args.repeats,
+            [raw, lambda name=name: tk.tokenize(text, name, parse_special=True),
+             lambda name=name: tk.tokenize(text, name, parse_special=True).tokens], args.repeats,
         )  # fmt: skip
         print(f"{name:<12} {ours.n_tokens:>8,} {t_raw * 1e3:>8.1f} {t_tok * 1e3:>12.1f} "
               f"{t_tok / t_raw:>5.2f}x {r_tok:>6.2f}x {t_all * 1e3:>11.1f} "

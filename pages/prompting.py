@@ -11,11 +11,9 @@ from core.prompting import (
     build_prompt,
     context_window,
     diff_prompts,
-    evaluate_shots,
     load_task,
     parse_custom_task,
-    task_from_dict,
-)  # fmt: skip
+)
 from core.settings import get_settings
 from ui import prompting_view as view
 from ui.loaders import cached_model
@@ -29,17 +27,6 @@ DEFAULT_CUSTOM = (
     "hot => cold\nup => down\nday => night\nfast => slow\nold => new\nwet => dry\n"
     "big => small\nopen => closed\nlight => dark\nloud => quiet\nfull => empty\nhappy => sad"
 )
-
-
-@st.cache_data(
-    show_spinner="Scoring every held-out item for each k and shot draw...", max_entries=32
-)
-def sweep(task_json: str, model_name: str, ks: tuple, seeds: tuple, instruction: bool, gen: bool):
-    import json
-
-    task = task_from_dict(json.loads(task_json))
-    return evaluate_shots(task, cached_model(model_name), ks, seeds, instruction=instruction,
-                          generate=gen)  # fmt: skip
 
 
 page_header(
@@ -125,8 +112,15 @@ with st.expander("What changed between two prompts (line diff)"):
 
 
 def _variant_runs():
-    res = sweep(task.to_json(), name, tuple(sorted(set(variants.values()))), (seed,),
-                instruction, gen)  # fmt: skip
+    res = view.evaluate(
+        task,
+        lm,
+        tuple(sorted(set(variants.values()))),
+        (seed,),
+        instruction,
+        gen,
+        label="Scoring the three prompts",
+    )
     return res, {lab: res.run(kk, seed) for lab, kk in variants.items()}
 
 
@@ -152,11 +146,17 @@ predict_then_reveal(
 st.subheader("2. Accuracy on the held-out items", divider="gray")
 vres, runs = _variant_runs()
 for col, (lab, run) in zip(st.columns(3), runs.items(), strict=True):
-    col.metric(f"{lab} accuracy", f"{run.accuracy:.0%}",
-               delta=None if lab == "zero-shot" else
-               f"{(run.accuracy - runs['zero-shot'].accuracy) * 100:+.0f} pts vs zero-shot",
-               help=f"{len(run.items)} items; mean probability on the gold answer "
-               f"{run.mean_gold_prob:.0%}")  # fmt: skip
+    vs = None if lab == "zero-shot" else view.versus_zero(run, runs["zero-shot"])
+    col.metric(
+        f"{lab} accuracy",
+        f"{run.accuracy:.0%}",
+        delta=None if vs is None else vs.text,
+        delta_color="normal" if vs is None or vs.real else "off",
+        delta_arrow="auto" if vs is None or vs.real else "off",
+        help=f"{len(run.items)} items; mean probability on the gold answer "
+        f"{run.mean_gold_prob:.0%}. A difference is called noise when McNemar's exact test on "
+        f"the items only one prompt gets right gives p >= {view.ALPHA}.",
+    )
 for note in vres.notes:
     st.info(note, icon=":material/info:")
 if gen:
@@ -172,27 +172,42 @@ st.dataframe(df, hide_index=True, width="stretch", height=280, column_config={
 
 st.subheader("3. The k-shot sweep", divider="gray")
 seeds = tuple(range(seed, seed + st.session_state["prompting_draws"]))
-res = sweep(task.to_json(), name, tuple(sorted({*SWEEP_KS, k})), seeds, instruction, False)
+n_choices = sum(len(task.choices_for(i)) for i in task.items) / len(task.items)
+slot = st.empty()  # the chart and its caption: partial while the sweep is scored, then final
+
+
+def _chart(res, caption: str) -> None:
+    with slot.container():
+        st.plotly_chart(view.sweep_figure(res, 1 / n_choices, k_few), width="stretch")
+        st.caption(caption)
+
+
+def _partial(res) -> None:
+    _chart(res, f"Scored so far: k = {', '.join(map(str, res.ks))}; the next k is on its way.")
+
+
+res = view.evaluate(
+    task,
+    lm,
+    tuple(sorted({*SWEEP_KS, k})),
+    seeds,
+    instruction,
+    False,
+    label="Scoring the sweep",
+    on_partial=_partial,
+)
+_chart(
+    res,
+    f"Dots: each shot draw (seeds {seeds[0]}-{seeds[-1]}); bars: ± one standard deviation. "
+    "Red bars: some prompts at that k overflow the context window.",
+)
 for note in res.notes:
     st.info(note, icon=":material/info:")
-n_choices = sum(len(task.choices_for(i)) for i in task.items) / len(task.items)
-st.plotly_chart(view.sweep_figure(res, 1 / n_choices, k_few), width="stretch")
-st.caption(f"Dots: each shot draw (seeds {seeds[0]}-{seeds[-1]}); bars: ± one standard deviation. "
-           "Red bars: some prompts at that k overflow the context window.")  # fmt: skip
 
 card = get_settings().assets_dir / "tasks" / f"{task.name}.md"
 if card.exists():
     with st.expander("Task card: what tiny-gpt measured on this task"):
         st.markdown(card.read_text(encoding="utf-8"))
 
-spread = max(p.accuracy_max - p.accuracy_min for p in res.points())
-what_to_notice([
-    f"Zero-shot {runs['zero-shot'].accuracy:.0%} -> {k_few}-shot {runs['few-shot'].accuracy:.0%} "
-    "on the same items: the examples show the model which answers are wanted.",
-    "Switch the instruction on: a sentence naming the task can do what the examples did.",
-    f"Re-drawing which examples are shots, and their order, moves accuracy by up to "
-    f"{spread * 100:.0f} points at the same k.",
-    f"Each shot costs tokens: the {res.n_ctx}-token context caps how many fit.",
-    "Confidence is the softmax over the answer choices only: a confident wrong answer is common.",
-])  # fmt: skip
+what_to_notice(view.notice_points(task, runs, res, k_few, instruction))
 sync_url()

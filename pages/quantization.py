@@ -62,19 +62,27 @@ except ValueError as e:
     st.stop()
 loaded = get_model(spec.name)  # a clear message and stop when a hub model is offline
 
-results = view.result_store().get(config)
+store = q.shared_results()  # one per server: the same comparison is computed once for everyone
+results = store.get(config)
 run_clicked = st.session_state.pop("quant_run_requested", False)
 if results is None and run_clicked:
     bar = st.progress(0.0, text="Starting...")
+    if store.running(config) is not None:
+        st.caption(
+            "Another session is running this same comparison: showing its progress and using "
+            "its result instead of computing it twice."
+        )
 
     def on_step(done: int, total: int, scheme: str) -> None:
-        text = "Done" if scheme == "done" else f"Quantizing and measuring {LABEL[scheme]}..."
-        bar.progress(done / total, text=f"{text} ({done}/{total})")
+        text = "Done" if scheme == "done" else f"Quantizing and measuring {LABEL.get(scheme)}..."
+        bar.progress(done / total if total else 0.0, text=f"{text} ({done}/{total})")
+
+    def compute(report):
+        data = q.eval_data_for(kind, config)
+        return q.compare(loaded, config.schemes, data, config=config, on_step=report)
 
     try:
-        data = q.eval_data_for(kind, config)
-        results = q.compare(loaded, config.schemes, data, config=config, on_step=on_step)
-        view.remember(config, results)
+        results, _ = store.get_or_compute(config, compute, on_progress=on_step)
         st.session_state.quant_last = (config, results)
     except (ValueError, RuntimeError) as e:  # e.g. a hub model whose fp32 forward fails
         st.error(f"The comparison could not run on {spec.name}: {e}")

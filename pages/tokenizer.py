@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from core import tokenizers as tk
-from core.models import ModelUnavailableError
 from core.settings import get_settings
 from core.text import clean_text
 from ui import tokenizer_view as view
@@ -31,6 +30,7 @@ url_state(
         "tokenizer_hub": "" if side in NAMES else side,
         "tokenizer_view": "text",
         "tokenizer_ws": False,
+        "tokenizer_special": False,
         "tokenizer_bpe_text": EX["bpe_text"],
         "tokenizer_bpe_merges": 60,
         "tokenizer_bpe_step": 12,
@@ -58,16 +58,32 @@ c1.multiselect(
 )  # fmt: skip
 c2.text_input("Add any hub tokenizer", key="tokenizer_hub", placeholder="e.g. google-t5/t5-small",
               help="Online only: loads the tokenizer files with from_pretrained.")  # fmt: skip
-c3, c4, _ = st.columns([2, 2, 3], vertical_alignment="bottom")
-c3.segmented_control("Show tokens as", list(view.VIEWS), key="tokenizer_view", required=True,
-                     format_func=view.VIEWS.get)  # fmt: skip
+c3, c4, c5 = st.columns([2, 2, 3], vertical_alignment="bottom")
+c3.segmented_control(
+    "Show tokens as",
+    list(view.VIEWS),
+    key="tokenizer_view",
+    required=True,
+    format_func=view.VIEWS.get,
+)
 c4.toggle("Show whitespace", key="tokenizer_ws", help="· space, → tab, ↵ newline")
+c5.toggle(
+    "Parse special tokens typed in the text",
+    key="tokenizer_special",
+    help="Off (tiktoken's default for user text): <|endoftext|> or [SEP] typed in the box is "
+    "ordinary text. On: it becomes the special token itself, as if the program had put it "
+    "there, which is how prompt injection through special tokens works.",
+)
 
-clean = clean_text(st.session_state["tokenizer_text"], max_chars=get_settings().max_chars)
+typed = tk.join_surrogate_pairs(st.session_state["tokenizer_text"])
+clean = clean_text(typed, max_chars=get_settings().max_chars)
 input_notes(clean)
-names = list(dict.fromkeys(st.session_state["tokenizer_names"] or [first]))
+wanted = list(dict.fromkeys(st.session_state["tokenizer_names"] or [first]))
 if st.session_state["tokenizer_hub"].strip():
-    names.append(st.session_state["tokenizer_hub"].strip())
+    wanted.append(st.session_state["tokenizer_hub"].strip())
+names, missing = view.available(wanted)
+if missing:
+    view.unavailable_message(missing)
 
 tab_tokens, tab_lang, tab_bpe = st.tabs(["Tokens", "Languages compared", "How BPE builds tokens"])
 vw = st.session_state["tokenizer_view"]
@@ -75,21 +91,19 @@ with tab_tokens:
     results: list[tk.TokenizationResult] = []
     if not clean.text:
         st.info("Type some text above, or load an example, to see its tokens.")
+    elif not names:
+        st.info("Pick a tokenizer that works offline above (cl100k_base, minilm, tiny-gpt).")
     else:
         if clean.empty:
             st.info("Only whitespace: watch how each tokenizer treats spaces and newlines.")
+        special = st.session_state["tokenizer_special"]
         for col, name in zip(st.columns(len(names)), names, strict=True):
             with col:
                 st.subheader(name, anchor=False)
-                try:
-                    r = tk.tokenize(clean.text, name)
-                except ModelUnavailableError as e:
-                    st.error(str(e), icon=":material/cloud_off:")
-                    continue
+                r = tk.tokenize(clean.text, name, parse_special=special)
                 st.caption(view.FAMILY[r.family] + f" · {len(r.ids):,} ids")
-                view.token_block(
-                    r, st.session_state["tokenizer_view"], st.session_state["tokenizer_ws"]
-                )
+                view.token_block(r, vw, st.session_state["tokenizer_ws"])
+                view.special_note(r, special)
                 results.append(r)
     if len(results) > 1:
         st.markdown("**Side by side** on this text")
@@ -103,9 +117,7 @@ with tab_tokens:
 
 with tab_lang:
     st.markdown(f"One sentence, *{EX['parallel']['sentence']}*, in {len(LANGS)} languages/scripts.")
-    comp = tk.compare(LANGS, names)
-    for name, err in comp.errors.items():
-        st.warning(f"{name}: {err}", icon=":material/cloud_off:")
+    comp = tk.compare(LANGS, names)  # only tokenizers that load: the warning above names the rest
     if comp.rows:
         st.plotly_chart(view.language_chart(comp, list(LANGS)))
         st.caption(view.language_caption(comp))

@@ -178,6 +178,8 @@ def warnings(scored: Scored) -> None:
 
 
 def _ci(iv: M.Interval, scale: float = 1.0) -> str:
+    if not iv.informative:
+        return f"no interval: it needs {M.MIN_PAIRS}+ pairs"
     return f"{iv.confidence:.0%} CI [{iv.low * scale:.1f}, {iv.high * scale:.1f}]"
 
 
@@ -200,6 +202,13 @@ def corpus_cards(s: Scored) -> None:
     cols[-1].metric(name, f"{s.chrf.score:.1f}")
     cols[-1].caption(_ci(s.cis["chrf"]))
     iv = s.cis["bleu"]
+    if not iv.informative:
+        st.caption(
+            f"All scores on a 0-100 scale. No confidence interval with {n} "
+            f"pair{'s' if n > 1 else ''}: a bootstrap interval resamples the pairs, so it needs "
+            f"several ({M.MIN_PAIRS} or more) to say how much the score could move. Add pairs."
+        )
+        return
     st.caption(
         f"All scores on a 0-100 scale. Intervals: percentile bootstrap over pairs, "
         f"{iv.n_resamples} resamples, seed {iv.seed}; with few pairs they are wide."
@@ -213,8 +222,8 @@ def rouge_panel(s: Scored) -> None:
             "precision": v.precision,
             "recall": v.recall,
             "F1": v.fmeasure,
-            "F1 CI low": s.cis[t].low,
-            "F1 CI high": s.cis[t].high,
+            "F1 CI low": s.cis[t].low if s.cis[t].informative else None,
+            "F1 CI high": s.cis[t].high if s.cis[t].informative else None,
         }
         for t, v in s.rouge.corpus.items()
     ]

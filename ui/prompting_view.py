@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.prompting import Prompt, ShotSweepResult, Task
+from core.prompting import (
+    PairedDifference,
+    Prompt,
+    ScoreCache,
+    ShotRun,
+    ShotSweepResult,
+    Task,
+    evaluate_shots,
+    paired_difference,
+)
+
+ALPHA = 0.05  # McNemar p below this: a difference between two prompts is more than noise
+CONFIDENT = 0.8  # "confident" in the what-to-notice line about confident wrong answers
 
 SHOT_COLORS = (
     "#dbeafe",
@@ -144,3 +159,163 @@ def diff_html(diff: list[tuple[str, str]]) -> str:
         for op, text in diff
     ]
     return f'<div style="{_BOX}">{"".join(lines)}</div>'
+
+
+# --- scoring with the shared per-item cache, and sentences written from the run's numbers -------
+@st.cache_resource
+def score_cache() -> ScoreCache:
+    """Per-item scores shared by every session: a score depends only on model and prompt."""
+    return ScoreCache()
+
+
+@st.cache_resource
+def sweep_store() -> ScoreCache:
+    """Finished sweeps by their exact settings: a rerun that changed nothing the sweep reads
+    (a table filter, a diff pick) gets it back without even re-tokenizing the prompts."""
+    return ScoreCache(max_items=64)
+
+
+def evaluate(
+    task: Task,
+    lm: Any,
+    ks: tuple[int, ...],
+    seeds: tuple[int, ...],
+    instruction: bool,
+    generate: bool,
+    *,
+    label: str,
+    on_partial: Callable[[ShotSweepResult], None] | None = None,
+) -> ShotSweepResult:
+    """:func:`core.prompting.evaluate_shots` on the shared cache, with a progress bar shown
+    only while prompts that were never scored are being scored."""
+    key = (task.to_json(), getattr(lm, "name", ""), id(lm.model), ks, seeds, instruction, generate)
+    finished = sweep_store().get(key)
+    if finished is not None:
+        return finished
+    slot = st.empty()
+
+    def step(done: int, total: int) -> None:
+        slot.progress(
+            done / max(total, 1),
+            text=f"{label}: {done:,} of {total:,} new prompt x answer rows scored "
+            "(rows scored before come from the cache)",
+        )
+
+    res = evaluate_shots(
+        task,
+        lm,
+        ks,
+        seeds,
+        instruction=instruction,
+        generate=generate,
+        cache=score_cache(),
+        on_step=step,
+        on_partial=on_partial,
+    )
+    slot.empty()
+    sweep_store().put(key, res)
+    return res
+
+
+@dataclass(frozen=True)
+class Versus:
+    """A run against zero-shot: the paired test, whether it is more than noise, and the text."""
+
+    diff: PairedDifference
+    real: bool
+    text: str
+
+
+def versus_zero(run: ShotRun, zero: ShotRun) -> Versus:
+    """The metric delta of ``run`` against zero-shot: noise unless McNemar's p < :data:`ALPHA`.
+
+    >>> from core.prompting import ItemScore
+    >>> r = ShotRun(0, 0, (), (ItemScore(0, "a", ("a", "b"), (0.0, -1.0), (0.7, 0.3), 3),), 0)
+    >>> versus_zero(r, r).text
+    '±0 pts vs zero-shot'
+    """
+    d = paired_difference(zero, run)
+    pts = round((d.accuracy_b - d.accuracy_a) * 100)
+    real = d.p_value < ALPHA and pts != 0
+    if pts == 0:
+        text = "±0 pts vs zero-shot"
+    elif real:
+        text = f"{pts:+d} pts vs zero-shot (p = {d.p_value:.3f})"
+    else:
+        text = f"{pts:+d} pts vs zero-shot: noise (p = {d.p_value:.2f})"
+    return Versus(d, real, text)
+
+
+def notice_points(
+    task: Task, runs: Mapping[str, ShotRun], sweep: ShotSweepResult, k_few: int, instruction: bool
+) -> list[str]:
+    """ "What to notice", every sentence about this run written from its numbers."""
+    zero, few = runs["zero-shot"], runs["few-shot"]
+    n = len(zero.items)
+    vs = versus_zero(few, zero)
+    d = vs.diff
+    counts = (
+        f"on the same {n} items ({d.only_b} right only with the shots, {d.only_a} only without; "
+        f"McNemar p = {d.p_value:.3f})"
+    )
+    head = f"Zero-shot {zero.accuracy:.0%} -> {k_few}-shot {few.accuracy:.0%} {counts}"
+    if vs.real and d.accuracy_b > d.accuracy_a:
+        first = f"{head}: the examples show the model which answers are wanted."
+    elif vs.real:
+        first = f"{head}: on this task the examples make this model worse, not better."
+    else:
+        first = (
+            f"{head}: within noise. On this task the {k_few} examples make no difference "
+            "that these items can measure."
+        )
+    pts = {p.k: p for p in sweep.points()}
+    at_k = pts.get(k_few)
+    if at_k is not None and at_k.n_draws > 1:
+        gap = abs(d.accuracy_b - d.accuracy_a)
+        spread = at_k.accuracy_max - at_k.accuracy_min
+        if spread > 0 and spread >= gap:
+            first += (
+                f" Re-drawing the shots moves {k_few}-shot accuracy by {spread * 100:.0f} points, "
+                "as much as this gap."
+            )
+    out = [first]
+    if task.instruction:
+        state = "on" if instruction else "off"
+        out.append(
+            f"The instruction is {state}. Switch it and compare the numbers above: does the "
+            f'sentence "{task.instruction}" change what the examples did?'
+        )
+    multi = [p for p in pts.values() if p.n_draws > 1]
+    if not multi:
+        out.append(
+            "With one shot draw there is no spread to see: raise 'Shot draws' to measure how "
+            "much the choice and order of the examples moves accuracy."
+        )
+    elif all(p.accuracy_max == p.accuracy_min for p in multi):
+        draws = max(p.n_draws for p in multi)
+        out.append(
+            f"Re-drawing which examples are shots, and their order, did not move accuracy at any "
+            f"k here ({draws} draws): on these items this model reads every draw alike."
+        )
+    else:
+        widest = max(multi, key=lambda p: p.accuracy_max - p.accuracy_min)
+        out.append(
+            f"Re-drawing which examples are shots, and their order, moves accuracy by up to "
+            f"{(widest.accuracy_max - widest.accuracy_min) * 100:.0f} points at the same k "
+            f"(k = {widest.k}: {widest.accuracy_min:.0%} to {widest.accuracy_max:.0%} over "
+            f"{widest.n_draws} draws)."
+        )
+    top = pts[max(pts)]
+    over = "" if top.fits else "; some overflow it, and the model reads only their end"
+    out.append(
+        f"Each shot costs tokens: {top.k}-shot prompts average {top.tokens_mean:.0f} tokens "
+        f"(longest {top.tokens_max}) of the {sweep.n_ctx}-token context{over}."
+    )
+    wrong = [s for s in few.items if not s.correct]
+    if wrong:
+        sure = sum(s.confidence >= CONFIDENT for s in wrong)
+        out.append(
+            f"Confidence is the softmax over the answer choices only: {sure} of the "
+            f"{len(wrong)} wrong {k_few}-shot answers had {CONFIDENT:.0%} or more."
+        )
+    return out

@@ -3,7 +3,6 @@ the weight histogram with its grid, the memory calculator, and the "what to noti
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import pandas as pd
@@ -12,65 +11,59 @@ import streamlit as st
 
 from core.quantization import (
     DEFAULT_SCHEMES,
+    LatencyComparison,
     MemoryEstimate,
-    QuantConfig,
     QuantResult,
     RoundTrip,
+    compare_latency,
     disk_size,
     estimate_memory,
     roundtrip_layer,
 )
+from core.quantization.timing import ALPHA
 
 COLORS = {
     "fp32": "#4C78A8", "fp16": "#72B7B2", "bf16": "#54A24B", "int8-dynamic": "#EECA3B",
     "int8": "#F58518", "fp8": "#B279A2", "int4": "#E45756", "int2": "#9D755D",
 }  # fmt: skip
-_LOCK = threading.Lock()
-MAX_STORED = 12
-
-
-@st.cache_resource
-def result_store() -> dict[QuantConfig, list[QuantResult]]:
-    """Finished comparisons, shared by every session (a run is the same for everyone)."""
-    return {}
-
-
-def remember(config: QuantConfig, results: list[QuantResult]) -> None:
-    """Keep ``results`` for ``config`` (the oldest entry goes past :data:`MAX_STORED`)."""
-    store = result_store()
-    with _LOCK:
-        store[config] = results
-        while len(store) > MAX_STORED:
-            store.pop(next(iter(store)))
 
 
 def _mb(n: float | None) -> float | None:
     return None if n is None else n / 1e6
 
 
+def _spread(r: QuantResult) -> str:
+    runs = r.latency_runs_ms
+    if len(runs) < 2:
+        return "1 run"
+    return f"{min(runs):.1f}-{max(runs):.1f} ({len(runs)} runs)"
+
+
 def results_frame(results: Sequence[QuantResult], kind: str) -> pd.DataFrame:
-    """One row per supported scheme, the figures the table shows."""
+    """One row per supported scheme: what a learner compares first (quality against fp32, then
+    time and size) on the left, so it is in view without scrolling; the details after."""
     rows = []
     for r in results:
         if not r.supported:
             continue
-        row = {
-            "scheme": r.label,
+        row: dict[str, object] = {"scheme": r.label}
+        if kind == "causal-lm":
+            row |= {
+                "KL from fp32 (nats)": r.kl_from_fp32,
+                "top-1 agreement": r.top1_agreement,
+                "perplexity": r.perplexity,
+            }
+        else:
+            row |= {"cosine to fp32": r.cosine_to_fp32, "sentiment accuracy": r.accuracy}
+        row |= {
+            "latency (ms, median)": r.latency_ms,
+            "latency range (ms)": _spread(r),
             "disk (MB)": _mb(r.disk_bytes),
             "memory (MB)": _mb(r.param_bytes),
             "bits/weight (all)": r.bits_per_weight,
             "bits/weight (quantized layers)": r.quantized_bits_per_weight,
-            "latency (ms, median)": r.latency_ms,
+            "saved as": r.save_format,
         }
-        if kind == "causal-lm":
-            row |= {
-                "perplexity": r.perplexity,
-                "KL from fp32 (nats)": r.kl_from_fp32,
-                "top-1 agreement": r.top1_agreement,
-            }
-        else:
-            row |= {"cosine to fp32": r.cosine_to_fp32, "sentiment accuracy": r.accuracy}
-        row["saved as"] = r.save_format
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -79,17 +72,22 @@ def results_table(results: Sequence[QuantResult], kind: str) -> None:
     """The comparison table, plus a warning per scheme this machine could not run."""
     df = results_frame(results, kind)
     fmt = {
-        "disk (MB)": "%.2f", "memory (MB)": "%.2f", "bits/weight (all)": "%.2f",
-        "bits/weight (quantized layers)": "%.2f", "latency (ms, median)": "%.1f",
-        "perplexity": "%.3f", "KL from fp32 (nats)": "%.5f", "top-1 agreement": "%.3f",
-        "cosine to fp32": "%.5f", "sentiment accuracy": "%.3f",
-    }  # fmt: skip
-    st.dataframe(
-        df,
-        hide_index=True,
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, format=f) for c, f in fmt.items()},
-    )
+        "disk (MB)": "%.2f",
+        "memory (MB)": "%.2f",
+        "bits/weight (all)": "%.2f",
+        "bits/weight (quantized layers)": "%.2f",
+        "latency (ms, median)": "%.1f",
+        "perplexity": "%.3f",
+        "KL from fp32 (nats)": "%.5f",
+        "top-1 agreement": "%.3f",
+        "cosine to fp32": "%.5f",
+        "sentiment accuracy": "%.3f",
+    }
+    config: dict[str, object] = {
+        c: st.column_config.NumberColumn(c, format=f) for c, f in fmt.items()
+    }
+    config["scheme"] = st.column_config.TextColumn("scheme", pinned=True)
+    st.dataframe(df, hide_index=True, width="stretch", column_config=config)
     for r in results:
         if not r.supported:
             st.warning(f"**{r.label}** did not run: {r.reason}", icon=":material/block:")
@@ -223,6 +221,112 @@ def memory_view(est: MemoryEstimate) -> None:
     )
 
 
+def _timing(r: QuantResult, fp32: QuantResult) -> LatencyComparison | None:
+    if not r.latency_runs_ms or not fp32.latency_runs_ms:
+        return None
+    return compare_latency(r.latency_runs_ms, fp32.latency_runs_ms)
+
+
+def _said(label: str, c: LatencyComparison) -> str:
+    lo, hi = c.spread_a
+    if c.verdict in ("faster", "slower"):
+        return f"{label} {c.ratio:.2f}x ({c.verdict}: every run {lo:.1f}-{hi:.1f} ms)"
+    if c.verdict == "noise":
+        return f"{label} {c.ratio:.2f}x (noise: its runs {lo:.1f}-{hi:.1f} ms overlap fp32's)"
+    return f"{label} {c.ratio:.2f}x"
+
+
+def latency_points(results: Sequence[QuantResult]) -> list[str]:
+    """The latency sentences, each verdict from the timed runs (faster, slower or noise)."""
+    by = {r.scheme: r for r in results if r.supported}
+    fp32 = by.get("fp32")
+    if fp32 is None or not fp32.latency_runs_ms:
+        return []
+    cmp = {s: c for s, r in by.items() if s != "fp32" and (c := _timing(r, fp32)) is not None}
+    if not cmp:
+        return []
+    n = len(fp32.latency_runs_ms)
+    lo, hi = min(fp32.latency_runs_ms), max(fp32.latency_runs_ms)
+    head = (
+        f"Latency relative to fp32 (median {fp32.latency_ms:.1f} ms, runs {lo:.1f}-{hi:.1f} ms, "
+        f"{n} timed run{'s' if n != 1 else ''} each): "
+    )
+    if all(c.verdict == "too few runs" for c in cmp.values()):
+        ratios = ", ".join(f"{by[s].label} {c.ratio:.2f}x" for s, c in cmp.items())
+        return [
+            f"{head}{ratios}. With {n} run{'s' if n != 1 else ''} per scheme a difference "
+            "cannot be told from noise: raise 'Timed forwards' to at least 4."
+        ]
+    out = [
+        head
+        + "; ".join(_said(by[s].label, c) for s, c in cmp.items())
+        + ". 'Faster' or 'slower' needs every run on one side of every fp32 run (exact test, "
+        f"p < {ALPHA}); anything else is noise on this machine."
+    ]
+    half = {s: cmp[s] for s in ("fp16", "bf16") if s in cmp}
+    slow = [by[s].label for s, c in half.items() if c.verdict == "slower"]
+    fast = [by[s].label for s, c in half.items() if c.verdict == "faster"]
+    same = [by[s].label for s, c in half.items() if c.verdict == "noise"]
+    if slow:
+        out.append(
+            f"{' and '.join(slow)} measured slower than fp32 here: many CPUs have no fast 16-bit "
+            "matmul, so torch converts on the fly; the 16-bit weights still halve the memory."
+        )
+    if fast:
+        out.append(
+            f"{' and '.join(fast)} measured faster than fp32 here: this CPU runs 16-bit matmuls "
+            "natively (and moves half the bytes), on top of halving the memory."
+        )
+    if same:
+        out.append(
+            f"{' and '.join(same)} took the same time as fp32 within noise here: the 16-bit "
+            "weights halve the memory without a measurable change in speed."
+        )
+    quanto = [s for s in ("int8", "fp8", "int4", "int2") if s in cmp]
+    if any(cmp[s].verdict == "slower" for s in quanto):
+        out.append(
+            "quanto's weight-only schemes measured slower: they unpack the weights before each "
+            "CPU matmul, so they save memory, not time."
+        )
+    if "int8-dynamic" in cmp and cmp["int8-dynamic"].verdict == "faster":
+        out.append("torch's dynamic int8 measured faster: it runs real int8 matmul kernels.")
+    return out
+
+
+def quality_points(results: Sequence[QuantResult], kind: str) -> list[str]:
+    """The quality sentence: best and worst against fp32, and whether it really fell with the
+    bits on this run (a scheme with fewer bits that scored better is named, not hidden)."""
+    key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
+    scored = [
+        r for r in results if r.supported and r.scheme != "fp32" and getattr(r, key) is not None
+    ]
+    if not scored:
+        return []
+    sign = 1 if kind == "causal-lm" else -1  # KL: lower is better; cosine: higher is better
+    loss = {r.scheme: sign * getattr(r, key) for r in scored}
+    best = min(scored, key=lambda r: loss[r.scheme])
+    worst = max(scored, key=lambda r: loss[r.scheme])
+    what = "KL from fp32" if kind == "causal-lm" else "cosine to fp32"
+    text = (
+        f"{what} is {getattr(best, key):.5f} for {best.label} (closest to fp32) and "
+        f"{getattr(worst, key):.5f} for {worst.label} (furthest)"
+    )
+    upsets = [
+        (lo, hi)
+        for hi in scored
+        for lo in scored
+        if lo.bits < hi.bits and loss[lo.scheme] < loss[hi.scheme]
+    ]
+    if not upsets:
+        return [f"Quality falls with the bits on this run: {text}."]
+    lo, hi = min(upsets, key=lambda p: loss[p[0].scheme] - loss[p[1].scheme])
+    return [
+        f"{text}. Not strictly by the bits: {lo.label} ({lo.bits} bits, "
+        f"{getattr(lo, key):.5f}) is closer to fp32 than {hi.label} ({hi.bits} bits, "
+        f"{getattr(hi, key):.5f}) here; how a scheme rounds matters as well as how many bits."
+    ]
+
+
 def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
     """ "What to notice", written from the measured figures."""
     by = {r.scheme: r for r in results if r.supported}
@@ -236,40 +340,8 @@ def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
             "embeddings stay fp32) and every group of weights carries its own scale and shift "
             f"({i4.quantized_bits_per_weight:.2f} bits per quantized weight, not 4)."
         )
-    if fp32 and fp32.latency_ms and ("int8" in by or "int8-dynamic" in by):
-        parts = [
-            f"{by[s].label} {by[s].latency_ms / fp32.latency_ms:.2f}x"
-            for s in ("int8-dynamic", "int8", "int4")
-            if s in by and by[s].latency_ms
-        ]
-        out.append(
-            f"Latency relative to fp32 here: {', '.join(parts)}. quanto's weight-only schemes "
-            "unpack the weights before each CPU matmul, so they save memory more than time; "
-            "torch's dynamic int8 runs real int8 kernels. On a busy machine single runs vary: "
-            "the dots show each one."
-        )
-    half = [
-        f"{by[s].label} {by[s].latency_ms / fp32.latency_ms:.1f}x"
-        for s in ("fp16", "bf16")
-        if fp32 and fp32.latency_ms and s in by and by[s].latency_ms
-        and by[s].latency_ms > fp32.latency_ms
-    ]  # fmt: skip
-    if half:
-        out.append(
-            f"Half precision is slower than fp32 on this CPU ({', '.join(half)} the fp32 time): "
-            "most CPUs have no fast 16-bit matmul, so torch converts on the fly. On a GPU the "
-            "same weights run faster; here they only halve the memory."
-        )
-    key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
-    scored = [r for r in by.values() if r.scheme != "fp32" and getattr(r, key) is not None]
-    if scored:
-        worst = (max if kind == "causal-lm" else min)(scored, key=lambda r: getattr(r, key))
-        best = (min if kind == "causal-lm" else max)(scored, key=lambda r: getattr(r, key))
-        what = "KL from fp32" if kind == "causal-lm" else "cosine to fp32"
-        out.append(
-            f"Quality falls with the bits: {what} is {getattr(best, key):.5f} for {best.label} "
-            f"and {getattr(worst, key):.5f} for {worst.label}."
-        )
+    out += latency_points(results)
+    out += quality_points(results, kind)
     out.append(
         "bf16 keeps fp32's range but only 7 mantissa bits, fp16 the reverse: both halve the "
         "bytes; the round-trip error below shows which one is closer for these weights."

@@ -73,4 +73,8 @@ def predict_then_reveal(
             if guess == correct:
                 st.success(f"Right: {correct}. {explanation}")
             else:
-                st.error(f"Not quite: the answer is {correct}. {explanation}")
+                # a wrong guess is part of learning, not an error: a neutral reveal, never red
+                st.info(
+                    f"Not quite: you said {guess}; the answer is {correct}. {explanation}",
+                    icon=":material/lightbulb:",
+                )

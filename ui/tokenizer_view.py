@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import models
 from core import tokenizers as tk
 from core.tokenizers import BpeResult, ComparisonResult, Token, TokenizationResult
 
@@ -25,9 +26,9 @@ FAMILY = {
 }
 CSS = """<style>
 .tokviz{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:0.92rem;line-height:2.1;
- white-space:pre-wrap;word-break:break-all;max-height:420px;overflow-y:auto;padding:4px}
-.tokviz .t{border-radius:4px;padding:1px 2px;margin:0 1px;border:1px solid rgba(0,0,0,.08);
- color:#1f2328}
+ white-space:normal;max-height:420px;overflow:auto;padding:4px}
+.tokviz .t{display:inline-block;white-space:pre;line-height:1.45;border-radius:4px;
+ padding:1px 2px;margin:1px;border:1px solid rgba(0,0,0,.08);color:#1f2328}
 .tokviz .t:hover{outline:2px solid #ff4b4b}
 .tokviz .special{background:#eaeef2!important;border:1px dashed #57606a;font-weight:600}
 .tokviz .unknown{background:#fff!important;border:2px solid #cf222e;color:#cf222e}
@@ -65,7 +66,12 @@ def tooltip(t: Token, text: str) -> str:
 
 
 def chips_html(result: TokenizationResult, view: str, show_ws: bool, limit: int = MAX_CHIPS) -> str:
-    """HTML of the token chips (first ``limit`` tokens)."""
+    """HTML of the token chips (first ``limit`` tokens).
+
+    Each chip is one unbreakable box (inline-block, ``white-space: pre``): a line wraps only
+    between tokens, never inside one. A token holding a newline shows it as ↵ and, in the text
+    view, is followed by a real line break, so the text keeps its lines.
+    """
     parts = [CSS, '<div class="tokviz">']
     for i, t in enumerate(result.head(limit)):
         if view == "ids":
@@ -81,12 +87,55 @@ def chips_html(result: TokenizationResult, view: str, show_ws: bool, limit: int 
             f'<span class="{" ".join(cls)}" style="background:{color}" title="{tip}">'
             f"{html.escape(label)}</span>"
         )
-        if view == "text" and t.text.endswith("\n") and t.kind == "normal":
-            parts.append("\n")
+        if view == "text" and "\n" in t.text and t.kind == "normal":
+            parts.append("<br>")
         elif view != "text":
             parts.append(" ")
     parts.append("</div>")
     return "".join(parts)
+
+
+def available(names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Split tokenizer names into those that load here and the others, with the reason."""
+    ok: list[str] = []
+    missing: dict[str, str] = {}
+    for name in names:
+        try:
+            tk.special_tokens(name)  # loads the tokenizer once (cached in core)
+        except models.ModelUnavailableError as e:
+            missing[name] = str(e)
+        else:
+            ok.append(name)
+    return ok, missing
+
+
+def unavailable_message(missing: dict[str, str]) -> None:
+    """One notice for every tokenizer that cannot load here, instead of a broken column each."""
+    offline = [n for n, why in missing.items() if "no network" in why]
+    lines = []
+    if offline:
+        lines.append(
+            f"Not shown: {', '.join(offline)}. Hub tokenizers download from the Hugging Face "
+            "Hub, and there is no network here; the offline ones (cl100k_base, minilm, "
+            "tiny-gpt) always work."
+        )
+    lines += [f"Not shown: {why}" for n, why in missing.items() if n not in offline]
+    st.warning("\n\n".join(lines), icon=":material/cloud_off:")
+
+
+def special_note(result: TokenizationResult, parsed: bool) -> None:
+    """Say how special-token strings typed in the text were read (only when there are some)."""
+    typed = sorted(s for s in tk.special_tokens(result.tokenizer) if s in result.text)
+    if not typed:
+        return
+    shown = ", ".join(f"`{s}`" for s in typed)
+    if parsed:
+        st.caption(f"{shown} typed in the text became the special token (the toggle is on).")
+    else:
+        st.caption(
+            f"{shown} typed in the text is read as ordinary characters, not as the special "
+            "token: switch on 'Parse special tokens' to see the difference."
+        )
 
 
 def counts_html(result: TokenizationResult) -> str:

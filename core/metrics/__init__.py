@@ -13,7 +13,7 @@ pairs and says when a score misleads.
 from __future__ import annotations
 
 from core.metrics.align import Lcs, NgramMatch, bleu_tokens, lcs, ngram_matches, rouge_tokens
-from core.metrics.bootstrap import Interval, bootstrap_ci
+from core.metrics.bootstrap import MIN_PAIRS, Interval, bootstrap_ci
 from core.metrics.inputs import (
     REF_SEPARATOR,
     Diagnostic,
@@ -56,6 +56,7 @@ __all__ = [
     "Example",
     "Interval",
     "Lcs",
+    "MIN_PAIRS",
     "NgramMatch",
     "Pairs",
     "REF_SEPARATOR",

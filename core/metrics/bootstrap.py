@@ -4,6 +4,8 @@
 >>> iv = bootstrap_ci(rouge(["a b", "a c", "b c"], ["a b", "a b", "a b"]), seed=1)["rouge1"]
 >>> iv.low <= iv.point <= iv.high
 True
+>>> iv.informative
+True
 """
 
 from __future__ import annotations
@@ -19,10 +21,18 @@ from core.metrics.scores import (
     _chrf_metric,
 )
 
+# One pair resamples to itself every time (a zero-width interval); two pairs give only three
+# distinct resamples. Below this many pairs an interval says nothing about the spread.
+MIN_PAIRS = 3
+
 
 @dataclass(frozen=True)
 class Interval:
-    """A percentile bootstrap interval around a corpus score."""
+    """A percentile bootstrap interval around a corpus score.
+
+    ``n_pairs`` is how many pairs were resampled; with fewer than :data:`MIN_PAIRS` the interval
+    is not :attr:`informative` and should not be shown as one.
+    """
 
     point: float
     low: float
@@ -30,6 +40,12 @@ class Interval:
     confidence: float
     n_resamples: int
     seed: int
+    n_pairs: int
+
+    @property
+    def informative(self) -> bool:
+        """True when there are enough pairs (:data:`MIN_PAIRS`) for the interval to mean much."""
+        return self.n_pairs >= MIN_PAIRS
 
 
 def bootstrap_ci(
@@ -62,9 +78,11 @@ def bootstrap_ci(
     rng = np.random.default_rng(seed)
     lo_q, hi_q = 100 * (1 - confidence) / 2, 100 * (1 + confidence) / 2
 
+    n_pairs = len(result.per_pair) if isinstance(result, RougeResult) else len(result.stats)
+
     def interval(point: float, samples: Any) -> Interval:
         lo, hi = np.percentile(samples, [lo_q, hi_q])
-        return Interval(point, float(lo), float(hi), confidence, n_resamples, seed)
+        return Interval(point, float(lo), float(hi), confidence, n_resamples, seed, n_pairs)
 
     if isinstance(result, RougeResult):
         n = len(result.per_pair)

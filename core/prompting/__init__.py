@@ -13,6 +13,7 @@ run once and its KV cache reused for every item and choice.
 'hot => cold\\nup =>'
 """
 
+from core.prompting.cache import ScoreCache
 from core.prompting.prompts import (
     Prompt,
     Segment,
@@ -43,8 +44,27 @@ from core.prompting.tasks import (
 )
 
 __all__ = [
-    "MAX_CUSTOM_LINES", "SHIPPED_TASKS", "SWEEP_KS", "CustomTaskParse", "Example", "ItemScore",
-    "PairedDifference", "Prompt", "Segment", "ShotRun", "ShotSweepResult", "SweepPoint", "Task",
-    "build_prompt", "context_window", "diff_prompts", "evaluate_shots",
-    "load_task", "paired_difference", "parse_custom_task", "shot_order", "task_from_dict",
-]  # fmt: skip
+    "MAX_CUSTOM_LINES",
+    "SHIPPED_TASKS",
+    "SWEEP_KS",
+    "CustomTaskParse",
+    "Example",
+    "ItemScore",
+    "PairedDifference",
+    "Prompt",
+    "ScoreCache",
+    "Segment",
+    "ShotRun",
+    "ShotSweepResult",
+    "SweepPoint",
+    "Task",
+    "build_prompt",
+    "context_window",
+    "diff_prompts",
+    "evaluate_shots",
+    "load_task",
+    "paired_difference",
+    "parse_custom_task",
+    "shot_order",
+    "task_from_dict",
+]

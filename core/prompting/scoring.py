@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.prompting.cache import ScoreCache
 from core.prompting.prompts import (
     _bos_ids,
     _choice_ids,
@@ -267,8 +268,14 @@ def evaluate_shots(
     max_new_tokens: int = 6,
     add_bos: bool = True,
     on_step: Callable[[int, int], None] | None = None,
+    cache: ScoreCache | None = None,
+    on_partial: Callable[[ShotSweepResult], None] | None = None,
 ) -> ShotSweepResult:
     """Score every held-out item under the k-shot prompt for each k in ``ks`` and each seed.
+
+    With a ``cache``, an item whose exact prompt and choices were scored before on this model
+    is read back instead of rescored: changing k, the seeds or the task rescores only the
+    prompts that changed. The (k, seed) runs are scored one k at a time, in ``ks`` order.
 
     Args:
         task: the task.
@@ -279,7 +286,11 @@ def evaluate_shots(
         generate: also generate greedily and record the exact match with the gold answer.
         max_new_tokens: generation length.
         add_bos: start each prompt with the tokenizer's start token.
-        on_step: called as ``on_step(done, total)`` as the prompt + choice rows are scored.
+        on_step: called as ``on_step(done, total)`` as the prompt + choice rows that are not
+            cached are scored (``total`` counts only those).
+        cache: where per-item scores are looked up and stored (see :class:`ScoreCache`).
+        on_partial: called with the runs finished so far each time a k had to be scored, for
+            showing results as they arrive.
 
     Returns:
         A :class:`ShotSweepResult`.
@@ -289,6 +300,7 @@ def evaluate_shots(
     if not seeds:
         raise ValueError("give at least one seed")
     tok, lm = model.tokenizer, model.model
+    model_key = f"{getattr(model, 'name', 'model')}@{id(lm)}"
     n_ctx = context_window(lm, tok)
     notes: list[str] = []
     pool = len(task.examples)
@@ -304,7 +316,8 @@ def evaluate_shots(
     bos = _bos_ids(tok) if add_bos else []
     choice_ids = {c: _choice_ids(tok, c) for it in task.items for c in task.choices_for(it)}
     plan = [(k, s) for k in kept for s in (seeds[:1] if k == 0 else seeds)]
-    groups, built = [], []
+    groups: list[tuple[list[list[int]], list[list[list[int]]]]] = []
+    built = []
     for k, seed in plan:
         shots = shot_order(pool, seed)[:k]
         prompts, conts, truncated = [], [], 0
@@ -320,29 +333,92 @@ def evaluate_shots(
             conts.append(cs)
         groups.append((prompts, conts))
         built.append((k, seed, tuple(shots), truncated))
-    all_scores = _score_groups(lm, groups, on_chunk=on_step)
-    runs: list[ShotRun] = []
-    for (k, seed, shots, truncated), (prompts, _), scores in zip(
-        built, groups, all_scores, strict=True
-    ):
+
+    store = cache if cache is not None else ScoreCache()
+    keys = [
+        [store.key(model_key, p, c) for p, c in zip(prompts, conts, strict=True)]
+        for prompts, conts in groups
+    ]
+    scores: list[list[tuple[float, ...] | None]] = [[store.get(x) for x in row] for row in keys]
+    gen_kind = f"gen:{max_new_tokens}"
+    todo = sum(
+        len(conts[i])
+        for (_, conts), row in zip(groups, scores, strict=True)
+        for i, v in enumerate(row)
+        if v is None
+    )
+    done_before = 0
+
+    def progress(done: int, _total: int) -> None:
+        if on_step is not None:
+            on_step(done_before + done, todo)
+
+    def run_of(g: int) -> ShotRun:
+        k, seed, shots, truncated = built[g]
+        prompts = groups[g][0]
         items = []
         for i, it in enumerate(task.items):
-            gen = _greedy(lm, tok, prompts[i][-(n_ctx - max_new_tokens) :], max_new_tokens) if (
-                generate
-            ) else None  # fmt: skip
-            items.append(ItemScore(
-                i, it.output, task.choices_for(it), tuple(scores[i]), _softmax(scores[i]),
-                len(prompts[i]), gen,
-            ))  # fmt: skip
-        runs.append(ShotRun(k, seed, shots, tuple(items), truncated))
-    if any(r.truncated for r in runs):
-        notes.append(
-            f"Some prompts were longer than the {n_ctx}-token context: the model read their end."
+            sc = scores[g][i]
+            assert sc is not None
+            gen = None
+            if generate:
+                ids = prompts[i][-(n_ctx - max_new_tokens) :]
+                gkey = store.key(model_key, ids, [], gen_kind)
+                gen = store.get(gkey)
+                if gen is None:
+                    gen = _greedy(lm, tok, ids, max_new_tokens)
+                    store.put(gkey, gen)
+            items.append(
+                ItemScore(
+                    i,
+                    it.output,
+                    task.choices_for(it),
+                    sc,
+                    _softmax(sc),
+                    len(prompts[i]),
+                    gen,
+                )
+            )
+        return ShotRun(k, seed, shots, tuple(items), truncated)
+
+    def result(runs: list[ShotRun]) -> ShotSweepResult:
+        out_notes = list(notes)
+        if any(r.truncated for r in runs):
+            out_notes.append(
+                f"Some prompts were longer than the {n_ctx}-token context: the model read their "
+                "end."
+            )
+        return ShotSweepResult(
+            task=task.name,
+            model=getattr(model, "name", "model"),
+            instruction=instruction,
+            n_ctx=n_ctx,
+            ks=tuple(sorted({r.k for r in runs})),
+            seeds=tuple(seeds),
+            runs=tuple(runs),
+            notes=tuple(out_notes),
         )
-    return ShotSweepResult(
-        task=task.name, model=getattr(model, "name", "model"), instruction=instruction,
-        n_ctx=n_ctx, ks=tuple(kept), seeds=tuple(seeds), runs=tuple(runs), notes=tuple(notes),
-    )  # fmt: skip
+
+    runs: list[ShotRun] = []
+    for k in kept:
+        wave = [g for g, (kk, _, _, _) in enumerate(built) if kk == k]
+        missing = [(g, [i for i, v in enumerate(scores[g]) if v is None]) for g in wave]
+        missing = [(g, idx) for g, idx in missing if idx]
+        if missing:
+            sub = [
+                ([groups[g][0][i] for i in idx], [groups[g][1][i] for i in idx])
+                for g, idx in missing
+            ]
+            got = _score_groups(lm, sub, on_chunk=progress)
+            for (g, idx), vals in zip(missing, got, strict=True):
+                for i, v in zip(idx, vals, strict=True):
+                    scores[g][i] = tuple(v)
+                    store.put(keys[g][i], tuple(v))
+            done_before += sum(len(c) for _, conts in sub for c in conts)
+        runs.extend(run_of(g) for g in wave)
+        if missing and on_partial is not None and k != kept[-1]:
+            on_partial(result(runs))
+    return result(runs)
 
 
 @dataclass(frozen=True)

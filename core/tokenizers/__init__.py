@@ -26,16 +26,34 @@ from core.tokenizers.engine import (
     TokenizerInfo,
     compare,
     decode,
+    fix_surrogates,
+    join_surrogate_pairs,
     library,
     list_tokenizers,
+    special_tokens,
     tokenize,
 )
 
 __all__ = [
-    "BpeConfig", "BpeResult", "CompareRow", "ComparisonResult", "Merge", "Token",
-    "TokenizationResult", "TokenizerInfo", "compare", "decode", "examples", "library",
-    "list_tokenizers", "tokenize", "train_bpe",
-]  # fmt: skip
+    "BpeConfig",
+    "BpeResult",
+    "CompareRow",
+    "ComparisonResult",
+    "Merge",
+    "Token",
+    "TokenizationResult",
+    "TokenizerInfo",
+    "compare",
+    "decode",
+    "examples",
+    "fix_surrogates",
+    "join_surrogate_pairs",
+    "library",
+    "list_tokenizers",
+    "special_tokens",
+    "tokenize",
+    "train_bpe",
+]
 
 
 @cache

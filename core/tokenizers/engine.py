@@ -1,9 +1,10 @@
 """Tokenize text with a named tokenizer and keep, per token, its id, bytes and character span.
 
-Ids are exactly those of the underlying library (tiktoken's ``encode`` with every special token
-allowed, or a transformers tokenizer's ``__call__``). Character spans are indices into the
-Python string (code points): ``text[start:end]`` is what the token covers. A token that holds
-only part of a character's UTF-8 bytes (byte-level BPE splits emoji and CJK this way) gets the
+Ids are exactly those of the underlying library: tiktoken's ``encode`` (special tokens typed in
+the text allowed only when asked, else encoded as ordinary text) or a transformers tokenizer's
+``__call__`` (``split_special_tokens`` unless asked to parse them). Character spans are indices
+into the Python string (code points): ``text[start:end]`` is what the token covers. A token that
+holds only part of a character's UTF-8 bytes (byte-level BPE splits emoji and CJK this way) gets the
 span of that whole character, so neighbouring tokens can share a character; its ``text`` shows
 the partial bytes as ``\\xNN``.
 
@@ -28,7 +29,7 @@ from core import models
 Family = Literal["tiktoken", "byte-level", "wordpiece", "metaspace", "other"]
 Kind = Literal["normal", "special", "unknown"]
 _WORD = re.compile(r"\S+")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PAIR = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")  # a valid UTF-16 surrogate pair
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte fallback
 
 
@@ -273,6 +274,7 @@ class _Backend:
     unk_id: int | None
     added: frozenset[str]  # added-token contents (byte-level: not in the byte alphabet)
     byte_lengths: Any = None  # byte-level: numpy array, bytes of each id (spans without decoding)
+    plain: Any = None  # hf: a second copy that encodes typed special tokens as ordinary text
 
 
 _backends: dict[str, _Backend] = {}
@@ -309,13 +311,18 @@ def _backend(name: str) -> _Backend:
         fast = Tokenizer.from_str(lib.backend_tokenizer.to_str())
         fast.no_padding()  # the library's __call__ neither pads nor truncates by default
         fast.no_truncation()
+        # what transformers' split_special_tokens=True does; a copy of its own, because the flag
+        # is state on the object and sessions tokenize concurrently
+        plain = Tokenizer.from_str(fast.to_str())
+        plain.encode_special_tokens = True
         added_tokens = lib.backend_tokenizer.get_added_tokens_decoder().values()
         added = frozenset(t.content for t in added_tokens)
         family = _family(fast)
         # byte-level BPE can spell anything: its "unk" (tiny-gpt: <|endoftext|>) is never unknown
         unk = lib.unk_token_id if lib.unk_token is not None and family != "byte-level" else None
         lengths = _vocab_lengths(fast, added) if family == "byte-level" else None
-        b = _Backend(name, family, fast, frozenset(lib.all_special_ids), unk, added, lengths)
+        special = frozenset(lib.all_special_ids)
+        b = _Backend(name, family, fast, special, unk, added, lengths, plain)
     with _backend_lock:
         return _backends.setdefault(name, b)
 
@@ -344,22 +351,64 @@ def _vocab_lengths(fast: Any, added: frozenset[str]) -> Any:
     return out
 
 
+def special_tokens(name: str) -> frozenset[str]:
+    """The special-token strings of a tokenizer (``<|endoftext|>``, ``[SEP]``...), as typed.
+
+    >>> sorted(special_tokens("minilm"))
+    ['[CLS]', '[MASK]', '[PAD]', '[SEP]', '[UNK]']
+    """
+    b = _backend(name)
+    if b.family == "tiktoken":
+        return frozenset(b.lib.special_tokens_set)
+    return frozenset(t.content for t in b.lib.get_added_tokens_decoder().values() if t.special)
+
+
 def library(name: str) -> Any:
     """The raw library object behind ``name`` (tiktoken Encoding or transformers tokenizer)."""
     return models.load_tokenizer(name)
 
 
+def fix_surrogates(text: str) -> str:
+    """Text that UTF-8 can encode, as tiktoken makes it: valid surrogate pairs rejoined into the
+    character they spell, each lone surrogate replaced by U+FFFD.
+
+    >>> fix_surrogates("\\ud83d\\udc4d and \\ud800")
+    '👍 and \ufffd'
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def join_surrogate_pairs(text: str) -> str:
+    """Only rejoin valid surrogate pairs (``"\\ud83d\\udc4d"`` -> 👍); lone ones stay, for
+    :func:`core.text.clean_text` to replace and report.
+
+    >>> join_surrogate_pairs("\\ud83d\\udc4d\\ud800") == "👍\\ud800"
+    True
+    """
+    return _PAIR.sub(lambda m: m.group().encode("utf-16", "surrogatepass").decode("utf-16"), text)
+
+
 def tokenize(
-    text: str, tokenizer: str = "cl100k_base", *, add_special_tokens: bool = True
+    text: str,
+    tokenizer: str = "cl100k_base",
+    *,
+    add_special_tokens: bool = True,
+    parse_special: bool = False,
 ) -> TokenizationResult:
     """Tokenize ``text`` and return ids, bytes and character spans.
 
     Args:
-        text: any string; lone surrogates are encoded as U+FFFD would be (clean it first).
+        text: any string; surrogates are fixed as tiktoken does (:func:`fix_surrogates`).
         tokenizer: a name from :func:`list_tokenizers` or a hub id (online only).
         add_special_tokens: let transformers tokenizers add ``[CLS]``/``[SEP]``/BOS as their
-            ``__call__`` does (tiktoken adds none). Special tokens typed in the text are parsed
-            as special tokens by both libraries.
+            ``__call__`` does (tiktoken adds none).
+        parse_special: read special tokens typed in the text (``<|endoftext|>``, ``[SEP]``) as
+            the special token; False (the default, as tiktoken's ``encode_ordinary`` and
+            transformers' ``split_special_tokens=True``) encodes them as ordinary text.
 
     Returns:
         A :class:`TokenizationResult`.
@@ -369,24 +418,23 @@ def tokenize(
 
     >>> tokenize("unbelievable", "minilm").ids
     (101, 23653, 102)
+    >>> len(tokenize("<|endoftext|>").ids), tokenize("<|endoftext|>", parse_special=True).ids
+    (7, (100257,))
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: what core.text.clean_text does, U+FFFD each
-        text = _SURROGATE.sub("\ufffd", text)
-        data = text.encode("utf-8")
+    text = fix_surrogates(text)
+    data = text.encode("utf-8")
     b = _backend(tokenizer)
     if b.family == "tiktoken":
-        return _tokenize_tiktoken(text, data, b)
-    return _tokenize_hf(text, data, b, add_special_tokens)
+        return _tokenize_tiktoken(text, data, b, parse_special)
+    return _tokenize_hf(text, data, b, add_special_tokens, parse_special)
 
 
-def _tokenize_tiktoken(text: str, data: bytes, b: _Backend) -> TokenizationResult:
+def _tokenize_tiktoken(text: str, data: bytes, b: _Backend, special: bool) -> TokenizationResult:
     import numpy as np
 
-    ids = b.lib.encode(text, allowed_special="all")
+    ids = b.lib.encode(text, allowed_special="all") if special else b.lib.encode_ordinary(text)
     arr = np.asarray(ids, dtype=np.int64)
     starts, ends = _char_spans(data, b.byte_lengths[arr])
     ids_t = tuple(ids)
@@ -397,10 +445,12 @@ def _tokenize_tiktoken(text: str, data: bytes, b: _Backend) -> TokenizationResul
     )  # fmt: skip
 
 
-def _tokenize_hf(text: str, data: bytes, b: _Backend, add_special: bool) -> TokenizationResult:
+def _tokenize_hf(
+    text: str, data: bytes, b: _Backend, add_special: bool, parse_special: bool
+) -> TokenizationResult:
     import numpy as np
 
-    enc = b.lib.encode(text, add_special_tokens=add_special)
+    enc = (b.lib if parse_special else b.plain).encode(text, add_special_tokens=add_special)
     ids = tuple(enc.ids)
     arr = np.asarray(ids, dtype=np.int64)
     inserted = np.asarray(enc.special_tokens_mask, dtype=bool)

@@ -170,6 +170,23 @@ def test_bootstrap_ci_contains_point_and_is_seeded():
             assert iv.low < iv.high
 
 
+@pytest.mark.parametrize(
+    ("n_pairs", "informative"), [(1, False), (2, False), (M.MIN_PAIRS, True), (5, True)]
+)
+def test_bootstrap_interval_says_when_it_has_too_few_pairs(n_pairs, informative):
+    preds, refs = PREDS[:n_pairs], REFS[:n_pairs]
+    for result in (M.rouge(preds, refs), M.bleu(preds, refs), M.chrf(preds, refs)):
+        for iv in M.bootstrap_ci(result, n_resamples=100).values():
+            assert iv.n_pairs == n_pairs
+            assert iv.informative is informative
+
+
+def test_one_pair_bootstrap_is_zero_width():
+    """The reason for MIN_PAIRS: one pair resamples to itself, so low == point == high."""
+    iv = M.bootstrap_ci(M.bleu(PREDS[:1], REFS[:1]), n_resamples=100)["bleu"]
+    assert iv.low == iv.point == iv.high and not iv.informative
+
+
 def test_bootstrap_matches_sacrebleu_resampling_scheme():
     """Recomputing from resampled summed statistics = scoring the resampled corpus."""
     b = M.bleu(PREDS, REFS)

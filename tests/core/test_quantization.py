@@ -3,6 +3,8 @@ own reference, unsupported schemes are reported, the calculator matches accelera
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -263,3 +265,88 @@ def test_encoder_cosine_and_accuracy_are_measured():
     assert all(0.0 <= r.accuracy <= 1.0 for r in res.values())
     assert res["fp32"].sample.split()[0] in {"positive", "negative"}
     assert torch.equal(before, enc.model.embeddings.word_embeddings.weight[:3])
+
+
+# --- latency verdicts and the shared, single-flight result store --------------------------------
+@pytest.mark.parametrize(
+    ("a", "b", "verdict"),
+    [
+        ([4.0, 4.1, 4.2, 4.0, 4.3], [5.0, 5.2, 5.1, 5.3, 5.0], "faster"),  # bf16 faster: say so
+        ([9.0, 9.5, 9.1, 9.9, 9.2], [5.0, 5.2, 5.1, 5.3, 5.0], "slower"),
+        ([4.0, 6.0, 4.5, 5.5, 5.1], [5.0, 5.2, 5.1, 5.3, 5.0], "noise"),  # overlapping runs
+        ([4.0, 4.1, 4.2], [5.0, 5.2, 5.1], "too few runs"),  # p = 2/20 even if separated
+        ([1.0], [9.0], "too few runs"),
+        ([4.0, 4.1, 4.2, 4.0], [5.0, 5.2, 5.1, 5.3], "faster"),  # 4 and 4: p = 2/70 < 0.05
+    ],
+)
+def test_latency_verdicts_need_every_run_on_one_side(a, b, verdict):
+    c = q.compare_latency(a, b)
+    assert c.verdict == verdict
+    assert c.spread_a == (min(a), max(a)) and c.spread_b == (min(b), max(b))
+    assert c.ratio == pytest.approx(statistics.median(a) / statistics.median(b))
+    if verdict in ("faster", "slower"):
+        assert c.p_value is not None and c.p_value < 0.05
+    if verdict == "noise":
+        assert c.p_value is None
+
+
+def test_latency_comparison_rejects_empty_runs():
+    with pytest.raises(ValueError):
+        q.compare_latency([], [1.0])
+
+
+def test_identical_concurrent_requests_are_computed_once():
+    import threading
+    import time
+
+    store = q.SharedResults(max_entries=4)
+    calls, seen = [], []
+    started = threading.Event()
+
+    def compute(report):
+        calls.append(1)
+        started.set()
+        for i in range(3):
+            report(i, 3, f"step {i}")
+            time.sleep(0.1)
+        return ["result"]
+
+    out: list = []
+
+    def ask(progress):
+        out.append(store.get_or_compute("same config", compute, on_progress=progress, poll_s=0.02))
+
+    first = threading.Thread(target=ask, args=(None,))
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=ask, args=(lambda *p: seen.append(p),)) for _ in range(2)]
+    for t in others:
+        t.start()
+    for t in [first, *others]:
+        t.join(10)
+    assert len(calls) == 1 and store.computed == 1  # three sessions, one computation
+    assert sorted(computed for _, computed in out) == [False, False, True]
+    assert all(value == ["result"] for value, _ in out)
+    assert seen and all(p[1] == 3 for p in seen)  # the waiters saw the first one's progress
+
+
+def test_a_failed_computation_is_not_stored_and_runs_again():
+    store = q.SharedResults()
+
+    def boom(report):
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        store.get_or_compute("cfg", boom)
+    assert store.get("cfg") is None and store.running("cfg") is None
+    assert store.get_or_compute("cfg", lambda report: 7) == (7, True)
+
+
+def test_shared_results_is_a_bounded_lru():
+    store = q.SharedResults(max_entries=2)
+    for key in ("a", "b"):
+        store.get_or_compute(key, lambda report, k=key: k)
+    store.get("a")  # now the most recent
+    store.get_or_compute("c", lambda report: "c")
+    assert (store.get("a"), store.get("b"), store.get("c"), len(store)) == ("a", None, "c", 2)
+    assert q.shared_results() is q.shared_results()

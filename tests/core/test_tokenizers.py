@@ -14,7 +14,10 @@ from core.tokenizers import (
     compare,
     decode,
     examples,
+    fix_surrogates,
+    join_surrogate_pairs,
     list_tokenizers,
+    special_tokens,
     tokenize,
     train_bpe,
 )
@@ -46,11 +49,13 @@ CASES = [
 ]
 
 
-def reference_ids(text: str, name: str) -> list[int]:
+def reference_ids(text: str, name: str, *, special: bool = False) -> list[int]:
+    """The library's own ids: typed special tokens are ordinary text unless ``special``."""
     lib = models.load_tokenizer(name)
     if name == "cl100k_base":
-        return lib.encode(text, allowed_special="all")
-    return lib(text)["input_ids"]
+        return lib.encode(text, allowed_special="all" if special else set(), disallowed_special=())
+    fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # as tiktoken
+    return lib(fixed, split_special_tokens=not special)["input_ids"]
 
 
 def test_list_tokenizers_puts_the_offline_ones_first():
@@ -60,11 +65,12 @@ def test_list_tokenizers_puts_the_offline_ones_first():
     assert all(t.embedded for t in list_tokenizers(embedded_only=True))
 
 
+@pytest.mark.parametrize("special", [False, True])
 @pytest.mark.parametrize("name", EMBEDDED)
 @pytest.mark.parametrize("text", CASES, ids=range(len(CASES)))
-def test_ids_equal_the_library_and_spans_are_sane(text, name):
-    r = tokenize(text, name)
-    assert list(r.ids) == reference_ids(text, name)
+def test_ids_equal_the_library_and_spans_are_sane(text, name, special):
+    r = tokenize(text, name, parse_special=special)
+    assert list(r.ids) == reference_ids(text, name, special=special)
     assert len(r.starts) == len(r.ends) == len(r.pieces) == len(r.kinds) == r.n_tokens
     prev = 0
     for t in r.tokens:
@@ -130,7 +136,40 @@ def test_a_token_that_splits_a_character_shows_its_bytes():
     ],
 )
 def test_special_and_unknown_tokens_are_marked(text, name, kinds):
-    assert list(tokenize(text, name).kinds) == kinds
+    assert list(tokenize(text, name, parse_special=True).kinds) == kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "typed"),
+    [
+        ("a<|endoftext|>b", "cl100k_base", "<|endoftext|>"),
+        ("a<|endoftext|>b", "tiny-gpt", "<|endoftext|>"),
+        ("x [SEP] y", "minilm", "[SEP]"),
+    ],
+)
+def test_typed_special_tokens_are_ordinary_text_by_default(text, name, typed):
+    """tiktoken refuses special tokens in user text by default; we encode them as text."""
+    r = tokenize(text, name, add_special_tokens=False)
+    assert "special" not in r.kinds and r.n_tokens >= 3
+    assert typed.lower() in "".join(t.text for t in r.tokens).replace(" ", "")
+    on = tokenize(text, name, add_special_tokens=False, parse_special=True)
+    assert [t.text for t in on.tokens if t.kind == "special"] == [typed]
+    with pytest.raises(ValueError, match="disallowed special token"):
+        models.load_tokenizer("cl100k_base").encode("a<|endoftext|>b")  # tiktoken's own default
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\ud83d\udc4d", [9468, 239, 235]),  # a valid pair is the emoji 👍, not two U+FFFD
+        ("👍", [9468, 239, 235]),
+        ("a\ud800b", [64, 5809, 65]),  # a lone surrogate is U+FFFD
+        ("\udc4d\ud83d", [10178]),  # low then high: no pair, two U+FFFD, one token
+    ],
+)
+def test_surrogates_give_tiktokens_ids(text, expected):
+    lib = models.load_tokenizer("cl100k_base")
+    assert list(tokenize(text).ids) == expected == lib.encode(text)
 
 
 def test_counts():
@@ -153,6 +192,12 @@ def test_unknown_hub_tokenizer_offline_is_a_clear_error():
         tokenize("hi", "../etc/passwd")
 
 
+def test_special_tokens_lists_the_typed_strings():
+    assert "<|endoftext|>" in special_tokens("cl100k_base")
+    assert special_tokens("tiny-gpt") == {"<|endoftext|>"}
+    assert {"[CLS]", "[SEP]"} <= special_tokens("minilm")
+
+
 def test_byte_decoder_is_the_gpt2_alphabet():
     table = byte_decoder()
     assert len(table) == 256 and sorted(table.values()) == list(range(256))
@@ -160,6 +205,39 @@ def test_byte_decoder_is_the_gpt2_alphabet():
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+# anything a str can hold: surrogates (paired or not) and special-token strings mixed in
+_any_text = st.lists(
+    st.one_of(
+        st.text(max_size=8),
+        st.sampled_from(["\ud83d", "\udc4d", "\ud83d\udc4d", "<|endoftext|>", "[SEP]", "\n"]),
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_any_text, special=st.booleans())
+def test_ids_equal_tiktoken_for_any_string(text, special):
+    lib = models.load_tokenizer("cl100k_base")
+    want = lib.encode(text, allowed_special="all") if special else lib.encode_ordinary(text)
+    assert list(tokenize(text, parse_special=special).ids) == want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_any_text, special=st.booleans())
+def test_ids_equal_transformers_for_any_string(text, special):
+    for name in ("minilm", "tiny-gpt"):
+        assert list(tokenize(text, name, parse_special=special).ids) == reference_ids(
+            text, name, special=special
+        )
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=_any_text)
+def test_join_surrogate_pairs_keeps_lone_ones_for_clean_text(text):
+    joined = join_surrogate_pairs(text)
+    assert fix_surrogates(joined) == fix_surrogates(text)
+    assert joined.encode("utf-16", "surrogatepass") == text.encode("utf-16", "surrogatepass")
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

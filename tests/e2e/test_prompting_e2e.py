@@ -29,3 +29,36 @@ def test_switch_to_sentiment_and_toggle_the_instruction(visit):
     assert "Sentiment:" in body
     assert "prompting_task=sentiment" in page.url and "prompting_instruction=1" in page.url
     tab.assert_clean()
+
+
+def test_two_edits_of_the_custom_examples_then_a_reload(visit):
+    tab = visit().open("/prompting")
+    page = tab.page
+    page.get_by_text("few-shot accuracy").first.wait_for(timeout=180_000)
+    page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.get_by_text("Task", exact=True)
+    ).first.click()
+    page.get_by_role("option", name="Your own examples").click()
+    tab.wait_idle()
+    area = page.locator("textarea").first
+    edits = [
+        "hot => cold\nup => down\nday => night\nwet => dry\nbig => small\nfull => empty",
+        "cat => animal\nrose => plant\ndog => animal\noak => plant\ncow => animal\nfern => plant",
+    ]
+    for text in edits:
+        area.fill(text)
+        area.press("Control+Enter")
+        tab.wait_idle()
+        page.get_by_text("few-shot accuracy").first.wait_for(timeout=180_000)
+        tab.assert_clean()
+        item = text.split("\n")[3].split(" => ")[0]  # held-out item #1, shown in the prompts
+        assert f"{item} =>" in page.inner_text("body")
+    assert page.locator(".js-plotly-plot").count() == 1  # the sweep, drawn once (no partial left)
+
+    page.reload()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    tab.wait_idle()
+    page.get_by_text("few-shot accuracy").first.wait_for(timeout=180_000)
+    assert page.locator("textarea").first.input_value() == edits[-1]
+    assert "prompting_task=custom" in page.url
+    tab.assert_clean()

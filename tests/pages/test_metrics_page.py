@@ -55,6 +55,19 @@ def test_typed_pairs_mismatch_and_empty_are_clear(page):
     assert page.query_params["metrics_source"] == "Type or paste"
 
 
+def test_one_pair_shows_no_interval_but_says_why(page):
+    page.radio(key="metrics_source").set_value("Type or paste").run()
+    page.text_area(key="metrics_candidates").input("the cat sat on the mat").run()
+    page.text_area(key="metrics_references").input("a cat sat on a mat").run()
+    captions = [c.value for c in page.caption]
+    assert not any("CI [" in c for c in captions), captions
+    assert any(f"needs {M.MIN_PAIRS}+ pairs" in c for c in captions), captions
+    assert any("No confidence interval with 1 pair" in c for c in captions), captions
+    page.text_area(key="metrics_candidates").input("the cat sat\na dog ran\nit rains").run()
+    page.text_area(key="metrics_references").input("a cat sat\nthe dog ran\nit is raining").run()
+    assert any("CI [" in c.value for c in page.caption)
+
+
 def test_huge_text_is_cut_with_a_note(page):
     page.radio(key="metrics_source").set_value("Type or paste").run()
     page.text_area(key="metrics_candidates").input("the cat sat " * 12_000).run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -86,3 +88,69 @@ def test_hostile_prompt_and_no_scheme_are_handled():
     _run(at)
     assert "fp32 alone" in _texts(at)
     assert len(at.dataframe[0].value) == 1
+
+
+def test_key_columns_come_first_so_they_are_in_view(page):
+    cols = list(page.dataframe[0].value.columns)
+    key = ["scheme", "KL from fp32 (nats)", "top-1 agreement", "perplexity"]
+    assert cols[:5] == [*key, "latency (ms, median)"]
+    assert "latency range (ms)" in cols
+
+
+def test_the_same_comparison_from_another_session_is_not_recomputed(page):
+    from core import quantization as q
+
+    before = q.shared_results().computed
+    other = _run(_open(**SMALL))  # a second learner, same settings
+    assert q.shared_results().computed == before
+    assert other.dataframe[0].value.equals(page.dataframe[0].value)
+
+
+def test_one_timed_run_is_not_a_verdict(page):
+    text = _texts(page)
+    assert "cannot be told from noise" in text
+    assert "Half precision is slower" not in text
+
+
+def _result(scheme: str, runs: tuple[float, ...]):
+    from core.quantization import QuantResult, get_scheme
+
+    s = get_scheme(scheme)
+    median = statistics.median(runs)
+    return QuantResult(
+        scheme, s.label, s.bits, s.library, True, latency_ms=median, latency_runs_ms=runs
+    )
+
+
+@pytest.mark.parametrize(
+    ("bf16_runs", "said", "not_said"),
+    [
+        ((4.0, 4.1, 4.2, 4.0, 4.3), "bf16 measured faster than fp32", "slower than fp32"),
+        ((9.0, 9.5, 9.1, 9.9, 9.2), "bf16 measured slower than fp32", "faster than fp32"),
+        ((4.0, 6.0, 4.5, 5.5, 5.1), "bf16 took the same time as fp32 within noise", "measured"),
+    ],
+)
+def test_half_precision_sentence_follows_the_measured_runs(bf16_runs, said, not_said):
+    from ui import quantization_view as view
+
+    fp32 = _result("fp32", (5.0, 5.2, 5.1, 5.3, 5.0))
+    points = view.latency_points([fp32, _result("bf16", bf16_runs)])
+    text = " ".join(points)
+    assert said in text and not_said not in " ".join(points[1:])
+    assert f"bf16 {statistics.median(bf16_runs) / 5.1:.2f}x" in points[0]
+
+
+def test_quality_sentence_names_a_scheme_that_beats_more_bits():
+    from dataclasses import replace
+
+    from ui import quantization_view as view
+
+    fp32 = _result("fp32", (5.0,))
+    kl = {"bf16": 3e-5, "int8": 1e-6, "int4": 2e-4}
+    rs = [fp32, *(replace(_result(s, (5.0,)), kl_from_fp32=v) for s, v in kl.items())]
+    (text,) = view.quality_points(rs, "causal-lm")
+    assert "Not strictly by the bits" in text and "falls with the bits" not in text
+    assert "int8 weight-only (quanto) (8 bits, 0.00000) is closer to fp32 than bf16" in text
+    ok = {"bf16": 1e-6, "int8": 1e-5, "int4": 2e-4}
+    monotone = [fp32, *(replace(_result(s, (5.0,)), kl_from_fp32=v) for s, v in ok.items())]
+    assert view.quality_points(monotone, "causal-lm")[0].startswith("Quality falls with the bits")

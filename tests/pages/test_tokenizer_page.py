@@ -62,9 +62,31 @@ def test_whitespace_toggle_marks_spaces():
     assert "·" in chips(at)[0] and "→" in chips(at)[0]
 
 
-def test_special_tokens_are_marked():
-    at = open_page(tokenizer_names=["minilm"], tokenizer_text="hi [SEP] there")
+def test_typed_special_tokens_are_text_until_the_toggle_says_otherwise():
+    at = open_page(
+        tokenizer_names=["minilm", "cl100k_base"], tokenizer_text="hi [SEP] <|endoftext|>"
+    )
+    assert chips(at)[0].count('class="t special"') == 2  # only the inserted [CLS] and [SEP]
+    assert 'class="t special"' not in chips(at)[1]
+    assert stats(at)[1]["tokens"] == str(len(tokenize("hi [SEP] <|endoftext|>").ids))
+    notes = " ".join(c.value for c in at.caption)
+    assert "`[SEP]` typed in the text is read as ordinary characters" in notes
+    assert "`<|endoftext|>` typed in the text is read as ordinary characters" in notes
+    at.toggle(key="tokenizer_special").set_value(True).run()
     assert chips(at)[0].count('class="t special"') == 3  # [CLS], the typed [SEP], the final one
+    assert chips(at)[1].count('class="t special"') == 1
+    on = tokenize("hi [SEP] <|endoftext|>", parse_special=True)
+    assert stats(at)[1]["tokens"] == str(on.n_tokens) and on.ids[-1] == 100257
+    assert at.query_params["tokenizer_special"] == "1"
+
+
+def test_chips_never_break_inside_a_token_and_newlines_break_the_line():
+    at = open_page(tokenizer_names=["cl100k_base"], tokenizer_text="letters here\nnext line")
+    body = chips(at)[0]
+    assert "break-all" not in body and "display:inline-block;white-space:pre" in body
+    labels = re.findall(r'title="[^"]*">([^<]*)</span>(<br>)?', body)
+    assert [(t, br) for t, br in labels if br] == [("↵", "<br>")]  # the "\n" token, then a break
+    assert "".join(t for t, _ in labels) == "letters here↵next line"
 
 
 @pytest.mark.parametrize(
@@ -92,13 +114,13 @@ def test_hostile_text_gets_a_message_not_a_traceback(text, expect):
     ("hub", "message"),
     [("someone/unknown-tokenizer", "no network"), ("../../etc/passwd", "not a model name")],
 )
-def test_unknown_hub_tokenizer_offline_is_a_clear_message(hub, message):
+def test_unknown_hub_tokenizer_offline_is_one_clear_message(hub, message):
     at = open_page(tokenizer_names=["cl100k_base"])
     at.text_input(key="tokenizer_hub").input(hub).run()
-    assert not at.exception
-    assert any(message in e.value for e in at.error)
-    assert any(message in w.value for w in at.warning)  # the language chart says it too
+    assert not at.exception and not at.error
+    assert [message in w.value for w in at.warning] == [True]  # one notice, no broken column
     assert len(stats(at)) == 1  # cl100k_base still renders
+    assert [s.value for s in at.subheader] == ["cl100k_base"]
 
 
 def test_url_state_round_trips():
@@ -138,3 +160,8 @@ def test_predict_then_reveal_uses_the_live_count():
     at.radio(key="tokenizer_predict_guess").set_value(answer).run()
     at.button(key="tokenizer_predict_reveal").click().run()
     assert any(s.value.startswith(f"Right: {answer}") for s in at.success)
+    wrong = next(o for o in ["1", "2", "3", "4 or more"] if o != answer)
+    at.radio(key="tokenizer_predict_guess").set_value(wrong).run()
+    at.button(key="tokenizer_predict_reveal").click().run()
+    assert not at.error  # a wrong guess is a neutral reveal, not an error box
+    assert any(i.value.startswith(f"Not quite: you said {wrong}") for i in at.info)
