@@ -14,6 +14,17 @@ import unicodedata
 from dataclasses import dataclass
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PAIR = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")  # a valid UTF-16 surrogate pair
+
+
+def join_surrogate_pairs(text: str) -> str:
+    """Only rejoin valid surrogate pairs (``"\\ud83d\\udc4d"`` -> 👍); lone ones stay, for
+    :func:`clean_text` to replace and report.
+
+    >>> join_surrogate_pairs("\\ud83d\\udc4d\\ud800") == "👍\\ud800"
+    True
+    """
+    return _PAIR.sub(lambda m: m.group().encode("utf-16", "surrogatepass").decode("utf-16"), text)
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,7 @@ def clean_text(text: str | None, *, max_chars: int, strip_controls: bool = False
     """
     if max_chars < 1:
         raise ValueError(f"max_chars must be positive, got {max_chars}")
-    text = text or ""
+    text = join_surrogate_pairs(text or "")  # a pair spells one character: keep it
     original = len(text)
     notes: list[str] = []
     n_sur = len(_SURROGATE.findall(text))

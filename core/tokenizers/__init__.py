@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from core.settings import get_settings
+from core.text import join_surrogate_pairs
 from core.tokenizers.bpe import BpeConfig, BpeResult, Merge, train_bpe
 from core.tokenizers.engine import (
     CompareRow,
@@ -27,7 +28,6 @@ from core.tokenizers.engine import (
     compare,
     decode,
     fix_surrogates,
-    join_surrogate_pairs,
     library,
     list_tokenizers,
     special_tokens,

@@ -29,7 +29,6 @@ from core import models
 Family = Literal["tiktoken", "byte-level", "wordpiece", "metaspace", "other"]
 Kind = Literal["normal", "special", "unknown"]
 _WORD = re.compile(r"\S+")
-_PAIR = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")  # a valid UTF-16 surrogate pair
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte fallback
 
 
@@ -380,16 +379,6 @@ def fix_surrogates(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
-
-
-def join_surrogate_pairs(text: str) -> str:
-    """Only rejoin valid surrogate pairs (``"\\ud83d\\udc4d"`` -> 👍); lone ones stay, for
-    :func:`core.text.clean_text` to replace and report.
-
-    >>> join_surrogate_pairs("\\ud83d\\udc4d\\ud800") == "👍\\ud800"
-    True
-    """
-    return _PAIR.sub(lambda m: m.group().encode("utf-16", "surrogatepass").decode("utf-16"), text)
 
 
 def tokenize(

@@ -37,3 +37,11 @@ def test_strip_controls_and_empty():
 def test_bad_limit():
     with pytest.raises(ValueError):
         clean_text("x", max_chars=0)
+
+
+def test_valid_surrogate_pairs_are_one_character_not_two_replacements():
+    r = clean_text("ok \ud83d\udc4d and \ud800", max_chars=1000)
+    assert r.text == "ok 👍 and \ufffd"
+    assert r.notes == (
+        "Replaced 1 lone surrogate character with \ufffd (it cannot be encoded as UTF-8).",
+    )
