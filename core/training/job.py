@@ -34,6 +34,7 @@ State = Literal["queued", "running", "done", "cancelled", "error"]
 FINISHED: frozenset[str] = frozenset({"done", "cancelled", "error"})
 STOPPED_BY_OWNER = "stopped by its owner"
 OWNER_GONE = "its browser session ended"
+STARTING = "Starting..."
 DEFAULT_GRACE_S = 5.0  # a websocket blip reconnects within a second or two; a closed tab never
 
 
@@ -252,7 +253,7 @@ class Job:
             if self._state != "queued":
                 return
             self._state, self._started = "running", self._clock()
-            self._message = "Starting..."
+            self._message = STARTING
         try:
             result = self._work(JobContext(self))
         except Exception as e:  # shown on the page as a message, never a traceback
@@ -260,7 +261,7 @@ class Job:
             self._finish("error", f"{type(e).__name__}: {e}", None)
         else:
             with self._lock:
-                message = self._message
+                message = "Finished." if self._message == STARTING else self._message
             self._finish("done", message, result)
 
     def _should_stop(self) -> bool:

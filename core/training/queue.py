@@ -114,10 +114,11 @@ class JobQueue:
             return QueuePlace(i + 1, i, len(self._running), self.workers)
 
     def jobs(self, owner: str | None = None) -> list[JobStatus]:
-        """Running jobs, then waiting ones in line order (only ``owner``'s if given)."""
+        """Unfinished jobs: running ones, then waiting ones in line order (``owner``'s if given)."""
         with self._lock:
             todo = [*self._running, *self._waiting]
-        return [j.snapshot() for j in todo if owner is None or j.owner == owner]
+        statuses = [j.snapshot() for j in todo if owner is None or j.owner == owner]
+        return [s for s in statuses if not s.finished]
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
