@@ -134,6 +134,12 @@ class JobContext:
     def owner(self) -> str:
         return self._job.owner
 
+    @property
+    def stop_reason(self) -> str | None:
+        """Who asked for the stop (:data:`STOPPED_BY_OWNER`, :data:`OWNER_GONE`), or None."""
+        with self._job._lock:
+            return self._job._stop_reason
+
 
 class Job:
     """One piece of work in a background thread.
