@@ -23,6 +23,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -104,7 +105,13 @@ OFFLINE_DEFAULT: dict[Kind, str] = {
     "causal-lm": "tiny-gpt", "encoder": "minilm", "tokenizer": "cl100k_base", "seq2seq": "tiny-gpt",
 }  # fmt: skip
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}(/[A-Za-z0-9][A-Za-z0-9_.-]{0,95})?$")
+# A typed hub id is ``org/name`` (the catalog's own entries may use legacy one-part ids).
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+
+
+def _looks_local(name: str) -> bool:
+    """Whether ``from_pretrained(name)`` would read a folder or file here instead of the hub."""
+    return any(Path(base, name).exists() for base in (Path.cwd(), get_settings().assets_dir.parent))
 
 
 def list_models(kind: Kind | None = None, *, embedded_only: bool = False) -> list[ModelSpec]:
@@ -130,32 +137,66 @@ def resolve(name: str, kind: Kind = "causal-lm") -> ModelSpec:
     if not _HUB_ID.match(name) or ".." in name:
         raise ModelUnavailableError(
             f"{name!r} is not a model name: use a catalog name ({', '.join(MODELS)}) "
-            "or a Hugging Face id such as 'openai-community/gpt2'."
+            "or a Hugging Face id of the form org/name, such as 'openai-community/gpt2'."
+        )
+    if _looks_local(name):
+        raise ModelUnavailableError(
+            f"{name!r} names a folder on this server, not a Hugging Face id: hub ids never load "
+            "local files. Use a catalog name or an id such as 'openai-community/gpt2'."
         )
     return ModelSpec(name, kind, "hub", f"hub model {name}", name, OFFLINE_DEFAULT[kind])
 
 
 # --- network -----------------------------------------------------------------------------------
+PROBE_MAX_AGE = 600.0  # seconds an answer is trusted; a stale one is refreshed in the background
 _online_lock = threading.Lock()
 _online_cache: tuple[float, bool] | None = None
+_probe_running = False
 
 
-def is_online(*, timeout: float = 1.5, max_age: float = 60.0) -> bool:
-    """Whether the Hugging Face Hub can be reached (``GENAI_OFFLINE`` overrides the probe)."""
-    global _online_cache
+def _hub_address() -> tuple[str, int]:
+    """Host and port of the hub this process talks to (``HF_ENDPOINT`` may name a mirror)."""
+    import os
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+
+
+def _probe(timeout: float) -> bool:
+    global _online_cache, _probe_running
+    try:
+        with socket.create_connection(_hub_address(), timeout=timeout):
+            ok = True
+    except OSError:
+        ok = False
+    with _online_lock:
+        _online_cache = (time.monotonic(), ok)
+        _probe_running = False
+    return ok
+
+
+def is_online(*, timeout: float = 1.0, max_age: float = PROBE_MAX_AGE) -> bool:
+    """Whether the Hugging Face Hub can be reached (``GENAI_OFFLINE`` overrides the probe).
+
+    Cheap and rare: one TCP connect per ``max_age`` for the whole process. Only the very first
+    call waits for it (at most ``timeout``); later ones answer from the last probe at once and,
+    when it is stale, start the next one in a background thread.
+    """
+    global _probe_running
     forced = get_settings().offline
     if forced is not None:
         return not forced
     with _online_lock:
-        if _online_cache and time.monotonic() - _online_cache[0] < max_age:
-            return _online_cache[1]
-        try:
-            with socket.create_connection(("huggingface.co", 443), timeout=timeout):
-                ok = True
-        except OSError:
-            ok = False
-        _online_cache = (time.monotonic(), ok)
-        return ok
+        cached, fresh = _online_cache, False
+        if cached is not None:
+            fresh = time.monotonic() - cached[0] < max_age
+            if not fresh and not _probe_running:
+                _probe_running = True
+                threading.Thread(target=_probe, args=(timeout,), daemon=True).start()
+    if cached is not None:
+        return cached[1]
+    return _probe(timeout)
 
 
 # --- paths ---------------------------------------------------------------------------------------
@@ -229,20 +270,123 @@ def _cached(key: tuple[str, str], build):
         return _cache[key]
 
 
-def _from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
-    """``cls.from_pretrained`` with the house rules and a clear error when it cannot load."""
-    online = spec.embedded or is_online()
+# The files a hub model is fetched with: configs, tokenizers and safetensors weights. Never
+# pickled weights (*.bin) and never code: from_pretrained runs with trust_remote_code=False.
+HUB_FILES = ("*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken")
+
+
+def _hub_endpoint() -> str:
+    import os
+
+    return os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+
+
+def _progress_bar_class(on_progress: Callable[[int, int], None]) -> type:
+    """A tqdm that forwards the snapshot's byte counts (done, total) to ``on_progress``."""
+    import io
+
+    from tqdm.auto import tqdm
+
+    class _Forward(tqdm):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.update(disable=False, file=io.StringIO())
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            out = super().update(n)
+            if self.unit == "B" and not str(self.desc).startswith("Downloading bytes"):
+                on_progress(int(self.n), int(self.total or 0))
+            return out
+
+    return _Forward
+
+
+def is_downloaded(name: str, kind: Kind = "causal-lm") -> bool:
+    """Whether a model's files are here already (embedded, or in the local hub cache)."""
+    spec = resolve(name, kind)
+    if spec.embedded:
+        return True
+    from huggingface_hub import snapshot_download
+
     try:
-        return cls.from_pretrained(
-            path, local_files_only=not online, trust_remote_code=False, **kwargs
+        snapshot_download(str(spec.hub_id), allow_patterns=list(HUB_FILES), local_files_only=True)
+    except Exception:  # LocalEntryNotFoundError and friends: not (completely) here
+        return False
+    return True
+
+
+def download(
+    name: str,
+    kind: Kind = "causal-lm",
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> str:
+    """Fetch a hub model's files into the local Hugging Face cache; return their folder.
+
+    Embedded models are already here (their folder is returned). The hub is ``HF_ENDPOINT``
+    (a mirror on this network, say) or huggingface.co. Files already cached are not fetched
+    again; with no network only the cache is used.
+
+    Args:
+        name: a catalog name or a typed ``org/name`` id.
+        kind: the role, which picks the offline alternative an error names.
+        on_progress: called with (bytes done, bytes in all) as the download goes.
+
+    Raises:
+        ModelUnavailableError: no such model on the hub, or no network and nothing cached.
+    """
+    spec = resolve(name, kind)
+    if spec.embedded:
+        return model_path(name, kind)
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    online = is_online()
+    alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
+    try:
+        return snapshot_download(
+            str(spec.hub_id),
+            allow_patterns=list(HUB_FILES),
+            local_files_only=not online,
+            endpoint=_hub_endpoint(),
+            tqdm_class=_progress_bar_class(on_progress) if on_progress else None,
         )
-    except Exception as e:  # transformers raises OSError, ValueError, HTTP errors...
-        alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
-        why = "there is no network here" if not online else f"loading failed ({type(e).__name__})"
+    except (RepositoryNotFoundError, RevisionNotFoundError) as e:
+        raise ModelUnavailableError(
+            f"There is no model {spec.hub_id!r} on the Hugging Face Hub ({_hub_endpoint()}), "
+            f"or it is private. Check the id, or use the offline model {alt!r}."
+        ) from e
+    except Exception as e:  # no network and not cached, a broken transfer...
+        why = (
+            "there is no network here"
+            if not online
+            else f"the download failed ({type(e).__name__})"
+        )
         raise ModelUnavailableError(
             f"Cannot load {spec.name!r} from the Hugging Face Hub: {why}. "
             f"Use the offline model {alt!r} instead."
         ) from e
+
+
+def from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
+    """``cls.from_pretrained`` with the house rules and a clear error when it cannot load.
+
+    A hub model is first fetched by :func:`download` (into the local cache), so it is always
+    read from its snapshot folder: a hub id never resolves to a folder of this server.
+    """
+    if not spec.embedded:
+        path = download(spec.name, spec.kind)
+    try:
+        return cls.from_pretrained(path, local_files_only=True, trust_remote_code=False, **kwargs)
+    except Exception as e:  # transformers raises OSError, ValueError...
+        alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
+        raise ModelUnavailableError(
+            f"Cannot load {spec.name!r}: loading failed ({type(e).__name__}: {e}). "
+            f"Use the offline model {alt!r} instead."
+        ) from e
+
+
+_from_pretrained = from_pretrained  # the old private name, still used by core.lora.train
 
 
 def load_tokenizer(name: str, kind: Kind = "tokenizer"):
@@ -266,7 +410,7 @@ def load_tokenizer(name: str, kind: Kind = "tokenizer"):
                 ) from e
         from transformers import AutoTokenizer
 
-        return _from_pretrained(AutoTokenizer, spec, model_path(name, spec.kind))
+        return from_pretrained(AutoTokenizer, spec, model_path(name, spec.kind))
 
     return _cached(("tokenizer", name), build)
 
@@ -282,10 +426,10 @@ def _load(name: str, kind: Kind, auto_cls: str, *, fresh: bool, **kwargs) -> Loa
         tok = (
             load_tokenizer(name, kind)
             if not fresh
-            else _from_pretrained(transformers.AutoTokenizer, spec, path)
+            else from_pretrained(transformers.AutoTokenizer, spec, path)
         )
         # eager attention: the only implementation that can return attention weights
-        model = _from_pretrained(
+        model = from_pretrained(
             getattr(transformers, auto_cls), spec, path, attn_implementation="eager",
             use_safetensors=True, **kwargs,
         )  # fmt: skip

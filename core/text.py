@@ -1,8 +1,10 @@
-"""Make user text safe for every page: lone surrogates replaced, huge text truncated, with notes.
+r"""Make user text safe for every page: lone surrogates replaced, huge text truncated, with notes.
 
 >>> r = clean_text("ab\ud800c", max_chars=1000)
->>> r.text, r.notes
-('ab\ufffdc', ('Replaced 1 lone surrogate character with \ufffd (it cannot be encoded as UTF-8).',))
+>>> r.text
+'ab�c'
+>>> r.notes
+('Replaced 1 lone surrogate character with � (it cannot be encoded as UTF-8).',)
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ def _readme_commands() -> list[str]:
 def test_exactly_two_setup_commands():
     cmds = _readme_commands()
     assert len(cmds) == 2
-    assert cmds[0] == "pip install -r requirements.txt && streamlit run app.py"
+    assert cmds[0] == "pip install -r requirements.txt && streamlit run serve.py"
     assert "pytest" in cmds[1] and "requirements-dev.txt" in cmds[1]
 
 

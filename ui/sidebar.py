@@ -13,6 +13,14 @@ ROLES: dict[models.Kind, str] = {
 }
 CUSTOM = "Other hub id..."
 
+# The page widgets that start from a role's active model. When the learner changes the role in
+# the sidebar, these are reset so the open page (and every page opened later) follows it.
+FOLLOWERS: dict[models.Kind, tuple[str, ...]] = {
+    "causal-lm": ("sampling_model", "prompting_model", "quant_model", "rag_model", "lora_model"),
+    "encoder": ("attention_model", "attention_custom", "quant_model", "lora_model"),
+    "tokenizer": ("tokenizer_names", "tokenizer_hub"),
+}
+
 
 def _key(kind: str) -> str:
     return f"sidebar_{kind}"
@@ -23,6 +31,14 @@ def _options(kind: models.Kind) -> list[str]:
     if kind == "tokenizer":  # every model's tokenizer can be visualised
         names += [s.name for s in models.list_models() if s.kind != "tokenizer"]
     return [*dict.fromkeys(names), CUSTOM]
+
+
+def _follow(kind: models.Kind) -> None:
+    """Callback: let the pages' model widgets start again from the sidebar's new choice."""
+    for key in FOLLOWERS[kind]:
+        st.session_state.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
 
 
 def render_sidebar() -> None:
@@ -37,14 +53,23 @@ def render_sidebar() -> None:
         for kind, label in ROLES.items():
             opts = _options(kind)
             st.selectbox(
-                label, opts, key=_key(kind), index=0,
+                label,
+                opts,
+                key=_key(kind),
+                index=0,
                 format_func=lambda n: n if n == CUSTOM else models.MODELS[n].label,
-            )  # fmt: skip
+                on_change=_follow,
+                args=(kind,),
+            )
             if st.session_state[_key(kind)] == CUSTOM:
                 st.text_input(
-                    "Hugging Face id", key=f"{_key(kind)}_custom", placeholder="org/model-name",
+                    "Hugging Face id",
+                    key=f"{_key(kind)}_custom",
+                    placeholder="org/model-name",
                     help="Loads with from_pretrained when online (safetensors, no remote code).",
-                )  # fmt: skip
+                    on_change=_follow,
+                    args=(kind,),
+                )
 
 
 def active_model(kind: models.Kind) -> str:

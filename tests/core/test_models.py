@@ -71,3 +71,58 @@ def test_resolve_accepts_hub_ids_and_aliases():
 
 def test_offline_env_is_respected():
     assert models.is_online() is False
+
+
+@pytest.mark.parametrize("typed", ["assets/models", "core/settings.py", "tests/core"])
+def test_typed_ids_never_resolve_to_a_local_path(typed):
+    with pytest.raises(ModelUnavailableError, match="folder on this server"):
+        models.resolve(typed)
+
+
+@pytest.mark.parametrize("typed", ["bert", "gpt-neo"])
+def test_typed_ids_need_an_org(typed):
+    with pytest.raises(ModelUnavailableError, match="org/name"):
+        models.resolve(typed)
+
+
+@pytest.fixture()
+def probing(monkeypatch):
+    """is_online with the network probe on (GENAI_OFFLINE unset) and a counted fake connect."""
+    import dataclasses
+    import socket
+
+    unforced = dataclasses.replace(models.get_settings(), offline=None)
+    monkeypatch.setattr(models, "get_settings", lambda: unforced)
+    monkeypatch.setattr(models, "_online_cache", None)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    calls: list[tuple[str, int]] = []
+
+    def connect(address, timeout):
+        calls.append(address)
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    return calls
+
+
+def test_online_probe_runs_once_then_answers_from_its_cache(probing):
+    assert models.is_online() is False
+    assert models.is_online() is False
+    assert probing == [("huggingface.co", 443)]
+
+
+def test_stale_probe_refreshes_in_the_background(probing, monkeypatch):
+    import time
+
+    assert models.is_online(max_age=0.0) is False  # first call: waits for the probe
+    assert models.is_online(max_age=0.0) is False  # stale: answers at once, probes behind
+    deadline = time.monotonic() + 5
+    while len(probing) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(probing) == 2
+
+
+def test_probe_follows_hf_endpoint(probing, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:8090")
+    models.is_online()
+    assert probing == [("127.0.0.1", 8090)]

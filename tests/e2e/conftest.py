@@ -13,10 +13,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 
 import pytest
 
 from tests.conftest import ROOT
+from ui.serving import ERROR_KEY
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 _BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[\w-]+/_stcore/(health|host-config)$")
@@ -32,34 +34,62 @@ def _require(ok: bool, why: str) -> None:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(f"e2e cannot run here: {why}")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+@contextmanager
+def streamlit_server(workdir, **env_extra: str):
+    """``streamlit run serve.py`` on a free loopback port; yields its URL."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    env = dict(os.environ, GENAI_DATA_DIR=str(tmp_path_factory.mktemp("e2e-data")))
-    log = open(tmp_path_factory.mktemp("e2e-log") / "streamlit.log", "w")
+    env = dict(os.environ, GENAI_DATA_DIR=str(workdir / "data"), **env_extra)
+    log = open(workdir / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start within 60 s")
+        yield url
+    finally:
         proc.terminate()
-        pytest.fail("streamlit did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("e2e")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def online_server_url(tmp_path_factory):
+    """A second server that is online, its Hugging Face Hub a local mirror (tests/hub_mirror)."""
+    from tests.hub_mirror import hub_mirror
+
+    work = tmp_path_factory.mktemp("e2e-online")
+    with hub_mirror(work) as mirror:
+        online = {
+            "GENAI_OFFLINE": "",
+            "HF_HUB_OFFLINE": "0",
+            "TRANSFORMERS_OFFLINE": "0",
+            "HF_ENDPOINT": mirror,
+            "HF_HOME": str(work / "hf-home"),
+        }
+        with streamlit_server(work, **online) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")
@@ -115,7 +145,9 @@ class PageVisit:
         raise AssertionError(f"page still running after {timeout_s:.0f} s")
 
     def exceptions(self) -> list[str]:
-        return [e.inner_text() for e in self.page.query_selector_all('[data-testid="stException"]')]
+        """Streamlit's exception boxes and serve.py's escaped page errors alike."""
+        boxes = f'[data-testid="stException"], .st-key-{ERROR_KEY}'
+        return [e.inner_text() for e in self.page.query_selector_all(boxes)]
 
     def assert_clean(self) -> None:
         assert self.exceptions() == [], self.exceptions()
@@ -129,8 +161,8 @@ class PageVisit:
 def visit(browser, server_url):
     tabs: list[PageVisit] = []
 
-    def make() -> PageVisit:
-        tabs.append(PageVisit(browser, server_url))
+    def make(base_url: str = server_url) -> PageVisit:
+        tabs.append(PageVisit(browser, base_url))
         return tabs[-1]
 
     yield make

@@ -6,12 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.pages.apptest import open_page
+from ui import navigation
 
-PAGES = [
-    "pages/home.py", "pages/tokenizer.py", "pages/attention.py", "pages/sampling.py",
-    "pages/prompting.py", "pages/lora.py", "pages/quantization.py", "pages/rag.py",
-    "pages/metrics.py",
-]  # fmt: skip
+PAGES = [p.path for p in navigation.PAGES]
 
 
 def test_home_lists_the_lifecycle_and_the_offline_badge():
@@ -19,8 +17,9 @@ def test_home_lists_the_lifecycle_and_the_offline_badge():
     assert not at.exception
     assert at.title[0].value == "GenAI Playground"
     body = " ".join(m.value for m in at.markdown)
-    for step in ("Select a model", "Prompt", "Fine-tune", "Evaluate", "Optimize", "retrieval"):
-        assert step in body
+    stages = [stage for stage in navigation.stages() if stage != navigation.HOME.stage]
+    assert [s for s in stages if f"**{s}**" not in body] == []
+    assert body.index("Select a model") < body.index("Fine-tune") < body.index("retrieval")
     assert any("Offline" in m.value for m in at.sidebar.markdown)
     assert [s.label for s in at.sidebar.selectbox][:3] == [
         "Generator (causal LM)", "Encoder (attention, embeddings)", "Tokenizer",
@@ -53,3 +52,29 @@ def test_sidebar_custom_hub_id_offline_is_a_clear_message():
     assert not at.exception
     shown = " ".join(e.value for e in at.error)
     assert "someone/some-model" in shown and "tiny-gpt" in shown
+
+
+def test_sidebar_and_home_share_one_order():
+    """The sidebar's sections are Home's stages, each page once, in the registry's order."""
+    paths = [p.path for p in navigation.PAGES]
+    assert len(paths) == len(set(paths))
+    assert sorted(paths) == sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
+    seen = [p.stage for p in navigation.PAGES]
+    assert seen == sorted(seen, key=list(dict.fromkeys(seen)).index)  # stages are contiguous
+
+
+@pytest.mark.parametrize(
+    "page, role, key, pick",
+    [
+        ("pages/sampling.py", "causal-lm", "sampling_model", "gpt2"),
+        ("pages/attention.py", "encoder", "attention_model", "bert-base-uncased"),
+    ],
+)
+def test_sidebar_pick_reaches_the_page_already_open(page, role, key, pick):
+    at = open_page(page)
+    assert at.session_state[key] != pick
+    at.sidebar.selectbox(key=f"sidebar_{role}").set_value(pick).run()
+    assert at.session_state[key] == pick
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert pick in shown  # offline here: the page says the hub model cannot load, and why

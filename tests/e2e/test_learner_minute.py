@@ -1,0 +1,71 @@
+"""A learner's first minute on every page, in real Chromium: edits, a reload, the shared link.
+
+Each page gets two edits in a row in each of its text boxes, a reload, and its own URL opened
+in a fresh browser context (a classmate following the link); the sidebar's generator is switched
+to a hub model and back. No step may leave an exception box or a console error behind.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.navigation import PAGES
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+EDITS = (
+    "The dog chased the cat because it was hungry.",
+    "My sister said that it would rain tomorrow in Paris.",
+)
+MAX_BOXES = 3  # text boxes edited per page (the first ones, top to bottom)
+
+
+def _edit_text_boxes(tab) -> int:
+    boxes = tab.page.locator('[data-testid="stMain"] [data-testid="stTextArea"] textarea:visible')
+    n = min(boxes.count(), MAX_BOXES)
+    for i in range(n):
+        for text in EDITS:
+            box = boxes.nth(i)
+            box.fill(text)
+            box.press("Control+Enter")
+            tab.wait_idle()
+            tab.assert_clean()
+            assert boxes.nth(i).input_value() == text
+    return n
+
+
+@pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
+def test_a_learners_minute(visit, browser, server_url, info):
+    tab = visit().open(info.url_path)
+    _edit_text_boxes(tab)
+    link = tab.page.url
+
+    tab.page.reload()
+    tab.page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    tab.wait_idle()
+    tab.assert_clean()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        classmate = context.new_page()
+        classmate.goto(link, timeout=60_000)
+        classmate.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+        tab.wait_idle()
+        classmate.wait_for_timeout(500)
+        boxes = '[data-testid="stException"], .st-key-genai-script-error'
+        assert classmate.query_selector_all(boxes) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/sampling", "/prompting", "/quantization"])
+def test_sidebar_generator_switch_on_an_open_page(visit, path):
+    tab = visit().open(path)
+    picker = tab.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    for choice in ("gpt2 (hub)", "tiny-gpt (offline)"):
+        picker.click()
+        tab.page.get_by_role("option", name=choice, exact=True).click()
+        tab.wait_idle()
+        tab.assert_clean()
+        if choice.startswith("gpt2"):
+            assert "tiny-gpt" in tab.page.inner_text('[data-testid="stMain"]')  # the offline tip

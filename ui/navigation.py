@@ -1,0 +1,100 @@
+"""The one page registry: app.py's navigation, Home's lifecycle and the tests all read it.
+
+The sidebar's sections are the lifecycle's stages, in the order Home lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page of the playground."""
+
+    path: str  # the script, relative to the project root
+    title: str  # sidebar and link label
+    icon: str  # a material icon (rendered locally, no CDN)
+    stage: str  # the lifecycle stage, also the sidebar section
+    blurb: str  # Home's one line about it
+
+    @property
+    def url_path(self) -> str:
+        """The page's URL, e.g. ``/sampling`` (Home is ``/``)."""
+        name = self.path.removeprefix("pages/").removesuffix(".py")
+        return "/" if name == "home" else f"/{name}"
+
+
+HOME = PageInfo("pages/home.py", "Home", ":material/home:", "Start", "")
+
+PAGES: tuple[PageInfo, ...] = (
+    HOME,
+    PageInfo(
+        "pages/tokenizer.py",
+        "Tokenizer",
+        ":material/text_fields:",
+        "1. Select a model",
+        "See how text becomes tokens, and what each token costs.",
+    ),
+    PageInfo(
+        "pages/attention.py",
+        "Attention",
+        ":material/grid_on:",
+        "1. Select a model",
+        "Look inside: which words each attention head connects.",
+    ),
+    PageInfo(
+        "pages/sampling.py",
+        "Sampling",
+        ":material/casino:",
+        "2. Prompt",
+        "Turn next-token probabilities into text: temperature, top-k, top-p.",
+    ),
+    PageInfo(
+        "pages/prompting.py",
+        "Prompt shots",
+        ":material/chat:",
+        "2. Prompt",
+        "Zero-, one- and few-shot prompts, scored on held-out items.",
+    ),
+    PageInfo(
+        "pages/lora.py",
+        "LoRA fine-tune",
+        ":material/tune:",
+        "3. Fine-tune",
+        "Train a low-rank adapter on a real model and compare before and after.",
+    ),
+    PageInfo(
+        "pages/metrics.py",
+        "ROUGE / BLEU",
+        ":material/rule:",
+        "4. Evaluate",
+        "Score generated text against references, and see where scores mislead.",
+    ),
+    PageInfo(
+        "pages/quantization.py",
+        "Quantization",
+        ":material/compress:",
+        "5. Optimize",
+        "Shrink the weights to 16, 8 or 4 bits and measure what it costs.",
+    ),
+    PageInfo(
+        "pages/rag.py",
+        "RAG chat",
+        ":material/library_books:",
+        "6. Augment with retrieval",
+        "Ground answers in your documents, with citations.",
+    ),
+)
+
+
+def stages() -> dict[str, list[PageInfo]]:
+    """The pages grouped by stage, in registry order (the sidebar's sections).
+
+    >>> list(stages())[:3]
+    ['Start', '1. Select a model', '2. Prompt']
+    """
+    grouped: dict[str, list[PageInfo]] = {}
+    for page in PAGES:
+        grouped.setdefault(page.stage, []).append(page)
+    return grouped
