@@ -48,7 +48,7 @@ def _config(model: str, task: Task, labels: Sequence[str]):
     spec = models.resolve(model, "encoder" if task == "classification" else "causal-lm")
     path = models.model_path(spec.name if spec.name in models.MODELS else model, spec.kind)
     kwargs = _label_kwargs(labels) if task == "classification" else {}
-    return models._from_pretrained(AutoConfig, spec, path, **kwargs)
+    return models.from_pretrained(AutoConfig, spec, path, **kwargs)
 
 
 def _skeleton(model: str, task: Task, labels: Sequence[str]):
@@ -134,12 +134,12 @@ def load_base(model: str, task: Task, labels: Sequence[str] = ()):
     hf_logging.disable_progress_bar()
     spec = models.resolve(model, "encoder" if task == "classification" else "causal-lm")
     path = models.model_path(spec.name if spec.name in models.MODELS else model, spec.kind)
-    tok = models._from_pretrained(AutoTokenizer, spec, path)
+    tok = models.from_pretrained(AutoTokenizer, spec, path)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
     kwargs = _label_kwargs(labels) if task == "classification" else {}
     # the default attention (SDPA) trains faster than the eager one the viewers need
-    net = models._from_pretrained(_auto_class(task), spec, path, use_safetensors=True, **kwargs)
+    net = models.from_pretrained(_auto_class(task), spec, path, use_safetensors=True, **kwargs)
     if task == "classification" and net.config.pad_token_id is None:
         net.config.pad_token_id = tok.pad_token_id
     return net, tok

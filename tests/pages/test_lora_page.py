@@ -73,6 +73,7 @@ def test_url_state_and_recipe_switch():
     assert at.query_params["lora_recipe"] == "sentiment"
 
 
+@pytest.mark.slow
 def test_a_short_run_ends_with_the_comparison(data_dir):
     at = open_page(
         lora_recipe="format", lora_epochs="1", lora_batch="64", lora_maxlen="24", lora_val="0.1"

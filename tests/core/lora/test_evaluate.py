@@ -23,6 +23,7 @@ from core.lora.evaluate import (
 
 
 # --- merge ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_merge_on_a_copy_gives_the_same_outputs(sentiment_run):
     res = sentiment_run
     m = lora.merge_check(
@@ -69,6 +70,7 @@ def test_a_timing_difference_inside_the_spread_is_noise(adapter_ms, merged_ms, v
 
 
 # --- forgetting ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_forgetting_check_on_the_encoder(sentiment_run):
     res = sentiment_run
     f = lora.forgetting_check(res.model, res.tokenizer, "classification", n_items=20)
@@ -80,6 +82,7 @@ def test_forgetting_check_on_the_encoder(sentiment_run):
     assert f"±{f.noise:.1f} points" in f.verdict_text and "20 paired items" in f.verdict_text
 
 
+@pytest.mark.slow
 def test_forgetting_base_equals_the_untouched_model(format_runs):
     from core import models
     from core.corpus import CorpusConfig, generate_corpus
@@ -101,6 +104,7 @@ def test_forgetting_base_equals_the_untouched_model(format_runs):
     )
 
 
+@pytest.mark.slow
 def test_perplexity_equals_the_models_own_loss_on_one_block():
     """The per-block losses agree with transformers' own shifted loss (labels=input_ids)."""
     import torch
@@ -178,6 +182,7 @@ def test_exact_match_reads_the_first_line_of_a_one_line_answer(output, target, s
     assert _same_answer(output, target) is same
 
 
+@pytest.mark.slow
 def test_batched_generation_equals_one_by_one():
     from core import models
 

@@ -21,6 +21,7 @@ def small(request):
     return spec, lora.load_recipe_dataset("format").subset(16)
 
 
+@pytest.mark.slow
 def test_a_queued_job_reports_each_step_and_ends_saved_and_checked(small, tmp_path):
     spec, data = small
     q = JobQueue(workers=1)
@@ -44,6 +45,7 @@ def test_a_queued_job_reports_each_step_and_ends_saved_and_checked(small, tmp_pa
     assert status.message == res.message
 
 
+@pytest.mark.slow
 def test_stop_while_queued_leaves_at_once_and_frees_the_name(small, tmp_path):
     spec, data = small
     q = JobQueue(workers=1)
@@ -63,6 +65,7 @@ def test_stop_while_queued_leaves_at_once_and_frees_the_name(small, tmp_path):
     assert first.snapshot().result.run is None or first.snapshot().result.run.stopped
 
 
+@pytest.mark.slow
 def test_when_the_owner_leaves_the_run_stops_keeps_its_adapter_and_skips_the_checks(
     small, tmp_path
 ):
@@ -86,6 +89,7 @@ def test_when_the_owner_leaves_the_run_stops_keeps_its_adapter_and_skips_the_che
     assert lora.list_runs(tmp_path)[0].meta["steps_done"] == res.steps_done
 
 
+@pytest.mark.slow
 def test_a_stop_before_the_first_step_says_nothing_was_trained(small):
     spec, data = small
     job = lora.lora_job(spec, data, owner="erin", owner_alive=lambda: False, grace_s=0)

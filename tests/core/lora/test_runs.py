@@ -8,6 +8,7 @@ from core import lora
 from core.training import RunNameTaken, owner_tag
 
 
+@pytest.mark.slow
 def test_saved_adapter_reloads_with_identical_outputs(sentiment_run):
     import torch
 
@@ -30,6 +31,7 @@ def test_saved_adapter_reloads_with_identical_outputs(sentiment_run):
         lora.load_run("../x", runs_dir)
 
 
+@pytest.mark.slow
 def test_a_taken_name_fails_before_training_and_keeps_the_first_run(sentiment_run):
     res = sentiment_run
     runs_dir = res.adapter_path.rsplit("/", 1)[0]

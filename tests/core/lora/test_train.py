@@ -26,6 +26,7 @@ def test_divergence_rule(loss, reference, expected):
     assert diverged_loss(loss, reference) is expected
 
 
+@pytest.mark.slow
 def test_sentiment_lora_lowers_the_loss(sentiment_run):
     res = sentiment_run
     assert not res.diverged and res.steps_done == res.total_steps == 6
@@ -35,6 +36,7 @@ def test_sentiment_lora_lowers_the_loss(sentiment_run):
     assert res.max_length == 32 and len(res.val_rows) == res.n_val == 8
 
 
+@pytest.mark.slow
 def test_trainable_count_equals_peft_and_the_grad_flags(sentiment_run):
     res = sentiment_run
     trainable, total = res.model.get_nb_trainable_parameters()
@@ -53,6 +55,7 @@ def test_target_modules_come_from_the_real_model():
         lora.count_trainable(LoraConfigSpec(**{**SENT, "target_modules": ("nope",)}))
 
 
+@pytest.mark.slow
 def test_a_huge_learning_rate_is_stopped_and_said(tmp_path):
     data = lora.load_recipe_dataset("sentiment").subset(24)
     spec = LoraConfigSpec(**SENT, lr=100.0, epochs=2, batch_size=8, max_length=16)
@@ -63,6 +66,7 @@ def test_a_huge_learning_rate_is_stopped_and_said(tmp_path):
     assert lora.list_runs(tmp_path) == [] and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_format_run_is_deterministic_and_learns(format_runs):
     _, a, b, _, steps = format_runs
     assert a.train_losses == b.train_losses and a.val_losses == b.val_losses
@@ -73,6 +77,7 @@ def test_format_run_is_deterministic_and_learns(format_runs):
     assert b.comparison is None
 
 
+@pytest.mark.slow
 def test_stop_keeps_what_was_learned(format_runs):
     _, a, _, c, _ = format_runs
     assert c.stopped and c.steps_done == 2 < c.total_steps and "Stopped" in c.message
@@ -85,6 +90,7 @@ def test_stop_keeps_what_was_learned(format_runs):
     assert mean_loss(c.model, enc, pad, "causal-lm") < base  # the two steps were kept
 
 
+@pytest.mark.slow
 def test_dataset_and_task_must_match():
     with pytest.raises(ValueError, match="causal-lm rows"):
         lora.train_lora(LoraConfigSpec(**SENT), lora.load_recipe_dataset("format"))
