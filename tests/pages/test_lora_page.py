@@ -182,3 +182,47 @@ def test_a_queued_run_sees_its_place_and_stop_leaves_the_line_at_once(data_dir):
         release.set()
         for job in others:
             job.join(10)
+
+
+def test_session_alive_asks_streamlits_runtime(monkeypatch):
+    from streamlit.runtime import Runtime
+
+    from ui import lora_view
+
+    class FakeRuntime:
+        def is_active_session(self, session_id: str) -> bool:
+            return session_id == "open-tab"
+
+    monkeypatch.setattr(Runtime, "_instance", FakeRuntime())
+    assert lora_view.session_alive("open-tab")() is True
+    assert lora_view.session_alive("closed-tab")() is False
+    monkeypatch.setattr(Runtime, "_instance", None)  # no server: nothing can tell
+    assert lora_view.session_alive("closed-tab")() is True
+
+
+@pytest.mark.slow
+def test_the_pages_run_stops_when_its_session_ends(data_dir, monkeypatch):
+    """AppTest has no websocket to close: the page's liveness predicate is swapped for one the
+    test controls, and the run started from the page must stop when it turns False."""
+    from ui import lora_view
+
+    tab = {"open": True}
+    monkeypatch.setattr(lora_view, "session_alive", lambda session_id: lambda: tab["open"])
+    monkeypatch.setattr(lora_view, "OWNER_GRACE_S", 0.0)
+    at = open_page(lora_recipe="sentiment", lora_epochs="20", lora_batch="1", lora_maxlen="16")
+    at.text_input(key="lora_name").input("closed-tab").run()
+    start_button(at).click().run()
+    job = at.session_state["lora_job"]
+    deadline = time.monotonic() + 300
+    while (job.snapshot().progress is None or job.snapshot().progress.step < 1) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.2)
+    tab["open"] = False  # the tab closes
+    status = job.join(120)
+    assert status.state == "done" and status.stop_reason == training.OWNER_GONE
+    res = status.result.run
+    assert res.stopped and 0 < res.steps_done < res.total_steps
+    assert status.result.forgetting is None and res.comparison is None  # nobody to show them
+    assert training.get_run("closed-tab", data_dir / "runs").meta["stopped"] is True
+    assert training.default_queue().jobs() == []
