@@ -496,11 +496,14 @@ def show_forgetting(check: lora.ForgettingCheck | None) -> None:
     c = st.columns(3)
     fmt = (lambda v: f"{v:.0%}") if check.higher_is_better else (lambda v: f"{v:.2f}")
     c[0].metric(f"Before: {check.metric}", fmt(check.base))
+    rise = -check.worse if check.higher_is_better else check.worse  # the metric's own change
+    unit = " points" if check.higher_is_better else "%"
+    noise = check.verdict == "nothing measurable"
     c[1].metric(
         "After (adapter on)",
         fmt(check.adapter),
-        f"{-check.worse:+.1f}{' points' if check.higher_is_better else '%'}",
-        delta_color="normal" if check.higher_is_better else "inverse",
+        f"{rise:+.1f}{unit}" + (" (noise)" if noise else ""),
+        delta_color="off" if noise else "normal" if check.higher_is_better else "inverse",
     )
     for k, v in check.extra.items():
         c[2].metric(k, f"{v:.4f}")

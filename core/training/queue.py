@@ -51,10 +51,10 @@ class QueuePlace:
         >>> QueuePlace(2, 1, 1, 1).describe()
         '2nd in line, 1 run ahead of yours (1 running now, this server runs 1 at a time).'
         """
-        ahead = "none" if self.ahead == 0 else str(self.ahead)
-        plural = "" if self.ahead == 1 else "s"
+        ahead = f"no {noun}" if self.ahead == 0 else f"{self.ahead} {noun}"
+        plural = "s" if self.ahead > 1 else ""
         return (
-            f"{ordinal(self.place)} in line, {ahead} {noun}{plural} ahead of yours "
+            f"{ordinal(self.place)} in line, {ahead}{plural} ahead of yours "
             f"({self.running} running now, this server runs {self.workers} at a time)."
         )
 

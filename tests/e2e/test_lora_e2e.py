@@ -69,7 +69,7 @@ def test_a_closed_tabs_run_stops_and_the_next_learner_gets_the_slot(visit, tmp_p
     second = visit().open(LONG_RUN)
     start_long_run(second, "e2e-next")
     page = second.page
-    page.get_by_text("1st in line, none runs ahead of yours").wait_for(timeout=60_000)
+    page.get_by_text("1st in line, no run ahead of yours").wait_for(timeout=60_000)
     first.close()  # the tab closes mid-run: its session ends, its run must stop
     page.get_by_text("Steps per second").wait_for(timeout=120_000)  # the slot is ours now
     main(second).get_by_role("button", name="Stop training").click()

@@ -41,7 +41,7 @@ def test_one_worker_runs_one_job_and_tells_the_others_their_place():
     assert c.snapshot().place.describe() == (
         "2nd in line, 1 run ahead of yours (1 running now, this server runs 1 at a time)."
     )
-    assert b.snapshot().place.describe().startswith("1st in line, none runs ahead")
+    assert b.snapshot().place.describe().startswith("1st in line, no run ahead")
     assert [s.owner for s in q.jobs()] == ["a", "b", "c"] and [s.owner for s in q.jobs("b")] == [
         "b"
     ]
