@@ -40,9 +40,12 @@ def raw_loop(spec: lora.LoraConfigSpec, rows, labels) -> float:
         tok.pad_token = tok.eos_token
         task_type = TaskType.CAUSAL_LM
     cfg = LoraConfig(
-        task_type=task_type, r=spec.r, lora_alpha=spec.alpha, lora_dropout=spec.dropout,
+        task_type=task_type,
+        r=spec.r,
+        lora_alpha=spec.alpha,
+        lora_dropout=spec.dropout,
         target_modules=list(spec.target_modules),
-    )  # fmt: skip
+    )
     model = get_peft_model(net, cfg)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=spec.lr)
     gen = torch.Generator().manual_seed(spec.seed)
@@ -53,14 +56,14 @@ def raw_loop(spec: lora.LoraConfigSpec, rows, labels) -> float:
         perm = torch.randperm(len(rows), generator=gen).tolist()
         for i in range(0, len(rows), spec.batch_size):
             batch = [rows[j] for j in perm[i : i + spec.batch_size]]
+            cut = dict(padding=True, truncation=True, max_length=spec.max_length)
             if spec.task == "classification":
-                enc = tok([x for x, _ in batch], padding=True, truncation=True,
-                          max_length=spec.max_length, return_tensors="pt")  # fmt: skip
+                enc = tok([x for x, _ in batch], return_tensors="pt", **cut)
                 enc["labels"] = torch.tensor([labels.index(y) for _, y in batch])
             else:
                 # the same text train_lora trains on: prompt, completion, end-of-text
-                enc = tok([p + c + tok.eos_token for p, c in batch], padding=True, truncation=True,
-                          max_length=spec.max_length, return_tensors="pt")  # fmt: skip
+                texts = [p + c + tok.eos_token for p, c in batch]
+                enc = tok(texts, return_tensors="pt", **cut)
                 enc["labels"] = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
             loss = model(**enc).loss
             opt.zero_grad(set_to_none=True)
@@ -98,11 +101,18 @@ def main() -> None:
         data = lora.load_recipe_dataset(key).subset(args.rows)
         # the whole subset trains in both: eval_every past the end means one eval at the last step
         spec = lora.LoraConfigSpec(
-            model=recipe.model, task=recipe.task, r=recipe.r, alpha=recipe.alpha,
-            target_modules=recipe.targets, lr=recipe.lr, epochs=args.epochs,
-            batch_size=recipe.batch_size, max_length=recipe.max_length, val_fraction=0.05,
+            model=recipe.model,
+            task=recipe.task,
+            r=recipe.r,
+            alpha=recipe.alpha,
+            target_modules=recipe.targets,
+            lr=recipe.lr,
+            epochs=args.epochs,
+            batch_size=recipe.batch_size,
+            max_length=recipe.max_length,
+            val_fraction=0.05,
             eval_every=10_000,
-        )  # fmt: skip
+        )
         train, _ = lora.split_dataset(data, spec.val_fraction, spec.seed)
         raw, core_step, core_wall = [], [], []
         for _ in range(args.rounds):
@@ -111,8 +121,9 @@ def main() -> None:
             core_step.append(a)
             core_wall.append(b)
         r, c, w = (statistics.median(x) for x in (raw, core_step, core_wall))
-        print(f"\n{recipe.title}: {recipe.model}, r={spec.r} on {','.join(spec.target_modules)}, "
-              f"batch {spec.batch_size}, length {spec.max_length}, {len(train)} rows")  # fmt: skip
+        targets = ",".join(spec.target_modules)
+        print(f"\n{recipe.title}: {recipe.model}, r={spec.r} on {targets}, ", end="")
+        print(f"batch {spec.batch_size}, length {spec.max_length}, {len(train)} rows")
         print(f"  raw peft + torch loop      {r:7.2f} steps/s")
         print(
             f"  core.lora.train_lora       {c:7.2f} steps/s   ratio {c / r:.2f}x (optimiser steps)"

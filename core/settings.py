@@ -7,6 +7,7 @@ Variables (all optional):
     GENAI_CHROMA_HOST   a Chroma server to share one store across a class (HttpClient).
     GENAI_CHROMA_PORT   its port (default 8000).
     GENAI_MAX_CHARS     longest text a page accepts before truncating (default 100000).
+    GENAI_TRAIN_WORKERS training runs at the same time; the others wait in line (default 1).
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ class Settings:
     chroma_host: str | None
     chroma_port: int
     max_chars: int
+    train_workers: int = 1  # one CPU-bound run at a time: two would each take twice as long
 
     def __post_init__(self) -> None:
         if not 1 <= self.chroma_port <= 65535:
             raise ValueError(f"GENAI_CHROMA_PORT must be a TCP port, got {self.chroma_port}")
         if self.max_chars < 1000:
             raise ValueError(f"GENAI_MAX_CHARS must be at least 1000, got {self.max_chars}")
+        if not 1 <= self.train_workers <= 64:
+            raise ValueError(
+                f"GENAI_TRAIN_WORKERS must be between 1 and 64, got {self.train_workers}"
+            )
 
     @property
     def runs_dir(self) -> Path:
@@ -57,6 +63,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         chroma_host=env.get("GENAI_CHROMA_HOST") or None,
         chroma_port=int(env.get("GENAI_CHROMA_PORT") or 8000),
         max_chars=int(env.get("GENAI_MAX_CHARS") or 100_000),
+        train_workers=int(env.get("GENAI_TRAIN_WORKERS") or 1),
     )
 
 

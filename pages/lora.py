@@ -108,9 +108,6 @@ except ValueError as e:
     st.error(f"Cannot train with these settings: {e}", icon=":material/error:")
 
 # --- run -------------------------------------------------------------------------------------
-ss = st.session_state
-job = ss.get(view.JOB)
-busy = job is not None and not job.snapshot().finished
 r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
 name = r1.text_input(
     "Save the adapter as (letters, digits, _ and -)",
@@ -122,25 +119,24 @@ start = r2.button(
     "Start training",
     type="primary",
     icon=":material/play_arrow:",
-    disabled=busy or spec is None or dataset is None,
+    disabled=view.job_busy() or spec is None or dataset is None,
     width="stretch",
 )
 if start and spec is not None and dataset is not None:
-    try:
-        out = lora.run_dir(name.strip() or view.default_run_name(spec))
-        if out.exists():
-            raise ValueError(f"a run named {out.name!r} exists already: pick another name")
-        ss[view.JOB] = lora.LoraJob(spec, dataset, out_dir=str(out), num_threads=1).start()
+    problem = view.start_run(spec, dataset, name)
+    if problem is None:
         st.rerun()
-    except ValueError as e:
-        st.error(str(e), icon=":material/error:")
+    st.error(problem, icon=":material/error:")
+    if "lora_name_suggestion" in st.session_state:
+        st.button("Use the suggested name", key="lora_use_suggestion", on_click=view.use_suggestion)
 view.job_panel()
-job = ss.get(view.JOB)
-snap = job.snapshot() if job else None
-if snap is not None and snap.finished:
-    view.show_result(snap)
+job = view.current_job()
+status = job.snapshot() if job is not None else None
+if status is not None and status.finished:
+    view.show_result(status)
 view.saved_runs_panel()
 
 if spec is not None and params is not None:
-    view.notice_and_predict(spec, params, labels)
+    outcome = status.result if status is not None and status.state == "done" else None
+    view.notice_and_predict(spec, params, labels, outcome)
 sync_url()

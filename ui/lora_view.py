@@ -6,17 +6,20 @@ The page stays a top-to-bottom script; everything drawn from a run's numbers liv
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import lora, models
-from core.lora import JobSnapshot, LoraConfigSpec, LoraJob, LoraRunResult
+from core import lora, models, training
+from core.lora import LoraConfigSpec, LoraOutcome, LoraProgress, LoraRunResult
+from core.training import Job, JobStatus
 from ui.render import predict_then_reveal, what_to_notice
 
-JOB = "lora_job"  # session key of the current LoraJob
+JOB = "lora_job"  # session key of the session's current training Job
+OWNER_GRACE_S = 10.0  # a tab gone this long has closed (a network blip reconnects sooner)
 LOADED = "lora_loaded"  # session key of a reloaded (SavedRun, model, tokenizer)
 MERGE = "lora_merge"  # session key of the last MergeCheck, by run
 UPLOAD = "Your own upload (CSV/JSONL)"
@@ -24,6 +27,33 @@ LRS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 100.0]
 BATCHES = [1, 2, 4, 8, 16, 32, 64]
 LENGTHS = [16, 24, 32, 48, 64, 96, 128, 256]
 KIND = {"classification": "encoder", "causal-lm": "causal-lm"}
+
+
+# --- the browser session that owns a run ---------------------------------------------------------
+def session_owner() -> str:
+    """This browser session's id: jobs and saved runs belong to it."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def session_alive(session_id: str) -> Callable[[], bool]:
+    """A predicate, safe from any thread: is this browser session still connected?
+
+    Streamlit's runtime keeps a session active while its websocket is open; closing the tab
+    ends it. Without a runtime (a bare script, or AppTest between runs) nothing can tell, so the
+    session counts as alive.
+    """
+
+    def alive() -> bool:
+        from streamlit.runtime import Runtime
+
+        if not session_id or not Runtime.exists():
+            return True
+        return bool(Runtime.instance().is_active_session(session_id))
+
+    return alive
 
 
 # --- cached engine calls -----------------------------------------------------------------------
@@ -130,7 +160,42 @@ def show_budget(params: lora.ParamCount) -> None:
 
 
 def default_run_name(spec: LoraConfigSpec) -> str:
-    return f"{spec.model}-r{spec.r}-{time.strftime('%Y%m%d-%H%M%S')}".replace(".", "_")
+    """``model-r8-date-time``, made free if another run took it in the same second."""
+    name = f"{spec.model}-r{spec.r}-{time.strftime('%Y%m%d-%H%M%S')}".replace(".", "_")
+    return training.suggest_name(name)
+
+
+def start_run(spec: LoraConfigSpec, dataset: lora.LoraDataset, name: str) -> str | None:
+    """Queue a run for this session; returns an error message to show, or None on success.
+
+    A taken name is refused with a free suggestion (and a button that uses it).
+    """
+    owner = session_owner()
+    try:
+        job = lora.lora_job(
+            spec,
+            dataset,
+            name=name.strip() or default_run_name(spec),
+            owner=owner,
+            owner_alive=session_alive(owner),
+            num_threads=1,
+            grace_s=OWNER_GRACE_S,
+        )
+        st.session_state[JOB] = training.default_queue().submit(job)
+    except training.RunNameTaken as e:
+        st.session_state["lora_name_suggestion"] = e.suggestion
+        return str(e)
+    except (ValueError, training.QueueError) as e:
+        return str(e)
+    st.session_state.pop("lora_name_suggestion", None)
+    return None
+
+
+def use_suggestion() -> None:
+    """Put the suggested free name in the name box (a button callback)."""
+    suggestion = st.session_state.pop("lora_name_suggestion", None)
+    if suggestion:
+        st.session_state["lora_name"] = suggestion
 
 
 def settings_panel(choices: list[str]) -> None:
@@ -158,18 +223,57 @@ def spec_from_state(model: str, task: str) -> LoraConfigSpec:
     """The run's spec from the widgets' values. Raises ValueError with a plain message."""
     ss = st.session_state
     return LoraConfigSpec(
-        model=model, task=task, r=ss.lora_r, alpha=ss.lora_alpha, dropout=ss.lora_dropout,
-        target_modules=tuple(ss.lora_targets), lr=ss.lora_lr, epochs=ss.lora_epochs,
-        batch_size=ss.lora_batch, max_length=ss.lora_maxlen, val_fraction=ss.lora_val,
+        model=model,
+        task=task,
+        r=ss.lora_r,
+        alpha=ss.lora_alpha,
+        dropout=ss.lora_dropout,
+        target_modules=tuple(ss.lora_targets),
+        lr=ss.lora_lr,
+        epochs=ss.lora_epochs,
+        batch_size=ss.lora_batch,
+        max_length=ss.lora_maxlen,
+        val_fraction=ss.lora_val,
         seed=ss.lora_seed,
-    )  # fmt: skip
+    )
 
 
-def notice_and_predict(spec: LoraConfigSpec, params: lora.ParamCount, labels) -> None:
-    """The "what to notice" box and a question answered by peft on the spot."""
+def run_notices(outcome: LoraOutcome | None) -> list[str]:
+    """Sentences about the finished run, each written from that run's own numbers."""
+    res = outcome.run if outcome is not None else None
+    if res is None or res.diverged:
+        return []
+    out = []
+    if len(res.val_losses) > 1:
+        (_, v0), (step, v1) = res.val_losses[0], res.val_losses[-1]
+        moved = "fell" if v1 < v0 else "rose" if v1 > v0 else "stayed"
+        out.append(
+            f"This run: validation loss {moved} from {v0:.3f} to {v1:.3f} over {step} steps "
+            f"(training loss {res.train_losses[0]:.3f} -> {res.train_losses[-1]:.3f})."
+        )
+    cmp = res.comparison
+    if cmp is not None:
+        what = "accuracy" if res.spec.task == "classification" else "exact match"
+        out.append(
+            f"On the {res.n_val} held-out rows, {what} went from {cmp.base_accuracy:.0%} "
+            f"(adapter off) to {cmp.adapter_accuracy:.0%} (adapter on), loss from "
+            f"{cmp.base_loss:.3f} to {cmp.adapter_loss:.3f}."
+        )
+    if outcome is not None and outcome.forgetting is not None:
+        out.append(outcome.forgetting.verdict_text)
+    return out
+
+
+def notice_and_predict(
+    spec: LoraConfigSpec, params: lora.ParamCount, labels, outcome: LoraOutcome | None = None
+) -> None:
+    """The "what to notice" box (the finished run's own numbers first) and a question
+    answered by peft on the spot."""
     what_to_notice(
         [
-            f"Only {params.percent:.2f}% of the weights train; the frozen rest needs no gradients "
+            *run_notices(outcome),
+            f"With these settings {params.percent:.2f}% of the weights train "
+            f"({params.trainable:,} of {params.total:,}); the frozen rest needs no gradients "
             "and no optimizer state, hence the memory gap with full fine-tuning.",
             "Watch validation loss, not only training loss: when it stops falling, more epochs "
             "only memorise the training rows.",
@@ -201,7 +305,7 @@ def notice_and_predict(spec: LoraConfigSpec, params: lora.ParamCount, labels) ->
 
 
 # --- during the run ----------------------------------------------------------------------------
-def loss_figure(snap: JobSnapshot | LoraRunResult) -> go.Figure:
+def loss_figure(snap: LoraProgress | LoraRunResult) -> go.Figure:
     """Train loss for every step and validation loss points, over the whole run."""
     losses = snap.train_losses
     fig = go.Figure()
@@ -227,47 +331,94 @@ def loss_figure(snap: JobSnapshot | LoraRunResult) -> go.Figure:
     return fig
 
 
+def current_job() -> Job | None:
+    return st.session_state.get(JOB)
+
+
+def job_busy() -> bool:
+    """Whether this session's run is waiting or training."""
+    job = current_job()
+    return job is not None and not job.snapshot().finished
+
+
+def queued_panel(job: Job, status: JobStatus) -> None:
+    """A waiting run: its place in line, and Stop that takes it out of the line at once."""
+    place = status.place
+    where = place.describe() if place is not None else "Starting..."
+    st.info(f"Your run is waiting for a free training slot: {where}", icon=":material/schedule:")
+    c = st.columns([1, 1, 1.2])
+    c[0].metric("Place in line", place.place if place else "-")
+    c[1].metric("Waiting for", fmt_secs(status.waited))
+    c[2].button(
+        "Stop (leave the queue)",
+        key="lora_stop",
+        icon=":material/stop_circle:",
+        on_click=job.stop,
+        help="Takes your run out of the line now; nothing is trained or saved",
+    )
+
+
+def running_panel(job: Job, status: JobStatus) -> None:
+    """A training run: progress, pace and Stop (which keeps what was learned)."""
+    p: LoraProgress | None = status.progress
+    step, total = (p.step, p.total_steps) if p is not None else (0, 0)
+    st.progress(p.fraction if p else 0.0, text=f"{status.message} - step {step} of {total or '?'}")
+    c = st.columns([1, 1, 1, 1, 1.2])
+    c[0].metric("Step", f"{step} / {total or '?'}")
+    c[1].metric("Steps per second", f"{p.steps_per_s:.2f}" if p else "-")
+    c[2].metric("Elapsed", fmt_secs(status.elapsed))
+    c[3].metric("Remaining", fmt_secs(p.remaining if p else None))
+    c[4].button(
+        "Stop training",
+        key="lora_stop",
+        icon=":material/stop_circle:",
+        on_click=job.stop,
+        disabled=job.stop_requested,
+        help="Stops after the current step and keeps what was learned",
+    )
+    if p is not None and p.train_losses:
+        st.plotly_chart(loss_figure(p), width="stretch", key="lora_live_loss")
+
+
 def job_panel() -> None:
-    """Progress of the session's job; polls every second while it runs (other sessions and
-    the rest of this page stay responsive: the training runs in its own thread)."""
-    job: LoraJob | None = st.session_state.get(JOB)
+    """This session's run while it waits or trains; polls every second (other sessions and the
+    rest of this page stay responsive: the training runs in its own thread)."""
+    job = current_job()
     if job is None:
         return
     running = not job.snapshot().finished
 
     @st.fragment(run_every=1.0 if running else None)
     def panel() -> None:
-        snap = job.snapshot()
-        if snap.finished and running:
-            st.rerun()  # the whole page redraws once with the results
-        if not snap.finished:
-            label = f"{snap.message} - step {snap.step} of {snap.total_steps or '?'}"
-            st.progress(snap.fraction, text=label)
-            c = st.columns([1, 1, 1, 1, 1.2])
-            c[0].metric("Step", f"{snap.step} / {snap.total_steps or '?'}")
-            c[1].metric("Steps per second", f"{snap.steps_per_s:.2f}")
-            c[2].metric("Elapsed", fmt_secs(snap.elapsed))
-            c[3].metric("Remaining", fmt_secs(snap.remaining))
-            c[4].button(
-                "Stop training",
-                key="lora_stop",
-                icon=":material/stop_circle:",
-                on_click=job.stop,
-                disabled=job.stop_requested,
-                help="Stops after the current step and keeps what was learned",
-            )
-        if snap.train_losses:
-            st.plotly_chart(loss_figure(snap), width="stretch", key="lora_live_loss")
+        status = job.snapshot()
+        if status.finished:
+            if running:
+                st.rerun()  # the whole page redraws once with the results
+            return
+        if status.state == "queued":
+            queued_panel(job, status)
+        else:
+            running_panel(job, status)
 
     panel()
 
 
 # --- after the run -----------------------------------------------------------------------------
-def show_result(snap: JobSnapshot) -> None:
+def show_result(status: JobStatus) -> None:
     """Outcome, base vs adapter, forgetting, merge-and-compare and a try-it box."""
-    res = snap.result
-    if snap.state == "error" or res is None:
-        st.error(f"The run failed: {snap.message}", icon=":material/error:")
+    if status.state == "error":
+        st.error(f"The run failed: {status.message}", icon=":material/error:")
+        return
+    if status.state == "cancelled":
+        st.info(
+            "Your run left the queue before it started: nothing was trained or saved.",
+            icon=":material/cancel:",
+        )
+        return
+    outcome: LoraOutcome | None = status.result
+    res = outcome.run if outcome is not None else None
+    if res is None:
+        st.info(status.message, icon=":material/stop_circle:")
         return
     if res.diverged:
         st.error(res.message, icon=":material/trending_up:")
@@ -278,19 +429,21 @@ def show_result(snap: JobSnapshot) -> None:
             f"{res.message} {res.steps_per_s:.2f} steps/s, {fmt_secs(res.seconds)} in all.",
             icon=":material/check_circle:",
         )
-    if (
-        not res.diverged
-        and len(res.val_losses) > 1
-        and res.val_losses[-1][1] > res.val_losses[0][1]
-    ):
+    if res.val_rose:
         st.warning(
             f"Validation loss ended higher than it started ({res.val_losses[0][1]:.3f} -> "
             f"{res.val_losses[-1][1]:.3f}): the learning rate {res.spec.lr:g} is probably too "
             "high, or the run too short.",
             icon=":material/trending_up:",
         )
-    if res.adapter_path:
-        st.caption(f"Adapter saved with save_pretrained in `{res.adapter_path}`")
+    saved = outcome.saved if outcome is not None else None
+    if saved is not None:
+        st.caption(f"Adapter saved with save_pretrained as run `{saved.name}` in `{saved.path}`")
+        if outcome is not None and outcome.asked_name and saved.name != outcome.asked_name:
+            st.warning(
+                f"Saved as `{saved.name}`: `{outcome.asked_name}` was taken meanwhile by another "
+                "run, which was left untouched."
+            )
     cmp = res.comparison
     if cmp is None:
         return
@@ -322,10 +475,18 @@ def show_result(snap: JobSnapshot) -> None:
         }
     )
     st.dataframe(table, hide_index=True, height=260, width="stretch")
-    show_forgetting(snap.forgetting)
+    show_forgetting(outcome.forgetting if outcome is not None else None)
     show_merge(res)
     st.subheader("Try it")
     try_it(res.model, res.tokenizer, res.spec, res.labels, cmp.inputs[0], "lora_try")
+
+
+VERDICT_BOX = {
+    "forgot a lot": st.warning,
+    "forgot a little": st.info,
+    "nothing measurable": st.success,
+    "got better": st.success,
+}
 
 
 def show_forgetting(check: lora.ForgettingCheck | None) -> None:
@@ -335,15 +496,18 @@ def show_forgetting(check: lora.ForgettingCheck | None) -> None:
     c = st.columns(3)
     fmt = (lambda v: f"{v:.0%}") if check.higher_is_better else (lambda v: f"{v:.2f}")
     c[0].metric(f"Before: {check.metric}", fmt(check.base))
-    delta = check.change * (100 if check.higher_is_better else 1)
+    rise = -check.worse if check.higher_is_better else check.worse  # the metric's own change
+    unit = " points" if check.higher_is_better else "%"
+    noise = check.verdict == "nothing measurable"
     c[1].metric(
         "After (adapter on)",
         fmt(check.adapter),
-        f"{delta:+.1f}{' points' if check.higher_is_better else ''}",
-        delta_color="normal" if check.higher_is_better else "inverse",
+        f"{rise:+.1f}{unit}" + (" (noise)" if noise else ""),
+        delta_color="off" if noise else "normal" if check.higher_is_better else "inverse",
     )
     for k, v in check.extra.items():
         c[2].metric(k, f"{v:.4f}")
+    VERDICT_BOX[check.verdict](check.verdict_text, icon=":material/psychology:")
     st.caption(f"{check.explanation} Measured on {check.n_items} held-out items.")
 
 
@@ -354,7 +518,7 @@ def show_merge(res: LoraRunResult) -> None:
         "no extra layers at inference, and the outputs should not change."
     )
     if st.button("Merge a copy and compare", key="lora_merge_btn", icon=":material/merge:"):
-        with st.spinner("Merging a copy and running both..."):
+        with st.spinner("Merging a copy and timing both, several times each..."):
             inputs = list(res.comparison.inputs[:16]) if res.comparison else []
             st.session_state[MERGE] = (
                 id(res),
@@ -363,19 +527,50 @@ def show_merge(res: LoraRunResult) -> None:
                 ),
             )
     stored = st.session_state.get(MERGE)
-    if stored and stored[0] == id(res):
-        m = stored[1]
-        c = st.columns(4)
-        c[0].metric("Largest logit difference", f"{m.max_abs_diff:.1e}")
-        c[1].metric("Same outputs", "yes" if m.same_outputs else "NO", help=f"{m.n_inputs} inputs")
-        c[2].metric("Parameters", f"{m.params_merged:,}", f"{m.params_merged - m.params_adapter:,}")
-        c[3].metric(
-            "Forward pass",
-            f"{m.ms_merged:.0f} ms",
-            f"{m.ms_merged - m.ms_adapter:+.0f} ms",
-            delta_color="inverse",
-            help=f"with the adapter apart: {m.ms_adapter:.0f} ms",
-        )
+    if not stored or stored[0] != id(res):
+        return
+    m: lora.MergeCheck = stored[1]
+    a, b = m.adapter_times, m.merged_times
+    n = len(a.samples_ms)
+    c = st.columns(4)
+    c[0].metric("Largest logit difference", f"{m.max_abs_diff:.1e}")
+    c[1].metric("Same outputs", "yes" if m.same_outputs else "NO", help=f"{m.n_inputs} inputs")
+    c[2].metric("Parameters", f"{m.params_merged:,}", f"{m.params_merged - m.params_adapter:,}")
+    noise = m.speed_verdict == "noise"
+    c[3].metric(
+        f"Forward pass, median of {n}",
+        f"{m.ms_merged:.1f} ms",
+        "noise" if noise else f"{m.ms_difference:+.1f} ms",
+        delta_color="off" if noise else "inverse",
+        help=f"with the adapter apart: median {m.ms_adapter:.1f} ms",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "forward pass": label,
+                    "median (ms)": round(t.median, 2),
+                    "middle half, IQR (ms)": f"{t.q1:.2f} - {t.q3:.2f}",
+                    "fastest - slowest (ms)": f"{t.lo:.2f} - {t.hi:.2f}",
+                }
+                for label, t in (("adapter apart", a), ("merged", b))
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    verdict = {
+        "noise": "within that spread, so it is noise: merging neither slows nor speeds this "
+        "model measurably here",
+        "faster": "beyond that spread: the merged model is measurably faster (no extra "
+        "low-rank matmuls)",
+        "slower": "beyond that spread: the merged model measured slower on this run",
+    }[m.speed_verdict]
+    st.caption(
+        f"{n} alternating timings of each, after a warm-up. The medians differ by "
+        f"{m.ms_difference:+.2f} ms; the larger middle-half spread is {m.noise_ms:.2f} ms: "
+        f"{verdict}."
+    )
 
 
 def try_it(model, tok, spec: LoraConfigSpec, labels, example: str, key: str) -> None:
@@ -396,27 +591,43 @@ def try_it(model, tok, spec: LoraConfigSpec, labels, example: str, key: str) -> 
     c[1].code(outs[1] or "(empty)", language=None, wrap_lines=True)
 
 
+OTHERS = "from another session"
+
+
 def saved_runs_panel() -> None:
-    """Every saved adapter, reloadable from disk onto a fresh base model."""
-    runs = lora.list_runs()
+    """Saved adapters, this session's first, the others' marked; reloadable onto a fresh base."""
+    owner = session_owner()
+    runs = lora.list_runs(owner=owner)
+    mine = sum(r.mine(owner) for r in runs)
     with st.expander(f"Saved adapters ({len(runs)})", icon=":material/folder_open:"):
         if not runs:
             st.caption("None yet: a finished run saves its adapter here.")
             return
+        st.caption(
+            f"{mine} saved by you in this browser session, listed first; "
+            f"{len(runs) - mine} {OTHERS} (other learners, or before a reload)."
+        )
         rows = [
             {
                 "name": r.name,
+                "whose": "yours" if r.mine(owner) else OTHERS,
                 "model": r.meta["spec"]["model"],
                 "r": r.meta["spec"]["r"],
                 "dataset": r.meta.get("dataset"),
                 "steps": r.meta.get("steps_done"),
                 "held-out accuracy": r.meta.get("adapter_accuracy"),
-                "saved": r.meta.get("saved_at"),
+                "saved": r.saved_at,
             }
             for r in runs
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        name = st.selectbox("Adapter", [r.name for r in runs], key="lora_saved_pick")
+        whose = {r.name: r.mine(owner) for r in runs}
+        name = st.selectbox(
+            "Adapter",
+            [r.name for r in runs],
+            key="lora_saved_pick",
+            format_func=lambda n: n if whose.get(n) else f"{n} ({OTHERS})",
+        )
         if st.button("Reload from disk", key="lora_reload", icon=":material/upload:"):
             try:
                 with st.spinner("Loading a fresh base model and the adapter..."):
@@ -426,15 +637,11 @@ def saved_runs_panel() -> None:
         loaded = st.session_state.get(LOADED)
         if loaded:
             run, model, tok = loaded
-            st.caption(
-                f"Reloaded `{run.name}` ({run.meta['spec']['model']}, "
-                f"{run.meta['spec']['task']}) from `{run.path}`"
-            )
+            spec = lora.spec_of(run)
+            st.caption(f"Reloaded `{run.name}` ({spec.model}, {spec.task}) from `{run.path}`")
             example = (
                 "The food was cold, and the staff were rude."
-                if run.spec.task == "classification"
+                if spec.task == "classification"
                 else "capital of Japan =>"
             )
-            try_it(
-                model, tok, run.spec, tuple(run.meta.get("labels", ())), example, "lora_try_saved"
-            )
+            try_it(model, tok, spec, tuple(run.meta.get("labels", ())), example, "lora_try_saved")

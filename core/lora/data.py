@@ -82,24 +82,43 @@ RECIPES: dict[str, Recipe] = {
     r.key: r
     for r in (
         Recipe(
-            "sentiment", "Sentiment on MiniLM (classification)", "classification", "minilm",
-            "reviews.csv",
-            "300 short reviews labelled positive/negative. MiniLM has never been trained to "
-            "classify, so its new classification head starts at chance; LoRA on query/value plus "
-            "the head learns the task.",
-            ("query", "value"), 1e-3, 5, 16, 64,
+            key="sentiment",
+            title="Sentiment on MiniLM (classification)",
+            task="classification",
+            model="minilm",
+            dataset_file="reviews.csv",
+            blurb=(
+                "300 short reviews labelled positive/negative. MiniLM has never been trained to "
+                "classify, so its new classification head starts at chance; LoRA on query/value "
+                "plus the head learns the task."
+            ),
+            targets=("query", "value"),
+            lr=1e-3,
+            epochs=5,
+            batch_size=16,
+            max_length=64,
         ),
         Recipe(
-            "format", "New answer format on tiny-gpt (instruction tuning)", "causal-lm", "tiny-gpt",
-            "lora_fact_arrows.jsonl",
-            "tiny-gpt knows facts (capitals, animal sounds, colours, opposites, translations) as "
-            "sentences and Q:/A: pairs, and '=>' only for word translation. This set asks them in "
-            "a format it never saw: 'capital of France =>' answered ' Paris'. The adapter learns "
-            "the format; the facts were already inside the model, so held-out ones come out too.",
-            ("c_attn", "c_proj"), 3e-3, 5, 16, 32,
+            key="format",
+            title="New answer format on tiny-gpt (instruction tuning)",
+            task="causal-lm",
+            model="tiny-gpt",
+            dataset_file="lora_fact_arrows.jsonl",
+            blurb=(
+                "tiny-gpt knows facts (capitals, animal sounds, colours, opposites, translations) "
+                "as sentences and Q:/A: pairs, and '=>' only for word translation. This set asks "
+                "them in a format it never saw: 'capital of France =>' answered ' Paris'. The "
+                "adapter learns the format; the facts were already inside the model, so held-out "
+                "ones come out too."
+            ),
+            targets=("c_attn", "c_proj"),
+            lr=3e-3,
+            epochs=5,
+            batch_size=16,
+            max_length=32,
         ),
     )
-}  # fmt: skip
+}
 
 
 def _decode(data: bytes) -> str:

@@ -1,26 +1,46 @@
-"""After a run: base vs adapter, merge-and-compare, forgetting check, save and reload.
+"""After a run: base vs adapter, merge-and-compare, and the forgetting check.
 
 Every figure compares the same peft model with its adapter switched off (``disable_adapter``,
-the base weights untouched underneath) and on, on the same inputs.
+the base weights untouched underneath) and on, on the same inputs. Each check returns its own
+verdict, computed from its own numbers: a timing difference inside the spread of repeated
+timings is noise; a forgetting change inside two standard errors of the paired items is not
+measurable.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import json
 import math
+import statistics
 import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from core.lora.spec import LoraConfigSpec, Task, validate_run_name
-from core.settings import get_settings
+from core.lora.batches import encode, mean_loss
+from core.lora.model import max_positions
+from core.lora.spec import Task
 
 MAX_NEW_TOKENS = 24
 GEN_ROWS = 40  # causal LM: rows generated for exact match (generation is the slow part)
-META = "lora_run.json"
+MERGE_REPEATS = 9  # timed forward passes per variant, alternating, after one warm-up each
+FORGOT_A_LOT_POINTS = 10.0  # encoder: retrieval accuracy down 10 points or more is "a lot"
+FORGOT_A_LOT_PERCENT = 10.0  # causal LM: perplexity up 10% or more is "a lot"
+NOISE_SE = 2.0  # a change within 2 standard errors of the paired items is not measurable
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Base model (adapter off) vs adapter on the same held-out rows."""
+
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    base_outputs: tuple[str, ...]
+    adapter_outputs: tuple[str, ...]
+    base_loss: float
+    adapter_loss: float
+    base_accuracy: float  # classification: accuracy; causal LM: exact match of the completion
+    adapter_accuracy: float
 
 
 def _switch(model, adapter: bool):
@@ -37,9 +57,7 @@ def generate_completions(
     """
     import torch
 
-    limit = getattr(model.config, "n_positions", None) or getattr(
-        model.config, "max_position_embeddings", 1024
-    )
+    limit = max_positions(model, 1024)
     eos = tok.eos_token_id
     out_texts: list[str] = []
     for i in range(0, len(prompts), batch_size):
@@ -50,11 +68,11 @@ def generate_completions(
         T = max(map(len, rows))
         ids = torch.tensor([[eos] * (T - len(r)) + r for r in rows])  # (B, T) left-padded
         mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows])  # (B, T)
+        settings = dict(max_new_tokens=max_new_tokens, do_sample=False)
         with torch.no_grad():
             out = model.generate(
-                input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
-                do_sample=False, pad_token_id=eos, eos_token_id=eos,
-            )  # fmt: skip
+                input_ids=ids, attention_mask=mask, pad_token_id=eos, eos_token_id=eos, **settings
+            )
         for row in out[:, T:]:  # (B, new)
             text = tok.decode(row, skip_special_tokens=True)
             out_texts.append(text.split("\n\n")[0].rstrip())
@@ -103,11 +121,9 @@ def compare_base_adapter(model, tok, task: Task, rows, labels=(), max_length: in
     """Score the base (adapter off) and the adapter on the same held-out ``rows``.
 
     Returns:
-        A :class:`core.lora.train.Comparison`: losses, accuracies (exact match of the completion
-        for a causal LM, on the first ``GEN_ROWS`` rows) and the outputs side by side.
+        A :class:`Comparison`: losses, accuracies (exact match of the completion for a causal
+        LM, on the first ``GEN_ROWS`` rows) and the outputs side by side.
     """
-    from core.lora.train import Comparison, encode, mean_loss
-
     enc = encode(rows, tok, task, max_length, labels)
     pad = tok.pad_token_id
     shown = list(rows) if task == "classification" else list(rows)[:GEN_ROWS]
@@ -136,6 +152,55 @@ def compare_base_adapter(model, tok, task: Task, rows, labels=(), max_length: in
 
 # --- merge -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Timings:
+    """Repeated wall times of one operation, in milliseconds, with their spread.
+
+    >>> t = Timings((10.0, 11.0, 12.0, 13.0, 50.0))
+    >>> t.median, t.lo, t.hi, t.iqr
+    (12.0, 10.0, 50.0, 2.0)
+    """
+
+    samples_ms: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.samples_ms:
+            raise ValueError("Timings needs at least one sample")
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def q1(self) -> float:
+        return self._quartiles()[0]
+
+    @property
+    def q3(self) -> float:
+        return self._quartiles()[2]
+
+    @property
+    def iqr(self) -> float:
+        """Interquartile range: the middle half of the timings spans this many ms."""
+        return self.q3 - self.q1
+
+    @property
+    def lo(self) -> float:
+        return min(self.samples_ms)
+
+    @property
+    def hi(self) -> float:
+        return max(self.samples_ms)
+
+    def _quartiles(self) -> list[float]:
+        if len(self.samples_ms) == 1:
+            return [self.samples_ms[0]] * 3
+        return statistics.quantiles(self.samples_ms, n=4, method="inclusive")
+
+
+SpeedVerdict = Literal["noise", "faster", "slower"]
+
+
+@dataclass(frozen=True)
 class MergeCheck:
     """The adapter folded into the weights (``merge_and_unload`` on a copy) vs kept apart."""
 
@@ -144,17 +209,47 @@ class MergeCheck:
     n_inputs: int
     params_adapter: int  # parameters of the peft model (base + A, B)
     params_merged: int  # parameters after merging: the base model's count again
-    ms_adapter: float  # one forward pass, milliseconds
-    ms_merged: float
+    adapter_times: Timings  # one forward pass over the inputs, repeated
+    merged_times: Timings
+
+    @property
+    def ms_adapter(self) -> float:
+        return self.adapter_times.median
+
+    @property
+    def ms_merged(self) -> float:
+        return self.merged_times.median
+
+    @property
+    def ms_difference(self) -> float:
+        """Median merged time minus median adapter time (negative: merging is faster)."""
+        return self.ms_merged - self.ms_adapter
+
+    @property
+    def noise_ms(self) -> float:
+        """The larger of the two spreads (IQR): differences inside it are timing noise."""
+        return max(self.adapter_times.iqr, self.merged_times.iqr)
+
+    @property
+    def speed_verdict(self) -> SpeedVerdict:
+        d = self.ms_difference
+        if abs(d) <= self.noise_ms:
+            return "noise"
+        return "faster" if d < 0 else "slower"
 
 
-def merge_check(model, tok, task: Task, inputs, max_length: int = 64) -> MergeCheck:
-    """Merge a deep copy of the adapter into its base weights and compare the logits.
+def merge_check(
+    model, tok, task: Task, inputs, max_length: int = 64, *, repeats: int = MERGE_REPEATS
+) -> MergeCheck:
+    """Merge a deep copy of the adapter into its base weights and compare logits and speed.
 
-    The trained model itself is never changed.
+    Both variants run ``repeats`` times, alternating, after one warm-up pass each, so that a
+    burst of load on the machine hits both alike. The trained model itself is never changed.
     """
     import torch
 
+    if repeats < 1:
+        raise ValueError(f"repeats must be 1 or more, got {repeats}")
     merged = copy.deepcopy(model).merge_and_unload()
     merged.eval()
     model.eval()
@@ -162,15 +257,16 @@ def merge_check(model, tok, task: Task, inputs, max_length: int = 64) -> MergeCh
         list(inputs), truncation=True, max_length=max_length, padding=True, return_tensors="pt"
     )
     enc = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
-    times = {}
-    logits = {}
+    nets = {"adapter": model, "merged": merged}
+    times: dict[str, list[float]] = {name: [] for name in nets}
     with torch.no_grad():
-        for name, net in (("adapter", model), ("merged", merged)):
-            net(**enc)  # warm-up
-            t = time.perf_counter()
-            logits[name] = net(**enc).logits.float()  # (B, C) or (B, T, V)
-            times[name] = 1000 * (time.perf_counter() - t)
-    a, m = logits["adapter"], logits["merged"]
+        logits = {name: net(**enc).logits.float() for name, net in nets.items()}  # warm-up
+        for _ in range(repeats):
+            for name, net in nets.items():
+                t = time.perf_counter()
+                net(**enc)
+                times[name].append(1000 * (time.perf_counter() - t))
+    a, m = logits["adapter"], logits["merged"]  # (B, C) or (B, T, V)
     if task == "classification":
         same = bool((a.argmax(-1) == m.argmax(-1)).all())
     else:
@@ -182,15 +278,23 @@ def merge_check(model, tok, task: Task, inputs, max_length: int = 64) -> MergeCh
         n_inputs=len(inputs),
         params_adapter=sum(p.numel() for p in model.parameters()),
         params_merged=sum(p.numel() for p in merged.parameters()),
-        ms_adapter=times["adapter"],
-        ms_merged=times["merged"],
+        adapter_times=Timings(tuple(times["adapter"])),
+        merged_times=Timings(tuple(times["merged"])),
     )
 
 
 # --- forgetting --------------------------------------------------------------------------------
+ForgetVerdict = Literal["forgot a lot", "forgot a little", "nothing measurable", "got better"]
+
+
 @dataclass(frozen=True)
 class ForgettingCheck:
-    """The base model's original skill measured with the adapter off and on."""
+    """The base model's original skill measured with the adapter off and on, item by item.
+
+    ``worse`` is how much the skill got worse, in ``unit`` (accuracy points, or perplexity
+    percent), ``noise`` the band inside which that is not measurable (``NOISE_SE`` standard
+    errors of the paired per-item differences) and ``a_lot`` the threshold of "a lot".
+    """
 
     metric: str
     higher_is_better: bool
@@ -198,14 +302,64 @@ class ForgettingCheck:
     adapter: float
     n_items: int
     explanation: str
+    worse: float
+    noise: float
+    a_lot: float
+    unit: str
     extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def change(self) -> float:
         return self.adapter - self.base
 
+    @property
+    def verdict(self) -> ForgetVerdict:
+        if abs(self.worse) <= self.noise:
+            return "nothing measurable"
+        if self.worse < 0:
+            return "got better"
+        return "forgot a lot" if self.worse >= self.a_lot else "forgot a little"
 
-def _corpus_perplexity(model, tok, texts, block: int) -> float:
+    def amount(self, value: float, digits: int = 1) -> str:
+        """``value`` in this check's unit: ``4.0%`` or ``4.0 points``."""
+        sep = "" if self.unit == "%" else " "
+        return f"{value:.{digits}f}{sep}{self.unit}"
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict and the numbers behind it, thresholds stated."""
+        if round(self.worse, 1) == 0:
+            moved = "did not change"
+        else:
+            up = (self.worse > 0) != self.higher_is_better  # the metric itself went up
+            moved = f"{'rose' if up else 'fell'} {self.amount(abs(self.worse))}"
+        band = (
+            f"the noise band of ±{self.amount(self.noise)} ({NOISE_SE:g} standard errors of "
+            f"the {self.n_items} paired items)"
+        )
+        lot = f"the {self.amount(self.a_lot, 0)} that count as a lot"
+        what = self.metric.split(" (")[0]
+        v = self.verdict
+        if v == "nothing measurable":
+            bad = "drop" if self.higher_is_better else "rise"
+            return (
+                f"Nothing measurable: {what} {moved}, within {band}. A {bad} of "
+                f"{self.amount(self.a_lot, 0)} or more would count as a lot."
+            )
+        if v == "got better":
+            return f"Nothing forgotten: {what} {moved}, beyond {band}."
+        if v == "forgot a little":
+            return f"Forgot a little: {what} {moved}, beyond {band} but less than {lot}."
+        return f"Forgot a lot: {what} {moved}, beyond {band} and past {lot}."
+
+
+def _paired_se(diffs: list[float]) -> float:
+    """Standard error of the mean of paired differences (0 for fewer than two)."""
+    return statistics.stdev(diffs) / math.sqrt(len(diffs)) if len(diffs) > 1 else 0.0
+
+
+def _block_losses(model, tok, texts, block: int) -> list[float]:
+    """Mean next-token loss of each ``block``-token window of the texts joined by EOS."""
     import torch
 
     eos = tok.eos_token_id
@@ -214,16 +368,24 @@ def _corpus_perplexity(model, tok, texts, block: int) -> float:
         ids += [*t, eos]
     x = torch.tensor(ids)
     n = (len(x) - 1) // block
-    total, count = 0.0, 0
+    out: list[float] = []
     with torch.no_grad():
         for i in range(0, n, 8):
             chunk = torch.stack(
                 [x[j * block : j * block + block + 1] for j in range(i, min(n, i + 8))]
-            )
-            out = model(input_ids=chunk[:, :-1], labels=chunk[:, :-1])  # shifts labels itself
-            w = chunk.shape[0] * (block - 1)
-            total, count = total + out.loss.item() * w, count + w
-    return math.exp(total / max(1, count))
+            )[:, :-1]  # (B, block)
+            logits = model(input_ids=chunk).logits.float()  # (B, block, V)
+            loss = torch.nn.functional.cross_entropy(
+                logits[:, :-1].transpose(1, 2), chunk[:, 1:], reduction="none"
+            )  # (B, block - 1)
+            out += loss.mean(-1).tolist()
+    return out
+
+
+def _corpus_perplexity(model, tok, texts, block: int) -> float:
+    """Perplexity over the texts: every block weighs the same (they are all ``block`` long)."""
+    losses = _block_losses(model, tok, texts, block)
+    return math.exp(statistics.fmean(losses)) if losses else float("nan")
 
 
 def _embed(encoder, tok, texts, max_length: int):
@@ -243,9 +405,10 @@ def forgetting_check(model, tok, task: Task, *, n_items: int = 40) -> Forgetting
     """Does the adapter damage what the base model could already do?
 
     Causal LM: perplexity on held-out text of the kind it was pretrained on (for tiny-gpt, the
-    held-out split of its own corpus). Encoder: the sentence-embedding skill MiniLM was trained
-    for, as top-1 retrieval of the right passage for a question, plus how far the embeddings
-    moved (cosine between the embeddings before and after).
+    held-out split of its own corpus), block by block. Encoder: the sentence-embedding skill
+    MiniLM was trained for, as top-1 retrieval of the right passage for a question, item by
+    item, plus how far the embeddings moved (cosine between the embeddings before and after).
+    The verdict compares the change with the spread of the paired per-item differences.
     """
     import torch
 
@@ -254,139 +417,56 @@ def forgetting_check(model, tok, task: Task, *, n_items: int = 40) -> Forgetting
     model.eval()
     if task == "causal-lm":
         texts = generate_corpus(CorpusConfig(n_docs=n_items, seed=1337, heldout=True))
-        limit = getattr(model.config, "n_positions", None) or getattr(
-            model.config, "max_position_embeddings", 256
-        )
-        block = min(128, limit)
-        ppl = {}
+        block = min(128, max_positions(model, 256))
+        losses = {}
         for adapter in (False, True):
             with _switch(model, adapter):
-                ppl[adapter] = _corpus_perplexity(model, tok, texts, block)
+                losses[adapter] = _block_losses(model, tok, texts, block)
+        diffs = [b - a for a, b in zip(losses[False], losses[True], strict=True)]
+        mean_diff = statistics.fmean(diffs) if diffs else 0.0
         return ForgettingCheck(
-            "perplexity on held-out pretraining-style text",
-            False,
-            ppl[False],
-            ppl[True],
-            len(texts),
-            "Lower is better. A small rise is the price of the new skill; a big one means the "
-            "adapter overwrote general knowledge (catastrophic forgetting).",
+            metric="perplexity on held-out pretraining-style text",
+            higher_is_better=False,
+            base=math.exp(statistics.fmean(losses[False])),
+            adapter=math.exp(statistics.fmean(losses[True])),
+            n_items=len(diffs),
+            explanation=(
+                "Lower is better. A small rise is the price of the new skill; a big one means "
+                "the adapter overwrote general knowledge (catastrophic forgetting)."
+            ),
+            worse=100 * math.expm1(mean_diff),
+            noise=100 * math.expm1(NOISE_SE * _paired_se(diffs)),
+            a_lot=FORGOT_A_LOT_PERCENT,
+            unit="%",
         )
     items = heldout_tasks()["context_qa"]["items"][:n_items]
     questions = [it["question"] for it in items]
     passages = [it["context"] for it in items]
     inner = model.get_base_model()
     encoder = getattr(inner, inner.base_model_prefix, inner)
-    res: dict[bool, tuple[float, Any]] = {}
+    res: dict[bool, tuple[list[float], Any]] = {}
     for adapter in (False, True):
         with _switch(model, adapter):
             q, p = _embed(encoder, tok, questions, 64), _embed(encoder, tok, passages, 128)
         sims = q @ p.T  # (N, N) cosine similarity, question x passage
-        acc = float((sims.argmax(-1) == torch.arange(len(items))).float().mean())
-        res[adapter] = (acc, q)
+        hits = (sims.argmax(-1) == torch.arange(len(items))).float().tolist()  # (N,)
+        res[adapter] = (hits, q)
+    before, after = res[False][0], res[True][0]
+    diffs = [b - a for a, b in zip(before, after, strict=True)]
     drift = float((res[False][1] * res[True][1]).sum(-1).mean())
     return ForgettingCheck(
-        "question -> passage retrieval accuracy (top-1)",
-        True,
-        res[False][0],
-        res[True][0],
-        len(items),
-        "MiniLM was trained to embed sentences for search. If the adapter had wrecked that, "
-        "questions would stop finding their passage.",
-        {"embedding cosine before/after": drift},
+        metric="question -> passage retrieval accuracy (top-1)",
+        higher_is_better=True,
+        base=statistics.fmean(before),
+        adapter=statistics.fmean(after),
+        n_items=len(items),
+        explanation=(
+            "MiniLM was trained to embed sentences for search. If the adapter had wrecked that, "
+            "questions would stop finding their passage."
+        ),
+        worse=-100 * statistics.fmean(diffs),
+        noise=100 * NOISE_SE * _paired_se(diffs),
+        a_lot=FORGOT_A_LOT_POINTS,
+        unit="points",
+        extra={"embedding cosine before/after": drift},
     )
-
-
-# --- save and reload ---------------------------------------------------------------------------
-def run_dir(name: str, runs_dir: str | Path | None = None) -> Path:
-    """The folder of a run: ``runs_dir / name`` with ``name`` validated (no path tricks)."""
-    base = Path(runs_dir) if runs_dir is not None else get_settings().runs_dir
-    path = (base / validate_run_name(name)).resolve()
-    if path.parent != base.resolve():
-        raise ValueError(f"{name!r} would leave the runs folder")
-    return path
-
-
-def save_run(result, out_dir: str | Path) -> Path:
-    """``save_pretrained`` the adapter into ``out_dir`` plus ``lora_run.json`` (spec, labels,
-    metrics) so the run can be listed and rebuilt later."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    result.model.save_pretrained(str(out))
-    cmp = result.comparison
-    meta = {
-        "spec": asdict(result.spec),
-        "dataset": result.dataset_name,
-        "labels": list(result.labels),
-        "n_train": result.n_train,
-        "n_val": result.n_val,
-        "steps_done": result.steps_done,
-        "total_steps": result.total_steps,
-        "stopped": result.stopped,
-        "trainable": result.params.trainable,
-        "total": result.params.total,
-        "seconds": round(result.seconds, 2),
-        "final_train_loss": result.train_losses[-1] if result.train_losses else None,
-        "base_accuracy": cmp.base_accuracy if cmp else None,
-        "adapter_accuracy": cmp.adapter_accuracy if cmp else None,
-        "saved_at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
-    }
-    (out / META).write_text(json.dumps(meta, indent=1))
-    return out
-
-
-@dataclass(frozen=True)
-class SavedRun:
-    """A saved adapter folder and what ``lora_run.json`` says about it."""
-
-    name: str
-    path: str
-    meta: dict
-
-    @property
-    def spec(self) -> LoraConfigSpec:
-        s = dict(self.meta["spec"])
-        s["target_modules"] = tuple(s["target_modules"])
-        return LoraConfigSpec(**s)
-
-
-def list_runs(runs_dir: str | Path | None = None) -> list[SavedRun]:
-    """Saved LoRA runs, newest first (folders without a readable ``lora_run.json`` skipped)."""
-    base = Path(runs_dir) if runs_dir is not None else get_settings().runs_dir
-    if not base.is_dir():
-        return []
-    out = []
-    for d in sorted(base.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            meta = json.loads((d / META).read_text())
-            run = SavedRun(d.name, str(d), meta)
-            run.spec  # noqa: B018 - validates the stored spec
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        out.append(run)
-    return out
-
-
-def load_run(name: str, runs_dir: str | Path | None = None):
-    """Rebuild a saved run: a fresh base model with the adapter loaded on top.
-
-    Returns:
-        ``(saved_run, peft_model, tokenizer)``, the model in eval mode.
-
-    Raises:
-        ValueError: bad name, or no saved LoRA run of that name.
-    """
-    import torch
-    from peft import PeftModel
-
-    from core.lora.train import load_base
-
-    path = run_dir(name, runs_dir)
-    run = next((r for r in list_runs(path.parent) if r.name == path.name), None)
-    if run is None:
-        raise ValueError(f"there is no saved LoRA run named {name!r}")
-    spec = run.spec
-    torch.manual_seed(spec.seed)  # the base's new classification head, as in the run
-    base, tok = load_base(spec.model, spec.task, run.meta.get("labels", ()))
-    model = PeftModel.from_pretrained(base, str(path))
-    model.eval()
-    return run, model, tok

@@ -1,15 +1,18 @@
-"""The run's settings (:class:`LoraConfigSpec`), run names, and the memory estimate."""
+"""The run's settings (:class:`LoraConfigSpec`) and the memory estimate.
+
+Run names are :func:`core.training.runs.validate_run_name`'s, shared by every kind of run.
+"""
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
 
+from core.training.runs import validate_run_name
+
 Task = Literal["classification", "causal-lm"]
 TASKS: tuple[Task, ...] = ("classification", "causal-lm")
-RUN_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -83,27 +86,6 @@ class LoraConfigSpec:
         return self.alpha / self.r
 
 
-def validate_run_name(name: str) -> str:
-    """A run name safe to use as one folder under the runs directory.
-
-    Only letters, digits, ``_`` and ``-`` (1 to 64 of them): no separators, no ``..``, no
-    hidden files, so the folder can never land outside the runs directory.
-
-    >>> validate_run_name("sentiment-r8")
-    'sentiment-r8'
-
-    Raises:
-        ValueError: the name has any other character, or is empty or too long.
-    """
-    name = (name or "").strip()
-    if not RUN_NAME.match(name) or ".." in name:
-        raise ValueError(
-            f"{name!r} is not a valid run name: use 1 to 64 letters, digits, '_' or '-' "
-            "(no spaces, dots or slashes)."
-        )
-    return name
-
-
 @dataclass(frozen=True)
 class MemoryEstimate:
     """Training memory for the weights, their gradients and AdamW's two moment buffers.
@@ -153,7 +135,23 @@ def memory_estimate(n_total: int, n_trainable: int, *, bytes_per_param: int = 4)
         raise ValueError(f"need 0 <= trainable ({n_trainable}) <= total ({n_total}), total >= 1")
     b = bytes_per_param
     return MemoryEstimate(
-        n_total=n_total, n_trainable=n_trainable, bytes_per_param=b,
-        lora_weights=n_total * b, lora_grads=n_trainable * b, lora_optimizer=2 * n_trainable * 4,
-        full_weights=n_total * b, full_grads=n_total * b, full_optimizer=2 * n_total * 4,
-    )  # fmt: skip
+        n_total=n_total,
+        n_trainable=n_trainable,
+        bytes_per_param=b,
+        lora_weights=n_total * b,
+        lora_grads=n_trainable * b,
+        lora_optimizer=2 * n_trainable * 4,  # AdamW's two fp32 moments
+        full_weights=n_total * b,
+        full_grads=n_total * b,
+        full_optimizer=2 * n_total * 4,
+    )
+
+
+__all__ = [
+    "TASKS",
+    "LoraConfigSpec",
+    "MemoryEstimate",
+    "Task",
+    "memory_estimate",
+    "validate_run_name",
+]
