@@ -386,9 +386,6 @@ def from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
         ) from e
 
 
-_from_pretrained = from_pretrained  # the old private name, still used by core.lora.train
-
-
 def load_tokenizer(name: str, kind: Kind = "tokenizer"):
     """A tokenizer by catalog name or hub id: a ``tiktoken.Encoding`` for ``cl100k_base``,
     a transformers fast tokenizer otherwise. Cached.
