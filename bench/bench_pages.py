@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -440,6 +441,8 @@ def bench_page(name: str, page: Page, repeats: int, timeout: float) -> list[Row]
             if at.exception:
                 row.note = "exception: " + _errors(at)
                 break
+            if step.key in at.session_state and at.session_state[step.key] != value:
+                row.note = f"value not applied: {step.key} = {at.session_state[step.key]!r}"
         if times:
             row.first = times[0]
             row.median = statistics.median(times)
@@ -497,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
 
     offline_env()
     quiet_streamlit()
+    warnings.filterwarnings("ignore")  # library deprecation notices, once per page run
     # the pages write runs and knowledge bases under the data folder: never the real one
     os.environ.setdefault("GENAI_DATA_DIR", tempfile.mkdtemp(prefix="bench-pages-data-"))
     import torch

@@ -1,0 +1,406 @@
+"""N simulated students on one server, through every page for a bounded time, over the websocket.
+
+    python bench/load_students.py [--students 1,10,30] [--seconds 120] [--interact]
+                                  [--file-watcher default,none] [--url ws://127.0.0.1:PORT]
+
+Each student is one browser tab speaking Streamlit's own protocol (``bench/st_client.py``): it
+opens the pages one after another (a sidebar click each; every student starts on another page),
+and with ``--interact`` changes the widgets of ``bench/bench_pages.py``'s STEPS table on each
+page as a browser would (fragment reruns included). A student stops starting runs at the end of
+``--seconds``; a run that never finishes counts as a timeout after ``--run-timeout``.
+
+Without ``--url`` the script starts its own server for every (N, file watcher) pair, on
+127.0.0.1 and a free port, warms it up with one student through every page (not counted), and
+stops it at the end. With ``--url`` it drives that server (loopback only) and reads its memory
+if ``--pid`` is given.
+
+Reports, per N: runs, errors (exception elements, compile errors, timeouts, lost connections),
+page-run latency p50/p95/max per page and overall, the server's RSS at the start, the end and
+its peak, and the server's CPU use. Goal (issue #9) at N=30 on 2 cores: 0 errors, p50 < 2 s,
+p95 < 5 s, RSS flat in N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_pages import PAGES  # noqa: E402  (the pages and their widget table)
+from bench.st_client import Tab, check_loopback  # noqa: E402
+
+WATCHERS = ("default", "auto", "none", "poll", "watchdog")
+
+
+def url_path(page: str) -> str:
+    """The page's URL path under st.navigation: the file's stem, "" for the default page."""
+    return "" if page == "home" else Path(PAGES[page].script).stem
+
+
+# --- the server --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """``streamlit run app.py`` on loopback, started and stopped by this script."""
+
+    watcher: str
+    app: Path = ROOT / "app.py"
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    log: Path | None = None
+
+    def start(self, timeout: float = 120) -> str:
+        self.port = free_port()
+        data = tempfile.mkdtemp(prefix="load-students-data-")
+        self.log = Path(data) / "server.log"
+        cmd = [sys.executable, "-m", "streamlit", "run", str(self.app)]
+        cmd += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+        cmd += ["--server.port", str(self.port), "--browser.gatherUsageStats", "false"]
+        if self.watcher != "default":
+            cmd += ["--server.fileWatcherType", self.watcher]
+        env = dict(os.environ, GENAI_DATA_DIR=data, TOKENIZERS_PARALLELISM="false")
+        for name in ("GENAI_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            env[name] = "1"  # no network: the classroom server is offline
+        env.setdefault("OMP_NUM_THREADS", "1")
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        health = f"http://127.0.0.1:{self.port}/_stcore/health"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.proc.returncode}): {self.tail()}")
+            try:
+                with urllib.request.urlopen(health, timeout=2) as r:
+                    if r.status == 200:
+                        return f"ws://127.0.0.1:{self.port}"
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"the server did not answer {health} in {timeout:.0f} s: {self.tail()}")
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-1500:] if self.log else ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(15)
+
+
+def rss_mb(pid: int | None) -> float | None:
+    """Resident memory of ``pid`` in MB (from /proc), None if unknown."""
+    if pid is None:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds ``pid`` has used so far (from /proc), None if unknown."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+# --- the students -----------------------------------------------------------------------------
+@dataclass
+class Record:
+    student: int
+    page: str
+    action: str  # "open" or the widget key
+    seconds: float
+    status: str
+    exceptions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Tally:
+    records: list[Record] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # connections that failed or dropped
+    skipped: Counter = field(default_factory=Counter)  # widget keys a page did not have
+
+
+async def student(
+    i: int, url: str, pages: list[str], deadline: float, args: argparse.Namespace, tally: Tally
+) -> None:
+    """One tab: open page after page (starting at page i) until ``deadline``."""
+    try:
+        tab = await Tab.connect(url, run_timeout=args.run_timeout)
+    except Exception as e:
+        tally.lost.append(f"student {i}: connect: {type(e).__name__}: {e}"[:200])
+        return
+    try:
+        first = pages[i % len(pages)]
+        r = await tab.open(url_path(first))
+        tally.records.append(Record(i, first, "open", r.seconds, r.status, r.exceptions))
+        visit = 0
+        while time.monotonic() < deadline:
+            for page in pages[i % len(pages) :] + pages[: i % len(pages)]:
+                if time.monotonic() >= deadline:
+                    break
+                if visit:
+                    r = await tab.open(url_path(page))
+                    tally.records.append(Record(i, page, "open", r.seconds, r.status, r.exceptions))
+                visit += 1
+                await asyncio.sleep(args.think)
+                for step in PAGES[page].steps if args.interact else ():
+                    if time.monotonic() >= deadline:
+                        break
+                    try:
+                        r = await tab.set_widget(step.key, step.values[visit % 2])
+                    except ValueError:  # an option the widget does not offer (any more)
+                        r = None
+                    if r is None:
+                        tally.skipped[f"{page}:{step.key}"] += 1
+                        continue
+                    tally.records.append(
+                        Record(i, page, step.key, r.seconds, r.status, r.exceptions)
+                    )
+                    await asyncio.sleep(args.think)
+    except Exception as e:  # the server closed the socket, a malformed message, ...
+        tally.lost.append(f"student {i}: {type(e).__name__}: {e}"[:200])
+    finally:
+        try:
+            await asyncio.wait_for(tab.close(), 10)
+        except Exception:
+            pass
+
+
+async def class_run(url: str, n: int, pages: list[str], args: argparse.Namespace) -> Tally:
+    """``n`` students at once for ``args.seconds``; bounded even if runs hang."""
+    tally = Tally()
+    deadline = time.monotonic() + args.seconds
+    tasks = [asyncio.create_task(student(i, url, pages, deadline, args, tally)) for i in range(n)]
+    done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.run_timeout + 30)
+    for t in pending:
+        t.cancel()
+        tally.lost.append("a student still running at the hard stop was cancelled")
+    await asyncio.gather(*pending, return_exceptions=True)
+    return tally
+
+
+async def warm_up(url: str, pages: list[str], args: argparse.Namespace) -> float:
+    """One tab through every page once (the first visitor's model loads); its seconds."""
+    t0 = time.monotonic()
+    tab = await Tab.connect(url, run_timeout=max(args.run_timeout, 300))
+    try:
+        for page in pages:
+            await tab.open(url_path(page))
+    finally:
+        await tab.close()
+    return time.monotonic() - t0
+
+
+# --- the report --------------------------------------------------------------------------------
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of ``values``; None if empty."""
+    if not values:
+        return None
+    s = sorted(values)
+    return s[max(0, math.ceil(q / 100 * len(s)) - 1)]
+
+
+def _s(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def _mb(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:,.0f}"
+
+
+def _bad(r: Record) -> bool:
+    return bool(r.exceptions) or r.status in {"timeout", "compile_error"}
+
+
+@dataclass
+class RunReport:
+    n: int
+    watcher: str
+    tally: Tally
+    seconds: float
+    warm_s: float | None
+    rss: tuple[float | None, float | None, float | None]  # start, end, peak
+    cpu_s: float | None
+
+
+def summary_table(reports: list[RunReport]) -> str:
+    out = [
+        "| students | file watcher | runs | errors | exceptions | timeouts | lost | p50 s | p95 s "
+        "| max s | RSS start MB | RSS end MB | RSS peak MB | server CPU, 1 core = 100% "
+        "| warm-up s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for rep in reports:
+        recs = rep.tally.records
+        lat = [r.seconds for r in recs]
+        exc = sum(len(r.exceptions) for r in recs)
+        tmo = sum(r.status == "timeout" for r in recs)
+        errors = sum(_bad(r) for r in recs) + len(rep.tally.lost)
+        cpu = "n/a" if rep.cpu_s is None else f"{rep.cpu_s / rep.seconds:.0%}"
+        out.append(
+            f"| {rep.n} | {rep.watcher} | {len(recs)} | {errors} | {exc} | {tmo} "
+            f"| {len(rep.tally.lost)} | {_s(percentile(lat, 50))} | {_s(percentile(lat, 95))} "
+            f"| {_s(max(lat, default=None))} | {_mb(rep.rss[0])} | {_mb(rep.rss[1])} "
+            f"| {_mb(rep.rss[2])} | {cpu} | {_s(rep.warm_s)} |"
+        )
+    return "\n".join(out)
+
+
+def page_table(reports: list[RunReport], pages: list[str]) -> str:
+    out = [
+        "| students | file watcher | page | page opens | p50 s | p95 s | widget changes | p50 s "
+        "| p95 s | errors |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for rep in reports:
+        for page in pages:
+            recs = [r for r in rep.tally.records if r.page == page]
+            opens = [r.seconds for r in recs if r.action == "open"]
+            changes = [r.seconds for r in recs if r.action != "open"]
+            out.append(
+                f"| {rep.n} | {rep.watcher} | {page} | {len(opens)} | {_s(percentile(opens, 50))} "
+                f"| {_s(percentile(opens, 95))} | {len(changes)} "
+                f"| {_s(percentile(changes, 50))} | {_s(percentile(changes, 95))} "
+                f"| {sum(_bad(r) for r in recs)} |"
+            )
+    return "\n".join(out)
+
+
+def problems(reports: list[RunReport]) -> str:
+    lines = []
+    for rep in reports:
+        seen = Counter(f"{r.page}/{r.action}: {e}" for r in rep.tally.records for e in r.exceptions)
+        seen.update(
+            f"{r.page}/{r.action}: timeout" for r in rep.tally.records if r.status == "timeout"
+        )
+        seen.update(rep.tally.lost)
+        for text, count in seen.most_common(10):
+            lines.append(f"- N={rep.n} {rep.watcher}: {count}x {text}")
+        if rep.tally.skipped:
+            keys = ", ".join(f"{k} ({c}x)" for k, c in sorted(rep.tally.skipped.items()))
+            lines.append(f"- N={rep.n} {rep.watcher}: widget keys not found (n/a): {keys}")
+    return "\n".join(lines) or "- none"
+
+
+# --- main -------------------------------------------------------------------------------------
+async def sample_rss(pid: int | None, peak: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        v = rss_mb(pid)
+        if v is not None:
+            peak[0] = max(peak[0], v)
+        try:
+            await asyncio.wait_for(stop.wait(), 1.0)
+        except TimeoutError:
+            pass
+
+
+async def measure(
+    url: str, pid: int | None, n: int, watcher: str, pages: list[str], args: argparse.Namespace
+) -> RunReport:
+    warm = None if args.no_warmup else await warm_up(url, pages, args)
+    start, cpu0 = rss_mb(pid), cpu_seconds(pid)
+    peak, stop = [start or 0.0], asyncio.Event()
+    sampler = asyncio.create_task(sample_rss(pid, peak, stop))
+    t0 = time.monotonic()
+    tally = await class_run(url, n, pages, args)
+    elapsed = time.monotonic() - t0
+    stop.set()
+    await sampler
+    cpu1 = cpu_seconds(pid)
+    cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
+    return RunReport(n, watcher, tally, elapsed, warm, (start, rss_mb(pid), peak[0] or None), cpu)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", default="1,10,30", help="comma-separated class sizes")
+    ap.add_argument("--seconds", type=float, default=120, help="how long each class works")
+    ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated page names")
+    ap.add_argument("--interact", action="store_true", help="also change each page's widgets")
+    ap.add_argument("--think", type=float, default=0.0, help="seconds a student waits per action")
+    ap.add_argument("--run-timeout", type=float, default=120, help="seconds before a run times out")
+    ap.add_argument(
+        "--file-watcher",
+        default="default",
+        help=f"comma-separated server.fileWatcherType values to compare ({', '.join(WATCHERS)}; "
+        "default: whatever the app's config says)",
+    )
+    ap.add_argument("--url", help="drive this running server (loopback only) instead")
+    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its RSS and CPU")
+    ap.add_argument("--no-warmup", action="store_true", help="count the first visitor's loads too")
+    args = ap.parse_args(argv)
+    sizes = [int(x) for x in args.students.split(",") if x.strip()]
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    watchers = [w.strip() for w in args.file_watcher.split(",") if w.strip()]
+    if not sizes or min(sizes) < 1:
+        ap.error("--students needs positive class sizes")
+    if bad := [p for p in pages if p not in PAGES]:
+        ap.error(f"unknown page(s) {bad}; known: {', '.join(PAGES)}")
+    if bad := [w for w in watchers if w not in WATCHERS]:
+        ap.error(f"unknown file watcher(s) {bad}; known: {', '.join(WATCHERS)}")
+    if args.url:
+        try:
+            args.url = check_loopback(args.url)
+        except ValueError as e:
+            ap.error(str(e))
+        watchers = ["(given server)"]
+
+    reports = []
+    for watcher in watchers:
+        for n in sizes:
+            print(f"N={n}, file watcher {watcher}: {args.seconds:.0f} s ...", flush=True)
+            server = None if args.url else Server(watcher)
+            try:
+                url = args.url or server.start()
+                pid = args.pid if args.url else server.proc.pid
+                reports.append(asyncio.run(measure(url, pid, n, watcher, pages, args)))
+            finally:
+                if server is not None:
+                    server.stop()
+    interact = "on" if args.interact else "off"
+    info = f"think time {args.think:g} s, run timeout {args.run_timeout:g} s"
+    print(f"\npages: {', '.join(pages)}; interactions {interact}; {info}\n")
+    print(summary_table(reports))
+    print()
+    print(page_table(reports, pages))
+    print("\nProblems:")
+    print(problems(reports))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
