@@ -155,21 +155,29 @@ class Tally:
 
 
 async def student(
-    i: int, url: str, pages: list[str], deadline: float, args: argparse.Namespace, tally: Tally
+    i: int,
+    n: int,
+    url: str,
+    pages: list[str],
+    deadline: float,
+    args: argparse.Namespace,
+    tally: Tally,
 ) -> None:
-    """One tab: open page after page (starting at page i) until ``deadline``."""
+    """One tab: open page after page, from its own first page, until ``deadline``."""
+    start = i * len(pages) // n % len(pages)
+    order = pages[start:] + pages[:start]  # the class spreads over the pages from the start
     try:
         tab = await Tab.connect(url, run_timeout=args.run_timeout)
     except Exception as e:
         tally.lost.append(f"student {i}: connect: {type(e).__name__}: {e}"[:200])
         return
     try:
-        first = pages[i % len(pages)]
+        first = order[0]
         r = await tab.open(url_path(first))
         tally.records.append(Record(i, first, "open", r.seconds, r.status, r.exceptions))
         visit = 0
         while time.monotonic() < deadline:
-            for page in pages[i % len(pages) :] + pages[: i % len(pages)]:
+            for page in order:
                 if time.monotonic() >= deadline:
                     break
                 if visit:
@@ -204,7 +212,9 @@ async def class_run(url: str, n: int, pages: list[str], args: argparse.Namespace
     """``n`` students at once for ``args.seconds``; bounded even if runs hang."""
     tally = Tally()
     deadline = time.monotonic() + args.seconds
-    tasks = [asyncio.create_task(student(i, url, pages, deadline, args, tally)) for i in range(n)]
+    tasks = [
+        asyncio.create_task(student(i, n, url, pages, deadline, args, tally)) for i in range(n)
+    ]
     done, pending = await asyncio.wait(tasks, timeout=args.seconds + args.run_timeout + 30)
     for t in pending:
         t.cancel()
@@ -255,14 +265,15 @@ class RunReport:
     warm_s: float | None
     rss: tuple[float | None, float | None, float | None]  # start, end, peak
     cpu_s: float | None
+    client_cpu_s: float
 
 
 def summary_table(reports: list[RunReport]) -> str:
     out = [
         "| students | file watcher | runs | errors | exceptions | timeouts | lost | p50 s | p95 s "
         "| max s | RSS start MB | RSS end MB | RSS peak MB | server CPU, 1 core = 100% "
-        "| warm-up s |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| this client's CPU | warm-up s |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for rep in reports:
         recs = rep.tally.records
@@ -275,7 +286,8 @@ def summary_table(reports: list[RunReport]) -> str:
             f"| {rep.n} | {rep.watcher} | {len(recs)} | {errors} | {exc} | {tmo} "
             f"| {len(rep.tally.lost)} | {_s(percentile(lat, 50))} | {_s(percentile(lat, 95))} "
             f"| {_s(max(lat, default=None))} | {_mb(rep.rss[0])} | {_mb(rep.rss[1])} "
-            f"| {_mb(rep.rss[2])} | {cpu} | {_s(rep.warm_s)} |"
+            f"| {_mb(rep.rss[2])} | {cpu} | {rep.client_cpu_s / rep.seconds:.0%} "
+            f"| {_s(rep.warm_s)} |"
         )
     return "\n".join(out)
 
@@ -335,14 +347,15 @@ async def measure(
     start, cpu0 = rss_mb(pid), cpu_seconds(pid)
     peak, stop = [start or 0.0], asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pid, peak, stop))
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     tally = await class_run(url, n, pages, args)
-    elapsed = time.monotonic() - t0
+    elapsed, client = time.monotonic() - t0, time.process_time() - c0
     stop.set()
     await sampler
     cpu1 = cpu_seconds(pid)
     cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
-    return RunReport(n, watcher, tally, elapsed, warm, (start, rss_mb(pid), peak[0] or None), cpu)
+    rss = (start, rss_mb(pid), peak[0] or None)
+    return RunReport(n, watcher, tally, elapsed, warm, rss, cpu, client)
 
 
 def main(argv: list[str] | None = None) -> int:
