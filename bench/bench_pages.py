@@ -13,9 +13,13 @@ do) and prints one markdown table:
   the rerun wraps, timed raw in this same process (``bench.timing.median_seconds``), and their
   ratio. Goal (issue #9): every slider interaction under ~200 ms of server time per rerun.
 
-AppTest reruns the whole script on every interaction (it has no fragment reruns): a widget that
-lives in an ``@st.fragment`` costs less in a browser. ``bench/load_students.py`` drives a real
-server over the websocket, fragment reruns included.
+AppTest reruns the whole script on every interaction (it has no fragment reruns), so a widget
+that lives in an ``@st.fragment`` costs less in a browser. ``--via server`` measures the same table
+on a real ``streamlit run`` (its own, on 127.0.0.1 and a free port, or ``--url``) through
+Streamlit's websocket protocol, as a browser's round trip on loopback, fragment reruns included
+(the "rerun" column says which). The engine calls are timed in this process either way.
+
+    python bench/bench_pages.py --via server [--file-watcher none] [--url ws://127.0.0.1:PORT]
 
 Edit the PAGES table below when a page's keys change; a key a page no longer has is reported as
 "n/a", never a crash.
@@ -112,6 +116,13 @@ PAGES: dict[str, Page] = {
     name: Page(script, tuple(Step(k, v, e) for p, k, v, e in STEPS if p == name))
     for name, script in SCRIPTS.items()
 }
+
+
+def url_path(page: str) -> str:
+    """The page's URL path under st.navigation: the file's stem, "" for the default page."""
+    return "" if page == "home" else Path(SCRIPTS[page]).stem
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -367,6 +378,8 @@ class Row:
     engine: str = ""
     engine_s: float | None = None
     note: str = ""
+    rerun: str = ""  # "full" or "fragment": what the server reran
+    cpu: float | None = None  # median CPU seconds the server spent per run (all its threads)
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -401,31 +414,44 @@ def _find(at: Any, key: str) -> Any:
         return None
 
 
-def open_page(script: str, timeout: float) -> tuple[Any, float]:
-    """A new session: app.py's default page, then ``script``; (AppTest, seconds of the page run)."""
+def _timed_cpu(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``fn()``; CPU counts every thread of this process (AppTest's too)."""
+    c0 = time.process_time()
+    wall = _timed(fn)
+    return wall, time.process_time() - c0
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def open_page(script: str, timeout: float) -> tuple[Any, float, float]:
+    """A new session: app.py's default page, then ``script``; (AppTest, wall and CPU seconds of
+    the page run)."""
     from bench.apptest_frame import new_session
 
     at = new_session(timeout)
     at.run()
     at.switch_page(script)
-    return at, _timed(at.run)
+    return at, *_timed_cpu(at.run)
 
 
 def bench_page(name: str, page: Page, repeats: int, timeout: float) -> list[Row]:
     """Rows for one page: first load, warm load, then one row per step of ``page``."""
     rows = []
-    at, first = open_page(page.script, timeout)
+    at, first, _ = open_page(page.script, timeout)
     load = Row(name, "first load / warm load", first=first, note=_errors(at))
-    warm = []
+    warm, cpus = [], []
     for _ in range(repeats):
-        at, t = open_page(page.script, timeout)
+        at, t, c = open_page(page.script, timeout)
         warm.append(t)
+        cpus.append(c)
         load.note = load.note or _errors(at)
-    load.median = statistics.median(warm) if warm else None
+    load.median, load.cpu = _median(warm), _median(cpus)
     rows.append(load)
     for step in page.steps:
         row = Row(name, f"`{step.key}`")
-        times = []
+        times, cpus = [], []
         for i in range(max(1, repeats)):
             widget = _find(at, step.key)
             if widget is None:
@@ -434,7 +460,9 @@ def bench_page(name: str, page: Page, repeats: int, timeout: float) -> list[Row]
             value = step.values[i % 2]
             try:
                 widget.set_value(value)
-                times.append(_timed(at.run))
+                t, c = _timed_cpu(at.run)
+                times.append(t)
+                cpus.append(c)
             except Exception as e:  # a disabled widget, a value the widget refuses
                 row.note = f"n/a: {type(e).__name__}: {e}"[:120]
                 break
@@ -443,15 +471,78 @@ def bench_page(name: str, page: Page, repeats: int, timeout: float) -> list[Row]
                 break
             if step.key in at.session_state and at.session_state[step.key] != value:
                 row.note = f"value not applied: {step.key} = {at.session_state[step.key]!r}"
-        if times:
-            row.first = times[0]
-            row.median = statistics.median(times)
-        if step.engine:
-            row.engine, row.engine_s, note = engine_seconds(
-                step.engine, {step.key: step.values[0]}, repeats
-            )
-            row.note = row.note or note
-        rows.append(row)
+        row.rerun, row.cpu = "full (AppTest)" if times else "", _median(cpus)
+        rows.append(_finish(row, step, times, repeats))
+    return rows
+
+
+def _finish(row: Row, step: Step, times: list[float], repeats: int) -> Row:
+    """Fill in the rerun statistics and time the step's engine call."""
+    if times:
+        row.first = times[0]
+        row.median = statistics.median(times)
+    if step.engine:
+        row.engine, row.engine_s, note = engine_seconds(
+            step.engine, {step.key: step.values[0]}, repeats
+        )
+        row.note = row.note or note
+    return row
+
+
+async def bench_page_server(
+    name: str, page: Page, repeats: int, url: str, timeout: float, pid: int | None = None
+) -> list[Row]:
+    """The rows of :func:`bench_page`, measured on a running server over its websocket (a
+    browser's round trip on loopback: fragment reruns as the browser triggers them); the
+    server's CPU per run too if its ``pid`` is known."""
+    from bench.st_client import Tab
+    from bench.st_server import cpu_seconds
+
+    def cpu_since(c0: float | None) -> list[float]:
+        c1 = cpu_seconds(pid)
+        return [] if c0 is None or c1 is None else [c1 - c0]
+
+    async def visit() -> tuple[Any, Any]:
+        tab = await Tab.connect(url, run_timeout=timeout)
+        return tab, await tab.open(url_path(name))
+
+    tab, r = await visit()
+    load = Row(name, "first load / warm load", first=r.seconds, note="; ".join(r.exceptions))
+    warm, cpus = [], []
+    for _ in range(repeats):
+        await tab.close()
+        c0 = cpu_seconds(pid)
+        tab, r = await visit()
+        cpus += cpu_since(c0)
+        warm.append(r.seconds)
+        load.note = load.note or "; ".join(r.exceptions)
+    load.median, load.cpu = _median(warm), _median(cpus)
+    rows = [load]
+    try:
+        for step in page.steps:
+            row, times, cpus, kinds = Row(name, f"`{step.key}`"), [], [], set()
+            for i in range(max(1, repeats)):
+                try:
+                    c0 = cpu_seconds(pid)
+                    r = await tab.set_widget(step.key, step.values[i % 2])
+                    cpus += cpu_since(c0)
+                except ValueError as e:  # an option the widget does not have
+                    row.note = f"n/a: {e}"[:120]
+                    break
+                if r is None:
+                    row.note = "n/a: no widget with this key on the page"
+                    break
+                if r.exceptions or r.status == "timeout":
+                    row.note = (
+                        "exception: " + "; ".join(r.exceptions) if r.exceptions else "timeout"
+                    )
+                    break
+                times.append(r.seconds)
+                kinds.add("fragment" if r.status == "fragment" else "full")
+            row.rerun, row.cpu = "/".join(sorted(kinds)), _median(cpus)
+            rows.append(_finish(row, step, times, repeats))
+    finally:
+        await tab.close()
     return rows
 
 
@@ -464,9 +555,9 @@ def _ms(s: float | None) -> str:
 def markdown(rows: list[Row]) -> str:
     """The table: one line per page load and per interaction."""
     out = [
-        "| page | load / interaction | first ms | median ms | ≤ 200 ms | engine call | engine ms "
-        "| server / engine | note |",
-        "|---|---|---:|---:|:-:|---|---:|---:|---|",
+        "| page | load / interaction | rerun | first ms | median ms | ≤ 200 ms | server CPU ms "
+        "| engine call | engine ms | server / engine | note |",
+        "|---|---|---|---:|---:|:-:|---:|---|---:|---:|---|",
     ]
     for r in rows:
         goal = "" if r.median is None or "load" in r.what else "yes" if r.median <= 0.2 else "no"
@@ -478,7 +569,8 @@ def markdown(rows: list[Row]) -> str:
             else ""
         )
         out.append(
-            f"| {r.page} | {r.what} | {_ms(r.first)} | {_ms(r.median)} | {goal} | {r.engine} "
+            f"| {r.page} | {r.what} | {r.rerun} | {_ms(r.first)} | {_ms(r.median)} | {goal} "
+            f"| {_ms(r.cpu)} | {r.engine} "
             f"| {_ms(r.engine_s) if r.engine else ''} | {ratio} | {r.note.replace('|', '/')} |"
         )
     return "\n".join(out)
@@ -490,6 +582,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=5, help="warm loads and changes per widget")
     ap.add_argument("--timeout", type=float, default=300, help="seconds one run may take")
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
+    ap.add_argument(
+        "--via",
+        choices=("apptest", "server"),
+        default="apptest",
+        help="apptest: in this process (full reruns); server: a real server over its websocket",
+    )
+    ap.add_argument(
+        "--file-watcher",
+        default="none",
+        help="--via server: the server's server.fileWatcherType ('default': the app's config)",
+    )
+    ap.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        help="another config option for the server this script starts (repeatable), e.g. "
+        "runner.postScriptGC=false",
+    )
+    ap.add_argument("--url", help="--via server: drive this running server (loopback) instead")
+    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its CPU time")
     args = ap.parse_args(argv)
     names = [p.strip() for p in args.pages.split(",") if p.strip()]
     unknown = [p for p in names if p not in PAGES]
@@ -511,18 +624,53 @@ def main(argv: list[str] | None = None) -> int:
         f"{torch.get_num_threads()}, data dir {os.environ['GENAI_DATA_DIR']}",
         flush=True,
     )
+    server = None
+    if args.url:
+        from bench.st_client import check_loopback
+
+        try:
+            args.url = check_loopback(args.url)
+        except ValueError as e:
+            ap.error(str(e))
+    if args.via == "server" and not args.url:
+        from bench.st_server import Server
+
+        server = Server(args.file_watcher, options=tuple(args.option))
+        args.url = server.start()
+        args.pid = server.proc.pid if server.proc else None
+        extra = "".join(f", {o}" for o in args.option)
+        print(f"  server {args.url}, file watcher {args.file_watcher}{extra}", flush=True)
+    try:
+        rows = run_pages(names, args)
+    finally:
+        if server is not None:
+            server.stop()
+    print()
+    print(markdown(rows))
+    return 0
+
+
+def run_pages(names: list[str], args: argparse.Namespace) -> list[Row]:
+    """Every page's rows, in order; a page that cannot even open gets one row that says why."""
+    import asyncio
+
     rows: list[Row] = []
     for name in names:
         t0 = time.perf_counter()
         try:
-            page_rows = bench_page(name, PAGES[name], args.repeats, args.timeout)
-        except Exception as e:  # a page that cannot even open: one row that says why
+            if args.via == "server":
+                page_rows = asyncio.run(
+                    bench_page_server(
+                        name, PAGES[name], args.repeats, args.url, args.timeout, args.pid
+                    )
+                )
+            else:
+                page_rows = bench_page(name, PAGES[name], args.repeats, args.timeout)
+        except Exception as e:
             page_rows = [Row(name, "first load / warm load", note=f"{type(e).__name__}: {e}"[:150])]
         rows += page_rows
         print(f"  {name}: {len(page_rows)} row(s) in {time.perf_counter() - t0:.0f} s", flush=True)
-    print()
-    print(markdown(rows))
-    return 0
+    return rows
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import pytest
 
 from bench import bench_pages, load_students
 from bench.st_client import Tab, check_loopback
+from bench.st_server import Server
 from tests.conftest import ROOT
 
 TINY_APP = """
@@ -47,7 +48,7 @@ st.navigation([st.Page(main, title="Main", default=True),
 def tiny_server(tmp_path_factory):
     app = tmp_path_factory.mktemp("tiny") / "app.py"
     app.write_text(textwrap.dedent(TINY_APP))
-    server = load_students.Server("none", app=app)
+    server = Server("none", app=app)
     url = server.start(timeout=60)
     yield url
     server.stop()
