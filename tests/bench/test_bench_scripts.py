@@ -127,7 +127,7 @@ def test_a_missing_key_is_reported_not_a_crash():
     rows = bench_pages.bench_page("home", page, repeats=1, timeout=60)
     assert rows[0].first is not None and rows[0].median is not None
     assert rows[1].note.startswith("n/a") and rows[1].median is None
-    assert "| home | `home_no_such` | n/a | n/a |" in bench_pages.markdown(rows)
+    assert "| home | `home_no_such` |  | n/a | n/a |" in bench_pages.markdown(rows)
 
 
 @pytest.mark.parametrize("engine", ["metric_scores", "ngram_matches", "tokenize", "train_bpe"])
@@ -146,11 +146,16 @@ def test_model_engine_calls_run(engine):
     assert note == "" and seconds is not None and seconds > 0, note
 
 
-def test_bench_pages_tiny_run(capsys):
-    assert bench_pages.main(["--pages", "home,metrics", "--repeats", "1"]) == 0
+@pytest.mark.parametrize("via", ["apptest", "server"])
+def test_bench_pages_tiny_run(capsys, via):
+    argv = ["--pages", "home,metrics", "--repeats", "1", "--via", via]
+    assert bench_pages.main(argv) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("| metrics |")]
     assert len(lines) == 1 + len(bench_pages.PAGES["metrics"].steps), out
-    load = [c.strip() for c in lines[0].strip("|").split("|")]
-    assert load[2] != "n/a" and load[3] != "n/a", lines[0]
-    assert any(re.search(r"\| \d[\d,.]* \| (yes|no) \|", line) for line in lines[1:]), out
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    assert cells[0][3] != "n/a" and cells[0][4] != "n/a", lines[0]  # first and warm load
+    measured = [c for c in cells[1:] if c[4] != "n/a"]
+    assert measured, out
+    assert all(c[2] in {"full", "fragment", "full (AppTest)"} for c in measured), out
+    assert all(c[5] in {"yes", "no"} and c[6] != "n/a" for c in measured), out
