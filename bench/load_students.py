@@ -173,8 +173,8 @@ class RunReport:
 
 def summary_table(reports: list[RunReport]) -> str:
     out = [
-        "| students | file watcher | runs | errors | exceptions | timeouts | lost | p50 s | p95 s "
-        "| max s | RSS start MB | RSS end MB | RSS peak MB | server CPU, 1 core = 100% "
+        "| students | file watcher, options | runs | errors | exceptions | timeouts | lost | p50 s "
+        "| p95 s | max s | RSS start MB | RSS end MB | RSS peak MB | server CPU, 1 core = 100% "
         "| this client's CPU | warm-up s |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -189,7 +189,7 @@ def summary_table(reports: list[RunReport]) -> str:
             f"| {rep.n} | {rep.watcher} | {len(recs)} | {errors} | {exc} | {tmo} "
             f"| {len(rep.tally.lost)} | {_s(percentile(lat, 50))} | {_s(percentile(lat, 95))} "
             f"| {_s(max(lat, default=None))} | {_mb(rep.rss[0])} | {_mb(rep.rss[1])} "
-            f"| {_mb(rep.rss[2])} | {cpu} | {rep.client_cpu_s / rep.seconds:.0%} "
+            f"| {_mb(rep.rss[2])} | {cpu} | {rep.client_cpu_s / rep.seconds:.1%} "
             f"| {_s(rep.warm_s)} |"
         )
     return "\n".join(out)
@@ -197,8 +197,8 @@ def summary_table(reports: list[RunReport]) -> str:
 
 def page_table(reports: list[RunReport], pages: list[str]) -> str:
     out = [
-        "| students | file watcher | page | page opens | p50 s | p95 s | widget changes | p50 s "
-        "| p95 s | errors |",
+        "| students | file watcher, options | page | page opens | p50 s | p95 s | widget changes "
+        "| p50 s | p95 s | errors |",
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for rep in reports:
@@ -311,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 url = args.url or server.start()
                 pid = args.pid if args.url else server.proc.pid
-                reports.append(asyncio.run(measure(url, pid, n, watcher, pages, args)))
+                label = " ".join([watcher, *args.option])  # the server's config, as run
+                reports.append(asyncio.run(measure(url, pid, n, label, pages, args)))
             finally:
                 if server is not None:
                     server.stop()
