@@ -57,6 +57,13 @@ class Tally:
     skipped: Counter = field(default_factory=Counter)  # widget keys a page did not have
 
 
+async def _drop(tab: Tab) -> None:
+    try:
+        await asyncio.wait_for(tab.close(), 10)
+    except Exception:
+        pass
+
+
 async def student(
     i: int,
     n: int,
@@ -66,49 +73,46 @@ async def student(
     args: argparse.Namespace,
     tally: Tally,
 ) -> None:
-    """One tab: open page after page, from its own first page, until ``deadline``."""
+    """One tab: open page after page, from its own first page, until ``deadline``. After a run
+    that never finished the student reloads (a new tab): that stream is out of step."""
     start = i * len(pages) // n % len(pages)
     order = pages[start:] + pages[:start]  # the class spreads over the pages from the start
+    tab: Tab | None = None
+    visit = 0
     try:
-        tab = await Tab.connect(url, run_timeout=args.run_timeout)
-    except Exception as e:
-        tally.lost.append(f"student {i}: connect: {type(e).__name__}: {e}"[:200])
-        return
-    try:
-        first = order[0]
-        r = await tab.open(url_path(first))
-        tally.records.append(Record(i, first, "open", r.seconds, r.status, r.exceptions))
-        visit = 0
         while time.monotonic() < deadline:
-            for page in order:
+            page, lap = order[visit % len(order)], visit // len(order)
+            visit += 1
+            if tab is None:  # the first tab, or a reload: the page's URL typed in a new tab
+                tab = await Tab.connect(url, run_timeout=args.run_timeout)
+            r = await tab.open(url_path(page))
+            tally.records.append(Record(i, page, "open", r.seconds, r.status, r.exceptions))
+            if r.status == "timeout":
+                await _drop(tab)
+                tab = None
+                continue
+            await asyncio.sleep(args.think)
+            for step in PAGES[page].steps if args.interact else ():
                 if time.monotonic() >= deadline:
                     break
-                if visit:
-                    r = await tab.open(url_path(page))
-                    tally.records.append(Record(i, page, "open", r.seconds, r.status, r.exceptions))
-                visit += 1
+                try:
+                    r = await tab.set_widget(step.key, step.values[lap % 2])
+                except ValueError:  # an option the widget does not offer (any more)
+                    r = None
+                if r is None:
+                    tally.skipped[f"{page}:{step.key}"] += 1
+                    continue
+                tally.records.append(Record(i, page, step.key, r.seconds, r.status, r.exceptions))
+                if r.status == "timeout":
+                    await _drop(tab)
+                    tab = None
+                    break
                 await asyncio.sleep(args.think)
-                for step in PAGES[page].steps if args.interact else ():
-                    if time.monotonic() >= deadline:
-                        break
-                    try:
-                        r = await tab.set_widget(step.key, step.values[visit % 2])
-                    except ValueError:  # an option the widget does not offer (any more)
-                        r = None
-                    if r is None:
-                        tally.skipped[f"{page}:{step.key}"] += 1
-                        continue
-                    tally.records.append(
-                        Record(i, page, step.key, r.seconds, r.status, r.exceptions)
-                    )
-                    await asyncio.sleep(args.think)
-    except Exception as e:  # the server closed the socket, a malformed message, ...
+    except Exception as e:  # a refused connection, the server closed the socket, ...
         tally.lost.append(f"student {i}: {type(e).__name__}: {e}"[:200])
     finally:
-        try:
-            await asyncio.wait_for(tab.close(), 10)
-        except Exception:
-            pass
+        if tab is not None:
+            await _drop(tab)
 
 
 async def class_run(url: str, n: int, pages: list[str], args: argparse.Namespace) -> Tally:

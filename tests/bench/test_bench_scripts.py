@@ -15,6 +15,8 @@ from bench.st_server import Server
 from tests.conftest import ROOT
 
 TINY_APP = """
+import time
+
 import streamlit as st
 
 
@@ -33,6 +35,8 @@ def main():
     part()
     if st.checkbox("boom", key="boom"):
         raise ValueError("boom pressed")
+    if st.checkbox("slow", key="slow"):
+        time.sleep(3)
 
 
 def other():
@@ -88,6 +92,10 @@ def test_the_client_speaks_the_protocol(tiny_server):
             with pytest.raises(ValueError, match="option"):
                 await tab.open("")
                 await tab.set_widget("pick", "gamma")
+
+            tab.run_timeout = 1.0  # a run that does not finish in time is a timeout, not a hang
+            slow = await tab.set_widget("slow", True)
+            assert slow.status == "timeout" and 1.0 <= slow.seconds < 2.5, slow
         finally:
             await tab.close()
 
