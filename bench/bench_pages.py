@@ -393,9 +393,9 @@ def engine_seconds(name: str, state: dict[str, Any], repeats: int) -> tuple[str,
     label, factory = ENGINES[name]
     try:
         call = factory(state)
-        first = _timed(call)  # the warm-up; a call over 2 s is timed only this once
-        if first * repeats > 2.0:
-            return label, first, ""
+        warm_up = _timed(call)  # one-time costs (a stemmer's tables, a model's first run)
+        if warm_up * repeats > 2.0:  # a slow call: one timed call after the warm-up
+            return label, _timed(call), ""
         from bench.timing import median_seconds
 
         return label, median_seconds(call, max(3, repeats)), ""
