@@ -16,7 +16,9 @@ protobufs both ways (``BackMsg`` up, ``ForwardMsg`` down). What the browser does
 - a widget change is a ``rerun_script`` with the widget's ``WidgetState`` (id from its delta,
   value in the field its type uses); a widget drawn inside ``@st.fragment`` (its delta carries a
   ``fragment_id``) reruns only that fragment, with ``fragment_id`` set in the ``ClientState``;
-- an uncaught exception in the script arrives as an ``exception`` element in a delta.
+- an uncaught exception in the script arrives as an ``exception`` element in a delta; served
+  through ``serve.py`` (``st.App(on_script_error=...)``) it is an error box drawn in a container
+  keyed :data:`SCRIPT_ERROR_KEY` instead, which counts as an exception here too.
 
 The server must be on loopback: :func:`check_loopback` refuses any other host.
 """
@@ -35,6 +37,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.state.common import user_key_from_element_id
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SCRIPT_ERROR_KEY = "genai-script-error"  # ui.serving.ERROR_KEY (bench/ does not import ui/)
 DONE = {
     ForwardMsg.FINISHED_SUCCESSFULLY,
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
@@ -72,6 +75,7 @@ class RunResult:
     exceptions: list[str] = field(default_factory=list)
     errors_shown: int = 0  # st.error boxes (the page's own clear messages, not crashes)
     messages: int = 0
+    in_error_box: bool = False  # inside serve.py's box for an exception the script raised
 
 
 def _label(options: list[str], value: Any) -> str | None:
@@ -228,12 +232,21 @@ class Tab:
                 return
 
     def _delta(self, fm: ForwardMsg, result: RunResult) -> None:
+        if fm.delta.WhichOneof("type") == "add_block":
+            block_id = fm.delta.add_block.id
+            if block_id and user_key_from_element_id(block_id) == SCRIPT_ERROR_KEY:
+                result.exceptions.append("script error box")
+                result.in_error_box = True
+            return
         if fm.delta.WhichOneof("type") != "new_element":
             return
         el = fm.delta.new_element
         kind = el.WhichOneof("type")
         if kind == "exception":
             result.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+        elif kind == "alert" and el.alert.format == el.alert.ERROR and result.in_error_box:
+            result.exceptions[-1] = f"script error box: {el.alert.body}"[:300]
+            result.in_error_box = False
         elif kind == "alert" and el.alert.format == el.alert.ERROR:
             result.errors_shown += 1
         elif kind in WIDGETS:

@@ -1,4 +1,5 @@
-"""``streamlit run app.py`` on loopback and a free port, started and stopped by a bench script."""
+"""A server started and stopped by a bench script: ``streamlit run serve.py`` (the learners' entry
+point; app.py where there is none) on loopback and a free port, with .streamlit/config.toml."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """``streamlit run app.py`` on loopback, started and stopped by this script."""
+    """``streamlit run`` of ``app`` on 127.0.0.1, from the project folder (its config applies)."""
 
     watcher: str
-    app: Path = ROOT / "app.py"
+    app: Path = ROOT / "serve.py" if (ROOT / "serve.py").exists() else ROOT / "app.py"
     options: tuple[str, ...] = ()  # more config options, "section.name=value"
     port: int = 0
     proc: subprocess.Popen | None = None

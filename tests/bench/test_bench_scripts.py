@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from bench import bench_pages, load_students
-from bench.st_client import Tab, check_loopback
+from bench.st_client import SCRIPT_ERROR_KEY, Tab, check_loopback
 from bench.st_server import Server
 from tests.conftest import ROOT
 
@@ -48,13 +48,29 @@ st.navigation([st.Page(main, title="Main", default=True),
 """
 
 
-@pytest.fixture(scope="module")
-def tiny_server(tmp_path_factory):
-    app = tmp_path_factory.mktemp("tiny") / "app.py"
-    app.write_text(textwrap.dedent(TINY_APP))
-    server = Server("none", app=app)
+# serve.py's way: an uncaught exception is drawn as an error box in a keyed container
+TINY_SERVE = f"""
+import streamlit as st
+
+
+def on_error(exc):
+    with st.container(key="{SCRIPT_ERROR_KEY}"):
+        st.error(str(exc))
+    return True
+
+
+app = st.App("app.py", on_script_error=on_error)
+"""
+
+
+@pytest.fixture(scope="module", params=["app.py", "serve.py"])
+def tiny_server(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    (folder / "app.py").write_text(textwrap.dedent(TINY_APP))
+    (folder / "serve.py").write_text(textwrap.dedent(TINY_SERVE))
+    server = Server("none", app=folder / request.param)
     url = server.start(timeout=60)
-    yield url
+    yield url, request.param == "serve.py"
     server.stop()
 
 
@@ -67,8 +83,10 @@ def test_only_loopback_servers_are_driven():
 
 
 def test_the_client_speaks_the_protocol(tiny_server):
+    url, served = tiny_server
+
     async def session():
-        tab = await Tab.connect(tiny_server, run_timeout=30)
+        tab = await Tab.connect(url, run_timeout=30)
         try:
             first = await tab.open("")
             assert first.status == "ok" and not first.exceptions, first
@@ -84,7 +102,9 @@ def test_the_client_speaks_the_protocol(tiny_server):
             assert tab.query == "pick=beta"
 
             boom = await tab.set_widget("boom", True)
-            assert boom.exceptions and "boom pressed" in boom.exceptions[0], boom
+            assert len(boom.exceptions) == 1, boom  # (the project's config redacts its text)
+            assert boom.exceptions[0].startswith("script error box: boom pressed") == served, boom
+            assert boom.errors_shown == pick.errors_shown  # the box is no page message
             assert await tab.set_widget("no_such_key", 1) is None
 
             other = await tab.open("other")
@@ -128,6 +148,13 @@ def test_every_key_of_the_table_is_a_widget_key_in_the_code():
     missing = [key for _, key, _, _ in bench_pages.STEPS if f'"{key}"' not in code]
     assert not missing, f"keys in bench/bench_pages.py STEPS that no page uses: {missing}"
     assert set(bench_pages.ENGINES) >= {e for *_, e in bench_pages.STEPS if e}
+
+
+def test_the_table_knows_every_page_and_the_served_error_box():
+    from ui import navigation, serving
+
+    assert sorted(bench_pages.SCRIPTS.values()) == sorted(p.path for p in navigation.PAGES)
+    assert SCRIPT_ERROR_KEY == serving.ERROR_KEY
 
 
 def test_a_missing_key_is_reported_not_a_crash():
