@@ -120,8 +120,9 @@ def sliders_and_distribution() -> None:
             story.html(view.tokens_html(tok, prompt_tail, [*steps, *shown]))
 
         start = list(context[-max(1, ctx - n) :])
-        smp.generate(loaded.model, start, cfg, max_new_tokens=n, eos_token_id=eos,
-                     on_step=on_step, first_draw=len(steps))  # fmt: skip
+        # the text goes on with the draws of its next positions: as "Sample one token" would
+        gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
+        smp.generate(loaded.model, start, cfg, **gen_n)
         steps.extend(shown)
     if sample or go_n:
         context, result = distribution(steps, cfg)

@@ -249,11 +249,12 @@ def tokens_html(
     parts = [f'<span style="color:#777">{html.escape(prompt_tail)}</span>']
     for i, s in enumerate(steps):
         alts = "\n".join(
-            f"{smp.token_label(tokenizer, j)!r}: {p:.1%} (raw {r:.1%})"
+            f"{smp.token_label(tokenizer, j)!r}: {prob_text(p)} (raw {prob_text(r)})"
             for j, p, r in s.alternatives
         )
         tip = (
-            f"step {i + 1}: model p = {s.raw_prob:.1%}, after the pipeline {s.prob:.1%}, "
+            f"step {i + 1}: model p = {prob_text(s.raw_prob)}, after the pipeline "
+            f"{prob_text(s.prob)}, "
             f"{s.n_kept} in the running\n{alts}"
         )
         text = html.escape(tokenizer.decode([s.token_id])).replace("\n", "↵<br>")

@@ -125,6 +125,7 @@ HOSTILE = [  # (what the user does, the message expected)
     (" \n\t  ", "Type some text"),
     ("bell\x07 and nul\x00 here", "Removed 2 control characters"),
     ("a" * 1_000_000, "only the first 20,000 are used"),  # 1 MB, one WordPiece [UNK]
+    ("word " * 400, "too long for the link"),  # 2,000 characters: the link keeps the rest
 ]
 
 

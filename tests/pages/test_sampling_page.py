@@ -197,3 +197,13 @@ def test_clearing_and_resampling_keeps_the_pickers_valid():
             _click(at, "Sample one token")
         assert not at.exception
         assert _picker(at).value == 2 and len(_story(at)) == 3
+
+
+def test_a_prompt_too_long_for_the_link_is_said_and_the_link_keeps_the_rest():
+    at = _open()
+    at.slider(key="sampling_temperature").set_value(0.7)
+    at.text_area(key="sampling_prompt").input("The cat sat on the mat. " * 80).run()
+    assert not at.exception
+    assert "too long for the link" in _texts(at)
+    assert "sampling_prompt" not in at.query_params
+    assert at.query_params["sampling_temperature"] in ("0.7", ["0.7"])

@@ -159,8 +159,9 @@ def _stable_script():
     from ui.urlstate import stable_selectbox
 
     words = st.session_state.get("t_words", "a b c d e f g h i j k it").split()
-    chosen = stable_selectbox("Token", list(range(len(words))), key="t_token",
-                              format_func=lambda i: f"{i}: {words[i]}", fallback=0)  # fmt: skip
+    chosen = stable_selectbox(
+        "Token", list(range(len(words))), key="t_token", format_func=lambda i: f"{i}: {words[i]}"
+    )
     st.write(f"{chosen} {words[chosen]}")
 
 
