@@ -58,6 +58,25 @@ def test_attention_page_draws_heads_and_reacts_to_controls(visit):
     tab.assert_clean()
 
 
+def test_a_model_switch_relabels_the_selected_token_and_draws_the_causal_mask(visit):
+    tab = _open_attention(visit)
+    page = tab.page
+    assert _selected_token(page) == "10: it"
+    page.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name=re.compile("tiny-gpt")).first.click()
+    tab.wait_idle()
+    assert tab.exceptions() == []
+    assert "Causal mask" in page.get_by_test_id("stMain").inner_text()
+    label = _selected_token(page)
+    index, token = label.split(": ", 1)
+    # the box shows tiny-gpt's token at that index, the same one the explorer below describes
+    assert f"Token {index} {token.strip()}" in page.get_by_test_id("stMain").inner_text()
+    page.get_by_role("tab", name="Model view (layers x heads)").click()
+    tab.wait_idle()
+    assert "layer 3" in page.locator(".js-plotly-plot").first.inner_text()
+    tab.assert_clean()
+
+
 def test_two_texts_in_a_row_a_reload_and_the_link_in_a_fresh_context(visit, server_url):
     tab = _open_attention(visit)
     page = tab.page
