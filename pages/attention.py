@@ -117,21 +117,7 @@ def explorer() -> None:
         fallback=av.default_token(r),
         help="Its row and column are outlined in the head's map; the views below follow it.",
     )
-    # keyed tabs with fixed labels: the chosen view survives every rerun, and only it draws
-    tabs = st.tabs(av.VIEWS, key="attention_view", on_change="rerun")
-    drawn = [t.open is not False for t in tabs]  # None (no state yet): draw every view
-    if drawn[0]:
-        with tabs[0]:
-            av.render_head(r, view, selected)
-    if drawn[1]:
-        with tabs[1]:
-            av.render_layer(r, cfg)
-    if drawn[2]:
-        with tabs[2]:
-            av.render_model(r, cfg)
-    if drawn[3]:
-        with tabs[3]:
-            av.render_summary(r, clean.text, pair.strip() or None, name)
+    av.render_views(r, view, cfg, selected, clean.text, pair.strip() or None, name)
     sync_url()
 
 

@@ -531,6 +531,33 @@ def render_head(r: AttentionResult, v: HeadView, selected: int) -> None:
     )
 
 
+def render_views(
+    r: AttentionResult,
+    view: HeadView,
+    cfg,
+    selected: int,
+    text: str,
+    pair: str | None,
+    name: str,
+) -> None:
+    """The four views as keyed tabs with fixed labels: the chosen view survives every rerun (a
+    layer change no longer jumps back to "One head"), and only the open one is drawn."""
+    tabs = st.tabs(VIEWS, key="attention_view", on_change="rerun")
+    drawn = [t.open is not False for t in tabs]  # None (no state yet): draw every view
+    if drawn[0]:
+        with tabs[0]:
+            render_head(r, view, selected)
+    if drawn[1]:
+        with tabs[1]:
+            render_layer(r, cfg)
+    if drawn[2]:
+        with tabs[2]:
+            render_model(r, cfg)
+    if drawn[3]:
+        with tabs[3]:
+            render_summary(r, text, pair, name)
+
+
 def render_layer(r: AttentionResult, cfg) -> None:
     if r.n_tokens > 48:
         st.caption(
