@@ -133,6 +133,11 @@ class AttentionResult:
         """Unique axis labels ``"3 it"`` (plotly merges equal category names)."""
         return [f"{i} {t}" for i, t in enumerate(self.tokens)]
 
+    @cached_property
+    def row_sum_deviation(self) -> float:
+        """Largest distance of any row's sum from 1, over every layer and head (float64 sums)."""
+        return max(float(np.abs(w.sum(-1, dtype=np.float64) - 1.0).max()) for w in self.layers)
+
 
 # --- loading ---------------------------------------------------------------------------------
 def _kind_of(name: str) -> models.Kind:
@@ -316,6 +321,18 @@ class HeadView:
     masked: np.ndarray
     below_threshold: int = 0
     threshold: float = 0.0
+
+    def row(self, index: int) -> np.ndarray:
+        """How much token ``index`` attends to each shown column (zeros when its row is not
+        shown, e.g. hidden as a special token or filtered out by the pair filter)."""
+        hit = np.flatnonzero(self.rows == index)
+        return self.matrix[hit[0]] if len(hit) else np.zeros(len(self.cols), dtype=np.float32)
+
+    def col(self, index: int) -> np.ndarray:
+        """How much each shown row attends to token ``index`` (zeros when its column is not
+        shown)."""
+        hit = np.flatnonzero(self.cols == index)
+        return self.matrix[:, hit[0]] if len(hit) else np.zeros(len(self.rows), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -519,6 +536,72 @@ def pool(matrix: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     counts_r = np.diff(np.append(starts_r, n_r))[:, None]
     counts_c = np.diff(np.append(starts_c, n_c))[None, :]
     return sums / (counts_r * counts_c), starts_r
+
+
+@dataclass(frozen=True, eq=False)
+class Thumbnails:
+    """Heads block-averaged to small same-size maps, for the layer and model views.
+
+    Attributes:
+        heads: the (layer, head) of each map.
+        pooled: each head's block-averaged weights (n, n); blocks of the causal mask are NaN.
+        scaled: ``pooled`` divided by the head's own largest value, so faint heads stay visible.
+        tokens: the token indices drawn (special tokens left out when hidden).
+        starts / ends: first and last position (into ``tokens``) of each block.
+    """
+
+    heads: tuple[tuple[int, int], ...]
+    pooled: tuple[np.ndarray, ...]
+    scaled: tuple[np.ndarray, ...]
+    tokens: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    @property
+    def pooled_blocks(self) -> bool:
+        """True when a block holds more than one token (the input was longer than ``size``)."""
+        return len(self.starts) < len(self.tokens)
+
+
+def thumbnails(
+    r: AttentionResult, heads: list[tuple[int, int]], size: int, *, hide_special: bool = False
+) -> Thumbnails:
+    """Each head with special tokens hidden (rows renormalized) and block-averaged to at most
+    ``size`` x ``size``; in a decoder, a block entirely above the diagonal is masked (NaN).
+
+    >>> # thumbnails(r, [(0, 0), (0, 1)], 48).scaled[0].shape == (16, 16) for 16 tokens
+    """
+    if not heads:
+        raise ValueError("no heads to draw")
+    idx = head_weights(r, 0, 0, hide_special)[1]
+    n = len(idx)
+    starts = pool(np.zeros((n, n)), size)[1]
+    ends = np.append(starts[1:], n) - 1
+    masked = None
+    if r.causal:  # a block is masked only when every cell in it is above the diagonal
+        masked = pool(np.triu(np.ones((n, n)), 1), size)[0] >= 1.0 - 1e-9
+    pooled, scaled = [], []
+    for layer, head in heads:
+        m = np.asarray(pool(head_weights(r, layer, head, hide_special)[0], size)[0], np.float64)
+        top = max(float(np.nanmax(m)), 1e-12)
+        if masked is not None:
+            m = np.where(masked, np.nan, m)
+        pooled.append(m)
+        scaled.append(m / top)
+    return Thumbnails(tuple(heads), tuple(pooled), tuple(scaled), idx, starts, ends)
+
+
+def default_token(r: AttentionResult) -> int:
+    """The token to select first: ``it`` when the text has it (the classic question), else the
+    first ordinary token (the last one for a decoder: it is the token that sees the whole
+    text), else 0."""
+    hit = word_tokens(r, "it")
+    if hit:
+        return hit[0]
+    plain = np.flatnonzero(~r.special)
+    if not len(plain):
+        return 0
+    return int(plain[-1] if r.causal else plain[0])
 
 
 # --- words, for the predict-then-reveal question -------------------------------------------------

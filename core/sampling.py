@@ -8,6 +8,13 @@ Every step copies the tensor operations of the matching transformers ``LogitsPro
 same seed: a private ``torch.Generator`` seeded with ``seed`` draws what ``torch.manual_seed``
 followed by ``generate`` draws).
 
+One rule for the randomness of a text (:func:`draw_generator`): a text is drawn from ONE random
+stream, seeded once with the seed at its first generated token; the token at position i (0 =
+the first after the prompt) takes the stream's i-th draw. Drawing one token at a time
+(:func:`filter_distribution` with ``draw_index=i``) and :func:`generate` (with ``first_draw``)
+follow it, so "sample one token" N times, "generate N" and transformers' ``generate`` give the
+same tokens for the same seed.
+
 >>> SamplingConfig(temperature=0.7, top_k=40).top_k
 40
 """
@@ -15,7 +22,9 @@ followed by ``generate`` draws).
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +131,8 @@ class SamplingResult:
         n_kept: how many tokens survive every filter (a survivor's probability may still
             round to 0 in float32 at a very low temperature).
         notes: plain-language remarks on the settings (e.g. top-k larger than the vocabulary).
+        draw_index: which draw of the seed's stream chose ``chosen_id`` (the token's position
+            in the generated text, counted from 0); see :func:`draw_generator`.
     """
 
     config: SamplingConfig
@@ -136,6 +147,7 @@ class SamplingResult:
     entropy_final_bits: float
     n_kept: int
     notes: tuple[str, ...] = ()
+    draw_index: int = 0
 
     @property
     def vocab_size(self) -> int:
@@ -200,11 +212,72 @@ def _warp(scores, config: SamplingConfig) -> tuple[Any, dict[str, Any]]:
     return scores, removed
 
 
+SEED_RULE = (
+    "One random stream per text, seeded once with the seed at the first generated token; "
+    "draw i of the stream picks the token at position i (as transformers' generate does after "
+    "torch.manual_seed(seed)), so sampling one token at a time and generating N at once give "
+    "the same text."
+)
+_STREAM_LOCK = threading.Lock()
+_STREAM_STATES: OrderedDict[tuple[int, int, int], Any] = OrderedDict()
+_STREAM_MAX = 2048  # generator states kept (5 KB each)
+
+
+def _remember_stream(seed: int, vocab_size: int, n_drawn: int, gen: Any) -> None:
+    with _STREAM_LOCK:
+        _STREAM_STATES[(seed, vocab_size, n_drawn)] = gen.get_state()
+        _STREAM_STATES.move_to_end((seed, vocab_size, n_drawn))
+        while len(_STREAM_STATES) > _STREAM_MAX:
+            _STREAM_STATES.popitem(last=False)
+
+
+def draw_generator(seed: int, n_drawn: int, vocab_size: int) -> Any:
+    """The random stream of a text seeded with ``seed``, after ``n_drawn`` draws.
+
+    Each draw over a vocabulary of ``vocab_size`` tokens (``torch.multinomial`` of one sample,
+    as transformers samples) advances the stream by the same amount whatever the
+    probabilities, so the state after n draws depends only on (seed, n, vocabulary size). It
+    is rebuilt by replaying draws from the nearest state remembered (each draw of
+    :func:`generate` and of this function is remembered).
+
+    Args:
+        seed: the seed the learner set.
+        n_drawn: how many tokens of the text were already drawn (its position).
+        vocab_size: the size of the distributions drawn from.
+
+    Returns:
+        A ``torch.Generator`` ready for draw ``n_drawn``.
+
+    >>> g = draw_generator(0, 0, 10)
+    >>> int(g.initial_seed())
+    0
+    """
+    import torch
+
+    if n_drawn < 0 or vocab_size < 1:
+        raise ValueError("n_drawn must be 0 or more and vocab_size positive")
+    gen = torch.Generator().manual_seed(seed)
+    start = 0
+    with _STREAM_LOCK:
+        for k in range(n_drawn, 0, -1):
+            state = _STREAM_STATES.get((seed, vocab_size, k))
+            if state is not None:
+                gen.set_state(state)
+                start = k
+                break
+    uniform = torch.full((1, vocab_size), 1.0 / vocab_size)  # (1, V)
+    for k in range(start + 1, n_drawn + 1):
+        torch.multinomial(uniform, 1, generator=gen)
+        _remember_stream(seed, vocab_size, k, gen)
+    return gen
+
+
 def filter_distribution(
     logits: Any,
     config: SamplingConfig,
     *,
     context_ids: Sequence[int] | None = None,
+    draw_index: int = 0,
 ) -> SamplingResult:
     """Run one next-token distribution through the pipeline and draw a token.
 
@@ -212,6 +285,8 @@ def filter_distribution(
         logits: the model's next-token logits, shape (V,) (a numpy array or a torch tensor).
         config: the sampling settings.
         context_ids: the tokens already in the context, for the repetition penalty.
+        draw_index: the position of the token in the generated text (0 = the first after the
+            prompt): the draw uses the seed's stream at that position (:func:`draw_generator`).
 
     Returns:
         A :class:`SamplingResult` with every intermediate distribution and the chosen id.
@@ -259,7 +334,7 @@ def filter_distribution(
                 removed_by[rm] = f
                 alive = alive & ~rm
             kept[f] = alive.copy()
-        gen = torch.Generator().manual_seed(config.seed)
+        gen = draw_generator(config.seed, draw_index, V)
         chosen = int(torch.multinomial(final.view(1, -1), 1, generator=gen)[0, 0])
         if config.top_k >= V:
             notes.append(f"top-k {config.top_k} is not smaller than the vocabulary ({V} tokens): "
@@ -282,6 +357,7 @@ def filter_distribution(
         entropy_final_bits=_entropy_bits(final_np),
         n_kept=int((removed_by == KEPT).sum()),
         notes=tuple(notes),
+        draw_index=draw_index,
     )
 
 
@@ -403,6 +479,7 @@ def generate(
     eos_token_id: int | None = None,
     n_alternatives: int = 5,
     on_step: Callable[[int, StepRecord], None] | None = None,
+    first_draw: int = 0,
 ) -> GenerationResult:
     """Generate up to ``max_new_tokens`` tokens after ``prompt_ids``, like ``model.generate``.
 
@@ -419,6 +496,10 @@ def generate(
         eos_token_id: stop once this token is drawn (None: never stop early).
         n_alternatives: how many top alternatives to record per step.
         on_step: called as ``on_step(i, record)`` after each token (for streaming).
+        first_draw: how many tokens of the text come before ``prompt_ids``' end, i.e. the
+            position of the first token generated here: it takes that draw of the seed's
+            stream (:func:`draw_generator`), so a text continued here goes on exactly as if
+            drawn one token at a time.
 
     Returns:
         A :class:`GenerationResult`.
@@ -433,7 +514,9 @@ def generate(
     if room < 0:
         raise ValueError(f"the prompt ({len(prompt_ids)} tokens) is longer than the context")
     max_new_tokens = min(max_new_tokens, room)
-    gen = torch.Generator().manual_seed(config.seed)
+    if first_draw < 0:
+        raise ValueError(f"first_draw must be 0 or more, got {first_draw}")
+    gen = None  # the seed's stream, made at the first draw (its vocabulary size is known then)
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long)  # (1, T)
     steps: list[StepRecord] = []
     past = None
@@ -464,7 +547,10 @@ def generate(
             else:
                 scores, _ = _warp(scores, config)
                 probs = torch.softmax(scores, dim=-1)
+                if gen is None:
+                    gen = draw_generator(config.seed, first_draw, int(probs.shape[-1]))
                 nxt = torch.multinomial(probs, num_samples=1, generator=gen).squeeze(1)  # (1,)
+                _remember_stream(config.seed, int(probs.shape[-1]), first_draw + i + 1, gen)
                 tok = int(nxt[0])
                 alt_final = probs[0, top_i].tolist()
                 prob, n_kept = float(probs[0, tok]), int((probs[0] > 0).sum())

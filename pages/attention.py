@@ -10,7 +10,7 @@ from core.text import clean_text
 from ui import attention_view as av
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
-from ui.urlstate import sync_url, url_state
+from ui.urlstate import left_out_caption, stable_selectbox, sync_url, url_state
 
 page_header(
     "Attention heatmap",
@@ -48,6 +48,7 @@ if name == av.CUSTOM:
     name = st.session_state["attention_custom"].strip() or "minilm"
 decoder = av.is_decoder(name)
 st.text_area("Text (sentence A)", key="attention_text", height=90)
+left_out_caption("attention_text")
 if not decoder:
     st.text_input("Second sentence (optional, joined with [SEP] as sentence B)",
                   key="attention_pair", placeholder="e.g. It was very late.")  # fmt: skip
@@ -69,38 +70,59 @@ for note in r.notes:
     st.warning(note, icon=":material/content_cut:")
 av.result_caption(r)
 
-av.clamp_state(r)
-c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
-c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
-c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
-c3.slider("Threshold", 0.0, 0.99, step=0.01, key="attention_threshold",
-          help="Blank out weights below this value (display only).")  # fmt: skip
-c4.toggle("Hide special tokens", key="attention_hide_special",
-          help="Drop [CLS]/[SEP]-like tokens and renormalize each row to sum to 1.")  # fmt: skip
-if r.has_pair:
-    st.segmented_control("Pair filter (rows → columns)", PAIR_FILTERS, key="attention_filter",
-                         format_func=av.filter_label)  # fmt: skip
-cfg = ViewConfig(
-    st.session_state["attention_layer"], st.session_state["attention_head"],
-    st.session_state["attention_threshold"], st.session_state["attention_hide_special"],
-    (st.session_state["attention_filter"] or "all") if r.has_pair else "all",
-)  # fmt: skip
-view = head_view(r, cfg)
-av.view_notes(r, view)
-selected = st.selectbox("Selected token", list(range(r.n_tokens)), key="attention_token",
-                        format_func=lambda i: f"{i}: {r.tokens[i]}")  # fmt: skip
 
-tab_head, tab_layer, tab_model, tab_sum = st.tabs(
-    ["One head", f"All heads of layer {cfg.layer}", "Model view (layers x heads)", "Head summary"]
-)
-with tab_head:
-    av.render_head(r, view, selected)
-with tab_layer:
-    av.render_layer(r, cfg)
-with tab_model:
-    av.render_model(r, cfg)
-with tab_sum:
-    av.render_summary(r, clean.text, pair.strip() or None, name)
+@st.fragment
+def explorer() -> None:
+    """Layer, head, filters, the selected token and the four views: each control reruns only
+    this part (the forward pass above is not looked up again), and only the open view draws."""
+    av.clamp_state(r)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
+    c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
+    c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
+    c3.slider(
+        "Threshold",
+        0.0,
+        0.99,
+        step=0.01,
+        key="attention_threshold",
+        help="Blank out weights below this value (display only).",
+    )
+    c4.toggle(
+        "Hide special tokens",
+        key="attention_hide_special",
+        help="Drop [CLS]/[SEP]-like tokens and renormalize each row to sum to 1.",
+    )
+    if r.has_pair:
+        st.segmented_control(
+            "Pair filter (rows → columns)",
+            PAIR_FILTERS,
+            key="attention_filter",
+            format_func=av.filter_label,
+        )
+    ss = st.session_state
+    cfg = ViewConfig(
+        ss["attention_layer"],
+        ss["attention_head"],
+        ss["attention_threshold"],
+        ss["attention_hide_special"],
+        (ss["attention_filter"] or "all") if r.has_pair else "all",
+    )
+    view = head_view(r, cfg)
+    av.view_notes(r, view)
+    selected = stable_selectbox(
+        "Selected token",
+        list(range(r.n_tokens)),
+        key="attention_token",
+        format_func=lambda i: f"{i}: {r.tokens[i]}",
+        fallback=av.default_token(r),
+        help="Its row and column are outlined in the head's map; the views below follow it.",
+    )
+    av.render_views(r, view, cfg, selected, clean.text, pair.strip() or None, name)
+    sync_url()
+
+
+av.follow_token(r)
+explorer()
 
 what_to_notice([
     "Rows are the tokens doing the looking; each row is a probability distribution (sums to 1).",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
 from core import models
@@ -15,7 +13,7 @@ from ui.loaders import get_model
 from ui.outputs import publish
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
-from ui.urlstate import sync_url, url_state
+from ui.urlstate import left_out_caption, sync_url, url_state
 
 page_header(
     "Sampling sliders",
@@ -30,7 +28,9 @@ url_state(
      "sampling_top_k": 0, "sampling_top_p": 1.0, "sampling_min_p": 0.0, "sampling_penalty": 1.0,
      "sampling_seed": 0, "sampling_n": 30, "sampling_n_top": 20, "sampling_cmp_by": "temperature",
      "sampling_cmp_temps": [0.0, 0.7, 1.5], "sampling_cmp_seeds": [0, 1, 2]},
-    choices={"sampling_model": NAMES, "sampling_cmp_by": ["temperature", "seed"]},
+    choices={"sampling_model": NAMES, "sampling_cmp_by": ["temperature", "seed"],
+             "sampling_cmp_temps": view.CMP_TEMPS, "sampling_cmp_seeds": view.CMP_SEEDS},
+    max_items={"sampling_cmp_temps": view.CMP_MAX, "sampling_cmp_seeds": view.CMP_MAX},
     bounds={"sampling_temperature": (0, 2.5), "sampling_top_k": (0, 100_000),
             "sampling_top_p": (0, 1), "sampling_min_p": (0, 1), "sampling_penalty": (0.5, 2),
             "sampling_seed": (0, 2**31), "sampling_n": (1, 200), "sampling_n_top": (5, 50)},
@@ -38,6 +38,8 @@ url_state(
 
 c_prompt, c_model = st.columns([3, 1])
 c_prompt.text_area("Prompt", key="sampling_prompt", height=100)
+with c_prompt:
+    left_out_caption("sampling_prompt", "prompt")
 c_model.selectbox("Model", NAMES, key="sampling_model", format_func=lambda n: n if n not in
                   models.MODELS else models.MODELS[n].label)  # fmt: skip
 c_model.selectbox("Or try an example", ["", *view.EXAMPLES], key="sampling_example",
@@ -73,11 +75,15 @@ def current_config() -> smp.SamplingConfig:
 
 
 def distribution(steps: list, cfg: smp.SamplingConfig):
-    """The next-token pipeline after prompt + steps; draw i uses seed + i."""
+    """The next-token pipeline after prompt + steps; the token at position i of the text takes
+    draw i of the seed's stream (core.sampling's one rule, shared with Generate N)."""
     context = (*prompt.ids, *(s.token_id for s in steps))[-ctx:]
-    draw = replace(cfg, seed=cfg.seed + len(steps))
     logits = view.cached_logits(name, context)  # the forward pass runs once per context
-    return context, draw, smp.filter_distribution(logits, draw, context_ids=context)
+    return context, smp.filter_distribution(logits, cfg, context_ids=context, draw_index=len(steps))
+
+
+# the compare panel generates with the settings of the last full run (or Refresh)
+st.session_state[view.CMP_FOR] = (current_config(), int(st.session_state.sampling_n))
 
 
 @st.fragment
@@ -101,7 +107,8 @@ def sliders_and_distribution() -> None:
     sample, go_n = action == "sample", action == "generate"
     if action == "clear":
         steps.clear()
-    context, draw, result = distribution(steps, current_config())
+    cfg = current_config()
+    context, result = distribution(steps, cfg)
     if sample:
         steps.append(smp.step_from_result(result))
     if go_n:
@@ -113,11 +120,12 @@ def sliders_and_distribution() -> None:
             story.html(view.tokens_html(tok, prompt_tail, [*steps, *shown]))
 
         start = list(context[-max(1, ctx - n) :])
-        smp.generate(loaded.model, start, draw, max_new_tokens=n, eos_token_id=eos,
-                     on_step=on_step)  # fmt: skip
+        # the text goes on with the draws of its next positions: as "Sample one token" would
+        gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
+        smp.generate(loaded.model, start, cfg, **gen_n)
         steps.extend(shown)
     if sample or go_n:
-        context, draw, result = distribution(steps, current_config())
+        context, result = distribution(steps, cfg)
     story.html(view.tokens_html(tok, prompt_tail, steps))
     view.alternatives_picker(tok, steps)
     if steps:
@@ -130,6 +138,7 @@ def sliders_and_distribution() -> None:
                         width="stretch", key="sampling_chart")  # fmt: skip
     with summary:
         view.summary(result, tok)
+    view.compare_stale_note(cfg, int(st.session_state.sampling_n))
     sync_url()
 
 
@@ -139,14 +148,16 @@ sliders_and_distribution()
 @st.fragment
 def compare_panel() -> None:
     st.subheader("Compare settings side by side")
-    cfg = current_config()
+    cfg, n = st.session_state[view.CMP_FOR]
     configs = view.compare_controls(cfg)
-    st.caption(f"Same prompt, {st.session_state.sampling_n} tokens, other sliders as set above "
-               f"(top-k {cfg.top_k}, top-p {cfg.top_p:g}, min-p {cfg.min_p:g}, "
-               f"penalty {cfg.repetition_penalty:g}, seed {cfg.seed}).")  # fmt: skip
-    st.button("Refresh with the current sliders", icon=":material/refresh:")
+    shared = view.settings_text(cfg, skip=st.session_state.sampling_cmp_by)
+    st.caption(
+        f"Same prompt, {n} tokens, the other settings as they were when this panel was "
+        f"generated: {shared}."
+    )
+    if st.button("Refresh with the current sliders", icon=":material/refresh:"):
+        st.rerun()  # the whole page: the panel takes the sliders' settings again
     if configs:
-        n = st.session_state.sampling_n
         runs = view.cached_compare(name, prompt.ids[-max(1, ctx - n) :], tuple(configs), n, eos)
         view.compare_columns(runs, tok, prompt_tail)
 

@@ -7,8 +7,10 @@ thumbnails of a view are tiled into ONE heatmap trace instead of dozens of subpl
 
 from __future__ import annotations
 
+import functools
 import html
 import io
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -20,28 +22,35 @@ from core.attention import (
     AttentionResult,
     HeadSummary,
     HeadView,
+    Thumbnails,
     attention_maps,
+    default_token,
     head_summary,
-    head_weights,
-    pool,
+    thumbnails,
 )
 
 COLORSCALE = "Blues"
 MASK_COLOR = "#d9d9d9"  # the causal mask's cells (NaN) show the plot background
 PRONOUN = "The animal didn't cross the street because it was too tired."
 PRONOUN_TARGETS = ["animal", "street", "because", "tired"]
+_LONG_SENTENCE = (
+    "Attention lets every token look at the other tokens of the text and mix in what it finds "
+    "useful."
+)
 EXAMPLES = {
     "Pronoun (who is 'it'?)": (PRONOUN, ""),
     "Sentence pair (encoders)": ("The cat sat on the mat.", "It fell asleep in the sun."),
     "Repeated phrase (copy heads)": (
-        "Tom gave Lily a red ball. Lily gave Tom a blue cup. Tom gave Lily a red ball.", ""),
+        "Tom gave Lily a red ball. Lily gave Tom a blue cup. Tom gave Lily a red ball.",
+        "",
+    ),
     "Toy story (tiny-gpt's corpus)": (
         "Once upon a time there was a little cat named Tom. Tom liked to play in the garden. "
-        "One day Tom saw a big dog.", ""),
-    "Long text (512 tokens)": (" ".join(
-        ["Attention lets every token look at the other tokens of the text and mix in what it "
-         "finds useful."] * 30), ""),
-}  # fmt: skip
+        "One day Tom saw a big dog.",
+        "",
+    ),
+    "Long text (512 tokens)": (" ".join([_LONG_SENTENCE] * 30), ""),
+}
 
 
 def plotly_config(filename: str) -> dict:
@@ -74,36 +83,88 @@ def _short(t: str, n: int = 12) -> str:
 
 
 # --- one head -------------------------------------------------------------------------------------
+# Figures are built from plain dicts with plotly's validation off (as on the sampling page):
+# validating a heatmap's traces and layout costs more than computing the view, and each slider
+# step must stay fast.
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _z(z: np.ndarray) -> np.ndarray:
+    """A matrix for plotly: float32, sent as a typed array (NaN cells are drawn as gaps)."""
+    return np.ascontiguousarray(z, dtype=np.float32)
+
+
 def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None) -> go.Figure:
     """The selected head as a token x token heatmap; rows attend to columns."""
     labels = r.labels()
     ylab = [labels[i] for i in v.rows]
     xlab = [labels[j] for j in v.cols]
     z = np.where(v.masked, np.nan, v.matrix)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, x=xlab, y=ylab, colorscale=COLORSCALE, zmin=0, hoverongaps=False,
-            colorbar=dict(title="weight", thickness=12),
-            hovertemplate="<b>%{y}</b> attends to <b>%{x}</b><br>weight %{z:.4f}<extra></extra>",
-        )
-    )  # fmt: skip
+    shapes = []
     if selected is not None:  # outline the selected token's row and column
+        line = {"color": "#d62728", "width": 1}
         if labels[selected] in ylab:
-            fig.add_hline(y=labels[selected], line=dict(color="#d62728", width=1))
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "paper",
+                    "x0": 0,
+                    "x1": 1,
+                    "yref": "y",
+                    "y0": labels[selected],
+                    "y1": labels[selected],
+                    "line": line,
+                }
+            )
         if labels[selected] in xlab:
-            fig.add_vline(x=labels[selected], line=dict(color="#d62728", width=1))
+            shapes.append(
+                {
+                    "type": "line",
+                    "yref": "paper",
+                    "y0": 0,
+                    "y1": 1,
+                    "xref": "x",
+                    "x0": labels[selected],
+                    "x1": labels[selected],
+                    "line": line,
+                }
+            )
     n = max(len(ylab), len(xlab))
     size = int(min(900, max(420, 18 * n + 160)))
-    fig.update_layout(
-        height=size, margin=dict(l=10, r=10, t=40, b=10), plot_bgcolor=MASK_COLOR,
-        title=f"{r.model}: layer {v.layer}, head {v.head} (rows attend to columns)",
-        xaxis=dict(title="attended to (key)", tickangle=-60, showgrid=False),
-        yaxis=dict(title="attending (query)", autorange="reversed", showgrid=False),
-    )  # fmt: skip
-    if n > 80:
-        fig.update_xaxes(showticklabels=False)
-        fig.update_yaxes(showticklabels=False)
-    return fig
+    heat = {
+        "type": "heatmap",
+        "z": _z(z),
+        "x": xlab,
+        "y": ylab,
+        "colorscale": COLORSCALE,
+        "zmin": 0,
+        "hoverongaps": False,
+        "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+        "hovertemplate": "<b>%{y}</b> attends to <b>%{x}</b><br>weight %{z:.4f}<extra></extra>",
+    }
+    layout = {
+        "height": size,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "plot_bgcolor": MASK_COLOR,
+        "shapes": shapes,
+        "title": {"text": f"{r.model}: layer {v.layer}, head {v.head} (rows attend to columns)"},
+        "xaxis": {
+            "title": {"text": "attended to (key)"},
+            "tickangle": -60,
+            "showgrid": False,
+            "type": "category",
+            "showticklabels": n <= 80,
+        },
+        "yaxis": {
+            "title": {"text": "attending (query)"},
+            "autorange": "reversed",
+            "showgrid": False,
+            "type": "category",
+            "showticklabels": n <= 80,
+        },
+    }
+    return _figure([heat], layout)
 
 
 def head_csv(r: AttentionResult, v: HeadView) -> bytes:
@@ -123,7 +184,7 @@ def _csv(s: str) -> str:
 
 # --- many heads, tiled ----------------------------------------------------------------------------
 def _tile(
-    mats: list[np.ndarray], texts: list[list[list[str]]], ncols: int
+    mats: Sequence[np.ndarray], texts: list[list[list[str]]], ncols: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Tile same-size matrices into one, with a NaN gap of one cell between them."""
     h, w = mats[0].shape
@@ -137,143 +198,211 @@ def _tile(
     return z, t
 
 
-def _thumbs(r: AttentionResult, heads: list[tuple[int, int]], size: int, hide_special: bool
-            ) -> tuple[list[np.ndarray], list[list[list[str]]]]:  # fmt: skip
-    """Each head pooled to at most size x size, scaled to its own maximum, with hover texts."""
-    idx = head_weights(r, 0, 0, hide_special)[1]
-    mask = np.triu(np.ones((len(idx), len(idx))), 1) if r.causal else None
-    starts = pool(np.zeros((len(idx), len(idx))), size)[1]
-    ends = np.append(starts[1:], len(idx)) - 1
-    if len(starts) == len(idx):  # not pooled: name the tokens
+def _hover_texts(r: AttentionResult, th: Thumbnails) -> list[list[list[str]]]:
+    """'L1 H2: 3 it → 5 cat: 0.120' for every cell of every thumbnail (the real weight)."""
+    idx = th.tokens
+    if not th.pooled_blocks:  # not pooled: name the tokens
         span = [f"{i} {_short(r.tokens[i], 10)}" for i in idx]
     else:
-        span = [f"tokens {idx[a]}–{idx[b]}" for a, b in zip(starts, ends, strict=True)]
-    masked = (pool(mask, size)[0] >= 1.0 - 1e-9) if mask is not None else None
-    mats, texts = [], []
-    for layer, head in heads:
-        m = pool(head_weights(r, layer, head, hide_special)[0], size)[0]
-        shown = m / max(float(np.nanmax(m)), 1e-12)
-        if masked is not None:
-            shown = np.where(masked, np.nan, shown)
-        mats.append(shown)
-        texts.append([
-            [f"L{layer} H{head}: {span[a]} → {span[b]}: {m[a, b]:.3f}"
-             for b in range(m.shape[1])] for a in range(m.shape[0])
-        ])  # fmt: skip
-    return mats, texts
+        span = [f"tokens {idx[a]}–{idx[b]}" for a, b in zip(th.starts, th.ends, strict=True)]
+    return [
+        [
+            [f"L{layer} H{head}: {span[a]} → {span[b]}: {m[a, b]:.3f}" for b in range(m.shape[1])]
+            for a in range(m.shape[0])
+        ]
+        for (layer, head), m in zip(th.heads, th.pooled, strict=True)
+    ]
 
 
-def _tiled_figure(z: np.ndarray, text: np.ndarray, height: int) -> go.Figure:
-    fig = go.Figure(
-        go.Heatmap(z=z, text=text, colorscale=COLORSCALE, zmin=0, zmax=1, showscale=False,
-                   hoverongaps=False, hovertemplate="%{text}<extra></extra>")
-    )  # fmt: skip
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white")
-    fig.update_xaxes(showgrid=False, zeroline=False)
-    fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed")
-    return fig
+def _tiled(r: AttentionResult, th: Thumbnails, ncols: int, height: int, layout: dict) -> go.Figure:
+    z, text = _tile(th.scaled, _hover_texts(r, th), ncols)
+    heat = {
+        "type": "heatmap",
+        "z": _z(z),
+        "text": text.tolist(),
+        "colorscale": COLORSCALE,
+        "zmin": 0,
+        "zmax": 1,
+        "showscale": False,
+        "hoverongaps": False,
+        "hovertemplate": "%{text}<extra></extra>",
+    }
+    axis = {"showgrid": False, "zeroline": False}
+    base = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "plot_bgcolor": "white",
+        "xaxis": dict(axis),
+        "yaxis": {**axis, "autorange": "reversed"},
+    }
+    for k, v in layout.items():
+        base[k] = {**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return _figure([heat], base)
 
 
-def layer_figure(r: AttentionResult, layer: int, *, hide_special: bool, size: int = 48,
-                 ncols: int = 4) -> go.Figure:  # fmt: skip
+def _ident(r: AttentionResult) -> tuple:
+    """What identifies a result for a figure cache (hashing its arrays would cost more)."""
+    return r.model, r.text, r.text_pair, r.token_ids
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _cached_layer_figure(_r: AttentionResult, ident: tuple, layer: int, hide: bool) -> go.Figure:
+    return layer_figure(_r, layer, hide_special=hide)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _cached_model_figure(_r: AttentionResult, ident: tuple, hide: bool) -> go.Figure:
+    return model_figure(_r, hide_special=hide)
+
+
+def layer_figure(
+    r: AttentionResult, layer: int, *, hide_special: bool, size: int = 48, ncols: int = 4
+) -> go.Figure:
     """All heads of one layer as small multiples (each pooled to at most size x size)."""
-    heads = [(layer, h) for h in range(r.n_heads)]
-    mats, texts = _thumbs(r, heads, size, hide_special)
-    z, text = _tile(mats, texts, ncols)
-    h, w = mats[0].shape
+    th = thumbnails(r, [(layer, h) for h in range(r.n_heads)], size, hide_special=hide_special)
+    h, w = th.scaled[0].shape
     nrows = -(-r.n_heads // ncols)
-    fig = _tiled_figure(z, text, height=int(min(1100, 80 + nrows * 230)))
-    for k in range(r.n_heads):
-        fig.add_annotation(
-            x=(k % ncols) * (w + 1) + (w - 1) / 2, y=(k // ncols) * (h + 1) - 0.6,
-            text=f"head {k}", showarrow=False, yanchor="bottom", font=dict(size=12),
-        )  # fmt: skip
-    fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False)
-    fig.update_layout(title=f"Layer {layer}: all {r.n_heads} heads", margin=dict(t=60))
-    return fig
+    notes = [
+        {
+            "x": (k % ncols) * (w + 1) + (w - 1) / 2,
+            "y": (k // ncols) * (h + 1) - 0.6,
+            "text": f"head {k}",
+            "showarrow": False,
+            "yanchor": "bottom",
+            "font": {"size": 12},
+        }
+        for k in range(r.n_heads)
+    ]
+    return _tiled(
+        r,
+        th,
+        ncols,
+        int(min(1100, 80 + nrows * 230)),
+        {
+            "annotations": notes,
+            "title": {"text": f"Layer {layer}: all {r.n_heads} heads"},
+            "margin": {"t": 60},
+            "xaxis": {"showticklabels": False},
+            "yaxis": {"showticklabels": False},
+        },
+    )
 
 
 def model_figure(r: AttentionResult, *, hide_special: bool) -> go.Figure:
     """bertviz's model view: every layer (rows) x head (columns) as a thumbnail."""
     size = 20 if r.n_layers * r.n_heads <= 144 else 12
     heads = [(layer, h) for layer in range(r.n_layers) for h in range(r.n_heads)]
-    mats, texts = _thumbs(r, heads, size, hide_special)
-    z, text = _tile(mats, texts, r.n_heads)
-    h, w = mats[0].shape
-    fig = _tiled_figure(z, text, height=int(min(1400, 110 + r.n_layers * 900 / r.n_heads)))
-    fig.update_layout(margin=dict(t=70))
-    fig.update_yaxes(scaleanchor="x", constrain="domain")  # square thumbnails
-    fig.update_xaxes(constrain="domain")
-    fig.update_xaxes(
-        tickvals=[k * (w + 1) + (w - 1) / 2 for k in range(r.n_heads)],
-        ticktext=[f"head {k}" for k in range(r.n_heads)], side="top",
-    )  # fmt: skip
-    fig.update_yaxes(
-        tickvals=[k * (h + 1) + (h - 1) / 2 for k in range(r.n_layers)],
-        ticktext=[f"layer {k}" for k in range(r.n_layers)],
-    )  # fmt: skip
-    return fig
+    th = thumbnails(r, heads, size, hide_special=hide_special)
+    h, w = th.scaled[0].shape
+    return _tiled(
+        r,
+        th,
+        r.n_heads,
+        int(min(1400, 110 + r.n_layers * 900 / r.n_heads)),
+        {
+            "margin": {"t": 70},
+            "xaxis": {
+                "constrain": "domain",
+                "side": "top",
+                "tickvals": [k * (w + 1) + (w - 1) / 2 for k in range(r.n_heads)],
+                "ticktext": [f"head {k}" for k in range(r.n_heads)],
+            },
+            "yaxis": {
+                "scaleanchor": "x",
+                "constrain": "domain",
+                "tickvals": [k * (h + 1) + (h - 1) / 2 for k in range(r.n_layers)],
+                "ticktext": [f"layer {k}" for k in range(r.n_layers)],
+            },
+        },
+    )
 
 
 # --- summary --------------------------------------------------------------------------------------
 def summary_figure(s: HeadSummary, metric: str) -> go.Figure:
     """One metric for every (layer, head), as a layer x head heatmap with the values written."""
     m = s.metric(metric)
-    fig = go.Figure(
-        go.Heatmap(
-            z=m, x=[f"head {h}" for h in range(m.shape[1])],
-            y=[f"layer {layer}" for layer in range(m.shape[0])], colorscale="Viridis",
-            text=np.round(m, 2), texttemplate="%{text}", textfont=dict(size=10),
-            customdata=s.pattern, colorbar=dict(thickness=12),
-            hovertemplate="%{y}, %{x}<br>%{z:.3f}<br>pattern: %{customdata}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig.update_layout(
-        height=int(min(900, 120 + 42 * m.shape[0])), margin=dict(l=10, r=10, t=40, b=10),
-        title=HEAD_METRICS[metric], yaxis=dict(autorange="reversed"),
-    )  # fmt: skip
-    return fig
+    heat = {
+        "type": "heatmap",
+        "z": m.tolist(),
+        "x": [f"head {h}" for h in range(m.shape[1])],
+        "y": [f"layer {layer}" for layer in range(m.shape[0])],
+        "colorscale": "Viridis",
+        "text": np.round(m, 2).tolist(),
+        "texttemplate": "%{text}",
+        "textfont": {"size": 10},
+        "customdata": s.pattern.tolist(),
+        "colorbar": {"thickness": 12},
+        "hovertemplate": "%{y}, %{x}<br>%{z:.3f}<br>pattern: %{customdata}<extra></extra>",
+    }
+    return _figure(
+        [heat],
+        {
+            "height": int(min(900, 120 + 42 * m.shape[0])),
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+            "title": {"text": HEAD_METRICS[metric]},
+            "yaxis": {"autorange": "reversed"},
+        },
+    )
 
 
 # --- the selected token ---------------------------------------------------------------------------
 def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) -> go.Figure:
     """Two bar charts: whom the token attends to (its row) and who attends to it (its column)."""
-    from plotly.subplots import make_subplots
-
     labels = r.labels()
-    fig = make_subplots(
-        rows=1, cols=2, horizontal_spacing=0.25,
-        subplot_titles=(f"'{r.tokens[index]}' attends to", f"who attends to '{r.tokens[index]}'"),
-    )  # fmt: skip
-    for col, (vec, names) in enumerate((_row(v, index, labels), _col(v, index, labels)), start=1):
+    data = []
+    sides = (
+        (v.row(index), [labels[j] for j in v.cols]),
+        (v.col(index), [labels[i] for i in v.rows]),
+    )
+    for k, (vec, names) in enumerate(sides, start=1):
         nonzero = np.flatnonzero(vec > 0)  # masked (future) and blanked cells are left out
         order = nonzero[np.argsort(-vec[nonzero], kind="stable")][:top][::-1]
-        fig.add_trace(
-            go.Bar(x=vec[order], y=[names[k] for k in order], orientation="h",
-                   marker_color="#1f77b4", hovertemplate="%{y}: %{x:.4f}<extra></extra>"),
-            row=1, col=col,
-        )  # fmt: skip
-    fig.update_layout(height=90 + 26 * top, showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(title="weight", rangemode="tozero")
-    return fig
-
-
-def _row(v: HeadView, index: int, labels: list[str]) -> tuple[np.ndarray, list[str]]:
-    hit = np.flatnonzero(v.rows == index)
-    vec = v.matrix[hit[0]] if len(hit) else np.zeros(len(v.cols))
-    return vec, [labels[j] for j in v.cols]
-
-
-def _col(v: HeadView, index: int, labels: list[str]) -> tuple[np.ndarray, list[str]]:
-    hit = np.flatnonzero(v.cols == index)
-    vec = v.matrix[:, hit[0]] if len(hit) else np.zeros(len(v.rows))
-    return vec, [labels[i] for i in v.rows]
+        data.append(
+            {
+                "type": "bar",
+                "x": vec[order].tolist(),
+                "y": [names[j] for j in order],
+                "orientation": "h",
+                "marker": {"color": "#1f77b4"},
+                "xaxis": f"x{k}" if k > 1 else "x",
+                "yaxis": f"y{k}" if k > 1 else "y",
+                "hovertemplate": "%{y}: %{x:.4f}<extra></extra>",
+            }
+        )
+    tok = html.escape(r.tokens[index])
+    titles = [(0.1875, f"'{tok}' attends to"), (0.8125, f"who attends to '{tok}'")]
+    xaxis = {"title": {"text": "weight"}, "rangemode": "tozero"}
+    return _figure(
+        data,
+        {
+            "height": 90 + 26 * top,
+            "showlegend": False,
+            "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+            "xaxis": {**xaxis, "domain": [0, 0.375], "anchor": "y"},
+            "xaxis2": {**xaxis, "domain": [0.625, 1], "anchor": "y2"},
+            "yaxis": {"anchor": "x", "type": "category"},
+            "yaxis2": {"anchor": "x2", "type": "category"},
+            "annotations": [
+                {
+                    "text": t,
+                    "x": x,
+                    "y": 1,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 16},
+                }
+                for x, t in titles
+            ],
+        },
+    )
 
 
 def token_text_html(r: AttentionResult, v: HeadView, index: int) -> str:
     """The text with each token shaded by how much the selected token attends to it."""
-    vec, _ = _row(v, index, r.labels())
+    vec = v.row(index)
     weight = dict(zip(v.cols.tolist(), vec.tolist(), strict=True))
     top = max(vec.max() if len(vec) else 0.0, 1e-12)
     spans = []
@@ -320,7 +449,7 @@ def is_decoder(name: str) -> bool:
 
 
 def result_caption(r: AttentionResult) -> None:
-    dev = max(float(np.abs(w.sum(-1, dtype=np.float64) - 1.0).max()) for w in r.layers)
+    dev = r.row_sum_deviation
     kind = "decoder (causal: sees only earlier tokens)" if r.causal else "encoder (bidirectional)"
     st.caption(
         f"**{r.model}**, {kind}: {r.n_tokens} tokens · {r.n_layers} layers × {r.n_heads} heads · "
@@ -329,27 +458,27 @@ def result_caption(r: AttentionResult) -> None:
     )
 
 
-def default_token(r: AttentionResult) -> int:
-    """'it' when the text has it (the classic question), else the first ordinary token (the
-    last one for a decoder: it is the token that sees the whole text)."""
-    from core.attention import word_tokens
-
-    hit = word_tokens(r, "it")
-    if hit:
-        return hit[0]
-    plain = np.flatnonzero(~r.special)
-    if not len(plain):
-        return 0
-    return int(plain[-1] if r.causal else plain[0])
+VIEWS = ["One head", "All heads of this layer", "Model view (layers x heads)", "Head summary"]
 
 
 def clamp_state(r: AttentionResult) -> None:
-    """Bring layer, head and token back in range when the model or the text changed."""
+    """Bring layer and head back in range when the model or the text changed."""
     ss = st.session_state
     ss["attention_layer"] = min(max(int(ss["attention_layer"]), 0), r.n_layers - 1)
     ss["attention_head"] = min(max(int(ss["attention_head"]), 0), r.n_heads - 1)
-    if not 0 <= int(ss["attention_token"]) < r.n_tokens:
-        ss["attention_token"] = default_token(r)
+
+
+def follow_token(r: AttentionResult) -> None:
+    """Keep the selected token when the tokens around it are the same; when the text or the
+    model changed the token at that index, go to the default token (``it``, or the first plain
+    one) instead of keeping an index that now points at another word."""
+    ss = st.session_state
+    before, i = ss.get("attention_token_tokens"), ss.get("attention_token")
+    if before is not None and tuple(before) != r.tokens:
+        same = isinstance(i, int) and 0 <= i < min(len(before), r.n_tokens)
+        if not (same and before[i] == r.tokens[i]):
+            ss["attention_token"] = default_token(r)
+    ss["attention_token_tokens"] = r.tokens
 
 
 def view_notes(r: AttentionResult, v: HeadView) -> None:
@@ -374,50 +503,111 @@ def render_head(r: AttentionResult, v: HeadView, selected: int) -> None:
             icon=":material/change_history:",
         )
     fname = f"attention_{r.model}_L{v.layer}_H{v.head}".replace("/", "_")
-    st.plotly_chart(head_figure(r, v, selected=selected), config=plotly_config(fname),
-                    width="stretch")  # fmt: skip
+    st.plotly_chart(
+        head_figure(r, v, selected=selected), config=plotly_config(fname), width="stretch"
+    )
     c1, c2 = st.columns([1, 3])
-    c1.download_button("Weights as CSV", head_csv(r, v), f"{fname}.csv", "text/csv",
-                       key="attention_csv", icon=":material/download:")  # fmt: skip
-    c2.caption("PNG: use the camera icon in the chart's toolbar. The CSV holds the weights shown "
-               "(after hiding special tokens, the pair filter and the threshold).")  # fmt: skip
-    st.markdown(f"**Token {selected} `{r.tokens[selected]}`**: the text shaded by how much it "
-                "attends to each token (this head)")  # fmt: skip
+    c1.download_button(
+        "Weights as CSV",
+        functools.partial(head_csv, r, v),  # built only when downloaded
+        f"{fname}.csv",
+        "text/csv",
+        key="attention_csv",
+        icon=":material/download:",
+    )
+    c2.caption(
+        "PNG: use the camera icon in the chart's toolbar. The CSV holds the weights shown "
+        "(after hiding special tokens, the pair filter and the threshold)."
+    )
+    st.markdown(
+        f"**Token {selected} `{r.tokens[selected]}`**: the text shaded by how much it "
+        "attends to each token (this head)"
+    )
     st.html(token_text_html(r, v, selected))
-    st.plotly_chart(token_bars(r, v, selected), config=plotly_config(f"{fname}_token{selected}"),
-                    width="stretch")  # fmt: skip
+    st.plotly_chart(
+        token_bars(r, v, selected),
+        config=plotly_config(f"{fname}_token{selected}"),
+        width="stretch",
+    )
+
+
+def render_views(
+    r: AttentionResult,
+    view: HeadView,
+    cfg,
+    selected: int,
+    text: str,
+    pair: str | None,
+    name: str,
+) -> None:
+    """The four views as keyed tabs with fixed labels: the chosen view survives every rerun (a
+    layer change no longer jumps back to "One head"), and only the open one is drawn."""
+    tabs = st.tabs(VIEWS, key="attention_view", on_change="rerun")
+    drawn = [t.open is not False for t in tabs]  # None (no state yet): draw every view
+    if drawn[0]:
+        with tabs[0]:
+            render_head(r, view, selected)
+    if drawn[1]:
+        with tabs[1]:
+            render_layer(r, cfg)
+    if drawn[2]:
+        with tabs[2]:
+            render_model(r, cfg)
+    if drawn[3]:
+        with tabs[3]:
+            render_summary(r, text, pair, name)
 
 
 def render_layer(r: AttentionResult, cfg) -> None:
     if r.n_tokens > 48:
-        st.caption(f"{r.n_tokens} tokens: each head is averaged into 48 × 48 blocks "
-                   "(the 'One head' tab draws the selected head at full size).")  # fmt: skip
+        st.caption(
+            f"{r.n_tokens} tokens: each head is averaged into 48 × 48 blocks "
+            "(the 'One head' tab draws the selected head at full size)."
+        )
     st.caption("Each thumbnail is scaled to its own maximum; hover for the real weight.")
-    fig = layer_figure(r, cfg.layer, hide_special=cfg.hide_special)
-    st.plotly_chart(fig, config=plotly_config(f"attention_{r.model}_layer{cfg.layer}"),
-                    width="stretch")  # fmt: skip
+    # cached: the figure is only read by st.plotly_chart, and a layer revisited costs nothing
+    fig = _cached_layer_figure(r, _ident(r), cfg.layer, cfg.hide_special)
+    st.plotly_chart(
+        fig, config=plotly_config(f"attention_{r.model}_layer{cfg.layer}"), width="stretch"
+    )
 
 
 def render_model(r: AttentionResult, cfg) -> None:
-    st.caption("Every head of every layer, like bertviz's model view: rows are layers, columns "
-               "heads; each thumbnail is a (block-averaged) token × token map.")  # fmt: skip
-    st.plotly_chart(model_figure(r, hide_special=cfg.hide_special),
-                    config=plotly_config(f"attention_{r.model}_model_view"),
-                    width="stretch")  # fmt: skip
+    st.caption(
+        "Every head of every layer, like bertviz's model view: rows are layers, columns "
+        "heads; each thumbnail is a (block-averaged) token × token map."
+    )
+    st.plotly_chart(
+        _cached_model_figure(r, _ident(r), cfg.hide_special),
+        config=plotly_config(f"attention_{r.model}_model_view"),
+        width="stretch",
+    )
 
 
 def render_summary(r: AttentionResult, text: str, pair: str | None, name: str) -> None:
     s = cached_summary(text, pair, name)
-    st.selectbox("Metric", list(HEAD_METRICS), key="attention_metric",
-                 format_func=lambda m: HEAD_METRICS[m])  # fmt: skip
-    st.plotly_chart(summary_figure(s, st.session_state["attention_metric"]),
-                    config=plotly_config(f"attention_{r.model}_summary"),
-                    width="stretch")  # fmt: skip
+    st.selectbox(
+        "Metric", list(HEAD_METRICS), key="attention_metric", format_func=lambda m: HEAD_METRICS[m]
+    )
+    st.plotly_chart(
+        summary_figure(s, st.session_state["attention_metric"]),
+        config=plotly_config(f"attention_{r.model}_summary"),
+        width="stretch",
+    )
     import pandas as pd
 
     df = pd.DataFrame(s.rows())
-    st.dataframe(df, hide_index=True, width="stretch", height=300,
-                 column_config={k: st.column_config.NumberColumn(format="%.3f")
-                                for k in HEAD_METRICS})  # fmt: skip
-    st.download_button("Summary as CSV", df.to_csv(index=False).encode(), "head_summary.csv",
-                       "text/csv", key="attention_summary_csv")  # fmt: skip
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        height=300,
+        column_config={k: st.column_config.NumberColumn(format="%.3f") for k in HEAD_METRICS},
+    )
+    st.download_button(
+        "Summary as CSV",
+        df.to_csv(index=False).encode(),
+        "head_summary.csv",
+        "text/csv",
+        key="attention_summary_csv",
+    )

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import sampling as smp
 from ui.loaders import get_model
+from ui.urlstate import stable_key, stable_selectbox
 
 EXAMPLES = {
     "Story": "Once upon a time, there was a little cat named",
@@ -23,6 +24,11 @@ EXAMPLES = {
 }
 DEFAULT_PROMPT = EXAMPLES["Story"]
 STEPS, STEPS_FOR, ACTION = "sampling_steps", "sampling_steps_for", "sampling_action"
+CMP_FOR = "sampling_cmp_for"  # (config, n) the compare panel generates with
+CMP_TEMPS = [0.0, 0.3, 0.5, 0.7, 1.0, 1.3, 1.5, 2.0]
+CMP_SEEDS = list(range(10))
+CMP_MAX = 4  # columns at most
+PICK, PICK_FOR = "sampling_pick_step", "sampling_pick_for"
 
 STATUS_STYLE = {  # legend label, bar colour
     smp.KEPT: ("kept: can be drawn", "#1f6fb2"),
@@ -79,11 +85,40 @@ def compare_controls(cfg: smp.SamplingConfig) -> list[tuple[str, smp.SamplingCon
     """Pick what varies across the compare columns; the other settings come from the sliders."""
     by = st.segmented_control("Vary", ["temperature", "seed"], key="sampling_cmp_by")
     if by == "seed":
-        seeds = st.multiselect("Seeds", list(range(10)), key="sampling_cmp_seeds", max_selections=4)
-        return [(f"seed {s}", replace(cfg, seed=s)) for s in seeds]
-    temps = st.multiselect("Temperatures", [0.0, 0.3, 0.5, 0.7, 1.0, 1.3, 1.5, 2.0],
-                           key="sampling_cmp_temps", max_selections=4)  # fmt: skip
-    return [(f"temperature {t:g}", replace(cfg, temperature=t)) for t in sorted(temps)]
+        seeds = st.multiselect("Seeds", CMP_SEEDS, key="sampling_cmp_seeds", max_selections=CMP_MAX)
+        return [(f"seed {int(s)}", replace(cfg, seed=int(s))) for s in seeds]
+    temps = st.multiselect(
+        "Temperatures", CMP_TEMPS, key="sampling_cmp_temps", max_selections=CMP_MAX
+    )
+    return [(f"temperature {t:g}", replace(cfg, temperature=float(t))) for t in sorted(temps)]
+
+
+def settings_text(cfg: smp.SamplingConfig, *, skip: str | None = None) -> str:
+    """The settings the compare columns share, as the captions state them (``skip``: the one
+    that varies across the columns)."""
+    parts = {
+        "temperature": f"temperature {cfg.temperature:g}",
+        "top-k": f"top-k {cfg.top_k}",
+        "top-p": f"top-p {cfg.top_p:g}",
+        "min-p": f"min-p {cfg.min_p:g}",
+        "penalty": f"penalty {cfg.repetition_penalty:g}",
+        "seed": f"seed {cfg.seed}",
+    }
+    return ", ".join(v for k, v in parts.items() if k != skip)
+
+
+def compare_stale_note(cfg: smp.SamplingConfig, n: int) -> None:
+    """Under the sliders: say when the comparison below was generated with other settings (it
+    reruns only on Refresh, so a slider step stays fast)."""
+    snap = st.session_state.get(CMP_FOR)
+    if snap is None or snap == (cfg, n):
+        return
+    old, old_n = snap
+    st.caption(
+        f"The comparison below was generated with {settings_text(old)}, {old_n} tokens; the "
+        "sliders now differ: press **Refresh with the current sliders** to regenerate it.",
+        help="The side-by-side runs are regenerated on demand so that a slider step stays fast.",
+    )
 
 
 def labels(tokenizer, ids: Sequence[int]) -> list[str]:
@@ -164,12 +199,35 @@ def summary(result: smp.SamplingResult, tokenizer) -> None:
               delta_color="off")  # fmt: skip
     p = result.final_probs[result.chosen_id]
     drawn = smp.token_label(tokenizer, result.chosen_id)
-    c4.metric(f"★ Drawn (seed {result.config.seed})", drawn, f"p = {p:.1%}", delta_color="off")
+    c4.metric(
+        f"★ Drawn (seed {result.config.seed}, draw {result.draw_index + 1})",
+        drawn,
+        f"p = {prob_text(float(p))}",
+        delta_color="off",
+        help=f"Token {result.draw_index + 1} of the text. {smp.SEED_RULE}",
+    )
     counts = {f: int((result.removed_by == f).sum()) for f in (*smp.FILTERS, smp.GREEDY)}
     removed = " · ".join(f"{f} removed {n:,}" for f, n in counts.items() if n)
     st.caption(removed or "No filter removed anything: every token can be drawn.")
     for note in result.notes:
         st.info(note, icon=":material/info:")
+
+
+def prob_text(p: float) -> str:
+    """A probability as a percentage with two significant digits ("<0.1%" below 0.1%), so
+    small alternatives do not all read "0%".
+
+    >>> [prob_text(x) for x in (0.5234, 0.0523, 0.00523, 0.0004, 0.0)]
+    ['52%', '5.2%', '0.52%', '<0.1%', '0%']
+    """
+    pct = 100 * p
+    if pct == 0:
+        return "0%"
+    if pct < 0.1:
+        return "<0.1%"
+    if pct >= 10:
+        return f"{pct:.0f}%"
+    return f"{pct:.2g}%"
 
 
 def _colour(p: float) -> str:
@@ -191,11 +249,12 @@ def tokens_html(
     parts = [f'<span style="color:#777">{html.escape(prompt_tail)}</span>']
     for i, s in enumerate(steps):
         alts = "\n".join(
-            f"{smp.token_label(tokenizer, j)!r}: {p:.1%} (raw {r:.1%})"
+            f"{smp.token_label(tokenizer, j)!r}: {prob_text(p)} (raw {prob_text(r)})"
             for j, p, r in s.alternatives
         )
         tip = (
-            f"step {i + 1}: model p = {s.raw_prob:.1%}, after the pipeline {s.prob:.1%}, "
+            f"step {i + 1}: model p = {prob_text(s.raw_prob)}, after the pipeline "
+            f"{prob_text(s.prob)}, "
             f"{s.n_kept} in the running\n{alts}"
         )
         text = html.escape(tokenizer.decode([s.token_id])).replace("\n", "↵<br>")
@@ -222,33 +281,57 @@ def _continue_from(step: int, pick_key: str) -> None:
     """Pills callback: rewind to ``step`` and put the picked alternative there instead."""
     token = st.session_state.get(pick_key)
     steps = st.session_state.get(STEPS, [])
-    if token is None or step >= len(steps):
+    if not isinstance(token, int) or step >= len(steps):
         return
     old = steps[step]
-    alt = next(a for a in old.alternatives if a[0] == token)
+    alt = next((a for a in old.alternatives if a[0] == token), None)
+    if alt is None:
+        return
     new = smp.StepRecord(token, alt[1], alt[2], old.alternatives, old.n_kept, old.entropy_bits)
     st.session_state[STEPS] = [*steps[:step], new]
     st.session_state[pick_key] = None
 
 
+def alternative_label(tokenizer, alt: tuple[int, float, float]) -> str:
+    """'␣Tom · 12%' (the model's own probability); '(filtered out)' when the sliders removed it."""
+    token, final, raw = alt
+    out = f"{smp.token_label(tokenizer, token)} · {prob_text(raw)}"
+    return out + (" (filtered out)" if final == 0 else "")
+
+
 def alternatives_picker(tokenizer, steps: Sequence[smp.StepRecord]) -> None:
-    """Pick a step, click one of its alternatives: the text continues from it."""
+    """Pick a step, click one of its alternatives: the text continues from it.
+
+    Both widgets keep stable values (a step index, a token id): their keys follow their labels,
+    so a label that changed (another text) never comes back from the browser as a value.
+    """
     if not steps:
         return
+    ss = st.session_state
+    ids = tuple(s.token_id for s in steps)
+    if ss.get(PICK_FOR) != ids:  # the text changed: pick its last step again
+        ss[PICK], ss[PICK_FOR] = len(steps) - 1, ids
     c1, c2 = st.columns([1, 3])
-    i = c1.selectbox(
-        "Step to change", range(len(steps)), index=len(steps) - 1,
-        key=f"sampling_pick_step_{len(steps)}",  # a new picker, on the last step, as text grows
+    i = stable_selectbox(
+        "Step to change",
+        list(range(len(steps))),
+        key=PICK,
         format_func=lambda j: f"{j + 1}: {smp.token_label(tokenizer, steps[j].token_id)!r}",
-    )  # fmt: skip
+        fallback=len(steps) - 1,
+        where=c1,
+    )
     alts = [a for a in steps[i].alternatives if a[0] != steps[i].token_id]
-    key = f"sampling_alt_{i}"
+    label = {a[0]: alternative_label(tokenizer, a) for a in alts}
+    key = stable_key(f"sampling_alt_{i}", [f"{i}", *label.values()])
     c2.pills(
         "Continue from an alternative instead (drops what came after)",
-        [a[0] for a in alts], key=key, on_change=_continue_from, args=(i, key),
-        format_func=lambda j: f"{smp.token_label(tokenizer, j)} · "
-        f"{next(a[2] for a in alts if a[0] == j):.0%}",
-    )  # fmt: skip
+        list(label),
+        key=key,
+        on_change=_continue_from,
+        args=(i, key),
+        format_func=lambda j: label.get(j, str(j)),
+        help="The percentage is the model's own probability of that token at this step.",
+    )
 
 
 def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str) -> None:

@@ -15,10 +15,12 @@ from core.attention import (
     AttentionResult,
     ViewConfig,
     attention_maps,
+    default_token,
     head_summary,
     head_view,
     pool,
     renormalized,
+    thumbnails,
     word_attention,
     word_tokens,
 )
@@ -277,3 +279,49 @@ def test_pool_block_averages(shape, size, out):
     assert p.min() >= m.min() - 1e-12 and p.max() <= m.max() + 1e-12
     if shape[0] % out[0] == 0 and shape[1] % out[1] == 0:
         assert p.mean() == pytest.approx(m.mean())
+
+
+# --- what the page draws, computed here (issue 10: no engine logic in ui/) ---------------------
+@pytest.mark.parametrize(
+    ("model", "text", "expected"),
+    [
+        ("minilm", PRONOUN, "it"),  # the classic question's token
+        ("minilm", "The cat sat.", "the"),  # no 'it': the first plain token
+        ("tiny-gpt", "Once upon a time there was a cat.", "."),  # a decoder: the last token
+    ],
+)
+def test_default_token(results, model, text, expected):
+    r = results[(model, text, None)]
+    i = default_token(r)
+    assert r.tokens[i].strip("Ġ▁ ") == expected and not r.special[i]
+
+
+def test_row_and_col_of_a_view_and_the_row_sum_deviation(results):
+    r = results[("minilm", "The cat sat.", "It slept.")]
+    v = head_view(r, ViewConfig(layer=2, head=3))
+    np.testing.assert_array_equal(v.row(4), r.head(2, 3)[4])
+    np.testing.assert_array_equal(v.col(4), r.head(2, 3)[:, 4])
+    hidden = head_view(r, ViewConfig(layer=2, head=3, hide_special=True, pair_filter="A->B"))
+    assert not hidden.row(0).any() and not hidden.col(0).any()  # [CLS] is hidden: zeros
+    assert hidden.row(int(hidden.rows[0])).sum() > 0
+    assert 0 <= r.row_sum_deviation < 1e-5
+
+
+@pytest.mark.parametrize(("model", "text"), [("minilm", PRONOUN), ("tiny-gpt", CASES[3][1])])
+@pytest.mark.parametrize("size", [4, 48])
+def test_thumbnails_pool_scale_and_mask(results, model, text, size):
+    r = results[(model, text, None)]
+    heads = [(0, 0), (1, 2), (r.n_layers - 1, r.n_heads - 1)]
+    th = thumbnails(r, heads, size, hide_special=True)
+    n = min(size, len(th.tokens))
+    assert th.heads == tuple(heads) and len(th.tokens) == int((~r.special).sum())
+    assert th.pooled_blocks == (size < len(th.tokens))
+    for (layer, head), pooled, scaled in zip(th.heads, th.pooled, th.scaled, strict=True):
+        assert pooled.shape == scaled.shape == (n, n)
+        assert np.nanmax(scaled) == pytest.approx(1.0)  # each head scaled to its own maximum
+        full = renormalized(r, True)[0][layer, head]
+        if not th.pooled_blocks:
+            np.testing.assert_allclose(np.nan_to_num(pooled), full, atol=1e-6)
+        assert np.isnan(pooled).any() == (r.causal and n > 1)  # whole blocks above the diagonal
+    with pytest.raises(ValueError, match="no heads"):
+        thumbnails(r, [], size)

@@ -16,6 +16,7 @@ from core.sampling import (
     TOP_K,
     TOP_P,
     SamplingConfig,
+    draw_generator,
     encode_prompt,
     filter_distribution,
     generate,
@@ -303,3 +304,62 @@ def test_encode_prompt_truncates_left_with_a_note(tiny):
     assert list(p.ids) == tok.encode(text)[-50:]
     with pytest.raises(ValueError, match="empty"):
         encode_prompt(tok, "   ", max_tokens=10)
+
+
+# --- one seed rule: one token at a time == N at once == transformers -------------------------
+@pytest.mark.parametrize("seed, n", [(0, 0), (0, 1), (7, 5), (123, 17)])
+def test_draw_generator_equals_a_stream_after_n_real_draws(seed, n):
+    """The state after n draws does not depend on the distributions drawn from."""
+    V = 97
+    ref = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    for _ in range(n):  # very different distributions each time
+        p = torch.softmax(torch.tensor(rng.normal(0, 1 + 5 * rng.random(), V)), -1).float()
+        torch.multinomial(p.view(1, -1), 1, generator=ref)
+    assert torch.equal(draw_generator(seed, n, V).get_state(), ref.get_state())
+    p = torch.softmax(torch.randn(1, V), -1)
+    a = torch.multinomial(p, 1, generator=draw_generator(seed, n, V))
+    assert int(a) == int(torch.multinomial(p, 1, generator=ref))
+
+
+def _one_at_a_time(model, prompt, cfg, n, start=0):
+    ids, out = list(prompt), []
+    for i in range(n):
+        r = filter_distribution(
+            next_token_logits(model, ids), cfg, context_ids=ids, draw_index=start + i
+        )
+        assert r.draw_index == start + i and r.config.seed == cfg.seed
+        out.append(r.chosen_id)
+        ids.append(r.chosen_id)
+    return out
+
+
+ONE_BY_ONE = [
+    SamplingConfig(temperature=1.0, seed=0),
+    SamplingConfig(temperature=1.3, top_k=40, top_p=0.95, repetition_penalty=1.2, seed=33),
+    SamplingConfig(temperature=0),
+]
+
+
+@pytest.mark.parametrize("cfg", ONE_BY_ONE, ids=lambda c: f"T{c.temperature}-s{c.seed}")
+def test_sample_one_token_n_times_equals_generate_n(tiny, cfg):
+    tok = tiny.tokenizer
+    prompt = list(tok.encode("Once upon a time, there was a little cat named"))
+    n = 12
+    together = list(generate(tiny.model, prompt, cfg, max_new_tokens=n).token_ids)
+    assert _one_at_a_time(tiny.model, prompt, cfg, n) == together
+    assert together == _hf_generate(tiny.model, prompt, cfg, n)
+    # a text continued with generate after 5 single draws goes on with draws 5, 6...
+    first = _one_at_a_time(tiny.model, prompt, cfg, 5)
+    rest = generate(tiny.model, prompt + first, cfg, max_new_tokens=n - 5, first_draw=5)
+    assert first + list(rest.token_ids) == together
+
+
+def test_each_position_takes_another_draw_of_the_stream():
+    """Same distribution, positions 0..39: the draws differ (not one fixed draw per seed)."""
+    logits = np.zeros(97, dtype=np.float32)
+    picks = {
+        filter_distribution(logits, SamplingConfig(seed=0), draw_index=i).chosen_id
+        for i in range(40)
+    }
+    assert len(picks) > 10

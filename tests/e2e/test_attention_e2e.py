@@ -1,18 +1,41 @@
-"""The attention page in real Chromium: heatmaps render, a slider and the toggle rerun it clean."""
+"""The attention page in real Chromium: heatmaps render, controls rerun it clean, two texts in a
+row, a reload and the page's own link in a fresh browser context keep the settings."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
+FIRST = "The dog chased the cat because it was hungry."
+SECOND = "My sister said that it would rain tomorrow in Paris."
 
-def test_attention_page_draws_heads_and_reacts_to_controls(visit):
+
+def _open_attention(visit):
     # through the navigation: a deep link logs 404s for /attention/_stcore/* in the console
     tab = visit().open("/")
-    page = tab.page
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Attention").click()
+    tab.page.locator('[data-testid="stSidebarNav"] a', has_text="Attention").click()
     tab.wait_idle()
+    return tab
+
+
+def _type_text(tab, text: str) -> None:
+    box = tab.page.get_by_label("Text (sentence A)")
+    box.fill(text)
+    box.press("Control+Enter")
+    tab.wait_idle()
+
+
+def _selected_token(page) -> str:
+    """The label the select box shows (what the learner reads), not the server's value."""
+    return page.get_by_role("combobox", name="Selected token").input_value()
+
+
+def test_attention_page_draws_heads_and_reacts_to_controls(visit):
+    tab = _open_attention(visit)
+    page = tab.page
     layer = page.get_by_role("slider").first
     layer.focus()
     layer.press("ArrowRight")
@@ -33,3 +56,65 @@ def test_attention_page_draws_heads_and_reacts_to_controls(visit):
     assert page.get_by_text("renormalized").count() >= 1
     assert "[CLS]" not in page.locator(".js-plotly-plot").first.inner_text()
     tab.assert_clean()
+
+
+def test_a_model_switch_relabels_the_selected_token_and_draws_the_causal_mask(visit):
+    tab = _open_attention(visit)
+    page = tab.page
+    assert _selected_token(page) == "10: it"
+    page.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name=re.compile("tiny-gpt")).first.click()
+    tab.wait_idle()
+    assert tab.exceptions() == []
+    assert "Causal mask" in page.get_by_test_id("stMain").inner_text()
+    label = _selected_token(page)
+    index, token = label.split(": ", 1)
+    # the box shows tiny-gpt's token at that index, the same one the explorer below describes
+    assert f"Token {index} {token.strip()}" in page.get_by_test_id("stMain").inner_text()
+    page.get_by_role("tab", name="Model view (layers x heads)").click()
+    tab.wait_idle()
+    assert "layer 3" in page.locator(".js-plotly-plot").first.inner_text()
+    tab.assert_clean()
+
+
+def test_two_texts_in_a_row_a_reload_and_the_link_in_a_fresh_context(visit, server_url):
+    tab = _open_attention(visit)
+    page = tab.page
+    _type_text(tab, FIRST)
+    assert "7: it" in _selected_token(page)  # 'it' of the first sentence
+    tab.assert_clean()
+    _type_text(tab, SECOND)
+    assert tab.exceptions() == []
+    assert "5: it" in _selected_token(page)  # 'it' again, at its place in the new sentence
+    assert "13 tokens · 6 layers" in page.get_by_test_id("stMain").inner_text()
+    layer = page.get_by_role("slider").first
+    layer.focus()
+    layer.press("ArrowRight")
+    tab.wait_idle()
+    page.get_by_role("tab", name="All heads of this layer").click()
+    tab.wait_idle()
+    layer.focus()
+    layer.press("ArrowRight")  # a layer change keeps the chosen view
+    tab.wait_idle()
+    assert (
+        page.get_by_role("tab", name="All heads of this layer").get_attribute("aria-selected")
+        == "true"
+    )
+    assert "Layer 2: all 12 heads" in page.locator(".js-plotly-plot").first.inner_text()
+    tab.assert_clean()
+    link = page.url
+    assert "attention_layer=2" in link and re.search(r"attention_text=My\+sister", link)
+
+    page.reload()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    tab.wait_idle()
+    assert page.get_by_label("Text (sentence A)").input_value() == SECOND
+    assert "5: it" in _selected_token(page)
+    assert tab.exceptions() == []
+
+    # a new tab is a new browser context (no cookies, no session): a learner opening the link
+    other = visit().open(link[len(server_url) :])
+    assert other.page.get_by_label("Text (sentence A)").input_value() == SECOND
+    assert "5: it" in _selected_token(other.page)
+    assert "layer 2, head 0" in other.page.locator(".js-plotly-plot").first.inner_text()
+    other.assert_clean()

@@ -1,4 +1,5 @@
-"""The Sampling sliders page in real Chromium: a filter re-draws the chart, a token gets sampled."""
+"""The Sampling sliders page in real Chromium: a filter re-draws the chart, a token gets sampled;
+two prompts in a row, a reload and the page's own link in a fresh context keep the settings."""
 
 from __future__ import annotations
 
@@ -33,3 +34,59 @@ def test_top_k_filters_and_sample_one_token(visit):
     assert "in the running" in chips.first.get_attribute("title")
     assert page.locator(".sampling-cmp").count() == 3  # the compare panel: three temperatures
     tab.assert_clean()
+
+
+def _prompt(tab, text: str) -> None:
+    box = tab.page.get_by_label("Prompt")
+    box.fill(text)
+    box.press("Control+Enter")
+    tab.wait_idle()
+
+
+def _main(page) -> str:
+    return page.get_by_test_id("stMain").inner_text()
+
+
+def test_two_prompts_a_slider_refresh_a_reload_and_the_link_in_a_fresh_context(visit, server_url):
+    tab = visit().open("/sampling")
+    page = tab.page
+    page.wait_for_selector(".sampling-cmp", timeout=120_000)
+    _prompt(tab, "The capital of France is")
+    _prompt(tab, "Once upon a time, there was a big dog named")
+    assert tab.exceptions() == []
+    assert "dog named" in _main(page)  # the distribution is for the second prompt
+    top_p = page.get_by_role("slider", name="④ Top-p (1 = off)")
+    top_p.focus()
+    top_p.press("ArrowLeft")  # 1.00 -> 0.99: only the sliders' part reruns
+    tab.wait_idle()
+    assert "the sliders now differ" in _main(page)  # the compare panel says it is older
+    assert "top-p 1," in _main(page)
+    page.get_by_role("button", name="Refresh with the current sliders").click()
+    tab.wait_idle()
+    assert "the sliders now differ" not in _main(page)
+    assert "top-p 0.99" in _main(page)
+    assert page.locator(".sampling-cmp").count() == 3
+    tab.assert_clean()
+    link = page.url
+    assert "sampling_top_p=0.99" in link and "sampling_cmp_temps=0.7" in link
+
+    page.reload()
+    page.wait_for_selector(".sampling-cmp", timeout=120_000)
+    tab.wait_idle()
+    assert tab.exceptions() == []  # the compare panel survives the URL's list of floats
+    assert page.get_by_label("Prompt").input_value().endswith("big dog named")
+    assert page.locator(".sampling-cmp").count() == 3 and "top-p 0.99" in _main(page)
+
+    # a new tab is a new browser context (no cookies, no session): a learner opening the link
+    other = visit().open(link[len(server_url) :])
+    assert other.exceptions() == []
+    shown = other.page.get_by_label("Prompt").input_value()
+    assert shown.endswith("big dog named"), (shown, link)
+    assert other.page.locator(".sampling-cmp").count() == 3
+    assert "top-p 0.99" in _main(other.page)
+    other.page.get_by_role("button", name="Sample one token").click()
+    other.wait_idle()
+    assert other.page.locator(".sampling-story span[title^='step 1:']").count() == 1
+    metrics = [m.inner_text() for m in other.page.get_by_test_id("stMetric").all()]
+    assert any("Drawn (seed 0, draw 2)" in m for m in metrics), metrics
+    other.assert_clean()

@@ -3,10 +3,52 @@
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import InitialValue
 
 from tests.pages.apptest import open_page
+from ui import attention_view as av
 
 PAGE = "pages/attention.py"
+FIRST = "The dog chased the cat because it was hungry."
+SECOND = "My sister said that it would rain tomorrow in Paris."
+
+
+class Browser:
+    """Reruns an AppTest the way Chromium sends select boxes back: as the label on screen.
+
+    AppTest sends the label of the widget's current value, formatted with the current options;
+    a browser sends the label it shows, which only changes when the server pushes a new value.
+    After the options change (another text, another model), that label may no longer exist:
+    the case behind ``invalid literal for int() with base 10: '10: it'``.
+    """
+
+    def __init__(self, at: AppTest):
+        self.at = at
+        self.shown: dict[str, str] = {}
+        self._remember()
+
+    def _remember(self) -> None:
+        for box in self.at.selectbox:
+            if (box.id not in self.shown or box.proto.set_value) and box.index is not None:
+                self.shown[box.id] = box.options[box.index]
+
+    def run(self) -> AppTest:
+        states = self.at._tree.get_widget_states()
+        untouched = {b.id for b in self.at.selectbox if isinstance(b._value, InitialValue)}
+        for w in states.widgets:
+            if w.id in untouched and w.id in self.shown:
+                w.string_value = self.shown[w.id]
+        self.at._tree._runner._run(states, timeout=self.at.default_timeout)
+        self._remember()
+        return self.at
+
+
+def _token(at: AppTest):
+    return next(b for b in at.selectbox if b.label == "Selected token")
+
+
+def _caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if "layers ×" in c.value)
 
 
 def _open(params: dict[str, str] | None = None) -> AppTest:
@@ -28,8 +70,8 @@ def test_default_page_shows_minilm_heads_and_the_summary():
     body = _text(at)
     assert "**minilm**, encoder (bidirectional): 16 tokens · 6 layers × 12 heads" in body
     assert "every row sums to 1" in body and "What to notice" in body
-    assert at.selectbox(key="attention_token").value == 10  # 'it' in the example sentence
-    assert len(_charts(at)) == 5  # head, token bars, layer, model view, summary
+    assert _token(at).value == 10  # 'it' in the example sentence
+    assert len(_charts(at)) == 2  # the open view only: the head and the token bars
     assert at.get("download_button")
     assert at.query_params["attention_model"] in ("minilm", ["minilm"])
 
@@ -83,6 +125,7 @@ HOSTILE = [  # (what the user does, the message expected)
     (" \n\t  ", "Type some text"),
     ("bell\x07 and nul\x00 here", "Removed 2 control characters"),
     ("a" * 1_000_000, "only the first 20,000 are used"),  # 1 MB, one WordPiece [UNK]
+    ("word " * 400, "too long for the link"),  # 2,000 characters: the link keeps the rest
 ]
 
 
@@ -97,3 +140,72 @@ def test_hostile_input_gets_clear_messages_and_no_traceback():
     at.text_input(key="attention_custom").input("someone/unknown-model").run()
     assert not at.exception
     assert any("no network here" in e.value for e in at.error)
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_two_texts_in_a_row_keep_a_valid_token():
+    b = Browser(_open())
+    for text, n, it in [(FIRST, 12, 7), (SECOND, 13, 5), (FIRST, 12, 7)]:
+        b.at.text_area(key="attention_text").input(text)
+        b.run()
+        _no_exception(b.at)
+        assert f"{n} tokens" in _caption(b.at)
+        assert _token(b.at).value == it and b.at.session_state["attention_token"] == it
+        assert f"**Token {it} `it`**" in _text(b.at)
+    b.run()  # one more rerun with what the browser shows
+    _no_exception(b.at)
+
+
+def test_three_examples_in_a_row():
+    b = Browser(_open())
+    for name in [
+        "Sentence pair (encoders)",
+        "Repeated phrase (copy heads)",
+        "Toy story (tiny-gpt's corpus)",
+    ]:
+        b.at.selectbox(key="attention_example").set_value(name)
+        b.run()
+        _no_exception(b.at)
+        text, _ = av.EXAMPLES[name]
+        assert b.at.text_area(key="attention_text").value == text
+        i = _token(b.at).value
+        assert 0 <= i < int(_caption(b.at).split(" tokens")[0].split()[-1])
+    b.run()
+    _no_exception(b.at)
+
+
+def test_model_switch_then_sentence_b_relabels_the_selected_token():
+    b = Browser(_open())
+    _token(b.at).set_value(3)
+    b.run()
+    b.at.selectbox(key="attention_model").set_value("tiny-gpt")
+    b.run()
+    _no_exception(b.at)
+    r = av.cached_attention(av.PRONOUN, None, "tiny-gpt")
+    i = _token(b.at).value
+    assert _token(b.at).options[_token(b.at).index] == f"{i}: {r.tokens[i]}"  # not stale
+    b.at.selectbox(key="attention_model").set_value("minilm")
+    b.run()
+    b.at.text_input(key="attention_pair").input("It was very late.")
+    b.run()
+    _no_exception(b.at)
+    assert "22 tokens" in _caption(b.at) and b.at.get("button_group")
+    b.run()
+    _no_exception(b.at)
+
+
+def test_the_chosen_view_survives_a_layer_change():
+    at = _open()
+    at.session_state["attention_view"] = av.VIEWS[1]
+    at.run()
+    assert any("Layer 0: all 12 heads" in str(c.proto.spec) for c in _charts(at))
+    at.slider(key="attention_layer").set_value(3).run()
+    _no_exception(at)
+    assert at.session_state["attention_view"] == av.VIEWS[1]
+    assert any("Layer 3: all 12 heads" in str(c.proto.spec) for c in _charts(at))
+    at.session_state["attention_view"] = av.VIEWS[3]
+    at.run()
+    assert at.selectbox(key="attention_metric") and not at.exception

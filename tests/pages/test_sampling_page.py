@@ -31,6 +31,18 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label))
 
 
+def _picker(at: AppTest):
+    return next(b for b in at.selectbox if b.label == "Step to change")
+
+
+def _alternatives(at: AppTest):
+    return next(b for b in at.button_group if b.label.startswith("Continue from an alternative"))
+
+
+def _click(at: AppTest, label: str) -> AppTest:
+    return next(b for b in at.button if b.label == label).click().run()
+
+
 def _texts(at: AppTest) -> str:
     return " ".join(
         e.value for kind in ("info", "warning", "error", "caption") for e in getattr(at, kind)
@@ -74,11 +86,11 @@ def test_greedy_and_step_by_step_generation(page):
     steps = page.session_state["sampling_steps"]
     assert 2 <= len(steps) <= 5 and not page.exception
     assert page.session_state["playground_outputs"]["Sampling: generated text"]
-    assert page.selectbox(key=f"sampling_pick_step_{len(steps)}").value == len(steps) - 1
+    assert _picker(page).value == len(steps) - 1
     # click an alternative at step 2: the text continues from it, later steps are dropped
     alt = next(a[0] for a in steps[1].alternatives if a[0] != steps[1].token_id)
-    page.selectbox(key=f"sampling_pick_step_{len(steps)}").set_value(1).run()
-    page.button_group(key="sampling_alt_1").set_value(alt).run()
+    _picker(page).set_value(1).run()
+    _alternatives(page).set_value(alt).run()
     steps = page.session_state["sampling_steps"]
     assert [s.token_id for s in steps][1:] == [alt] and not page.exception
 
@@ -102,7 +114,7 @@ def test_url_state_restores_the_sliders():
     at = _open(sampling_temperature="0.5", sampling_top_k="3", sampling_seed="7")
     assert at.slider(key="sampling_temperature").value == 0.5
     assert _metric(at, "Tokens in the running") == "3"
-    assert _metric(at, "★ Drawn (seed 7)")
+    assert _metric(at, "★ Drawn (seed 7, draw 1)")
 
 
 def test_hub_model_offline_is_a_clear_message():
@@ -110,3 +122,88 @@ def test_hub_model_offline_is_a_clear_message():
     at.selectbox(key="sampling_model").set_value("gpt2").run()
     assert not at.exception
     assert "tiny-gpt" in " ".join(e.value for e in at.error)
+
+
+def _story(at: AppTest) -> list[int]:
+    return [s.token_id for s in at.session_state["sampling_steps"]]
+
+
+def test_a_link_with_list_values_reopens_the_compare_panel():
+    """Issue 9: list values came back from the URL as strings and killed the compare panel."""
+    link = _open()
+    link.multiselect(key="sampling_cmp_temps").set_value([0.3, 1.5]).run()
+    link.slider(key="sampling_top_p").set_value(0.9).run()
+    query = {k: link.query_params[k] for k in link.query_params}
+    assert query["sampling_cmp_temps"] in (["0.3", "1.5"], ("0.3", "1.5"))
+    at = _open(**query)
+    assert not at.exception
+    assert at.multiselect(key="sampling_cmp_temps").value == [0.3, 1.5]
+    columns = [m.value for m in at.markdown if m.value.startswith("**temperature")]
+    assert columns == ["**temperature 0.3**", "**temperature 1.5**"]
+    shared = next(c.value for c in at.caption if c.value.startswith("Same prompt"))
+    assert "top-p 0.9" in shared and "temperature" not in shared.split("generated:")[1]
+    bad = _open(
+        sampling_cmp_temps=["0.7", "x", "9", "0.3", "1", "1.5", "2"],
+        sampling_cmp_by="seed",
+        sampling_cmp_seeds=["3", "x", "12", "3"],
+    )
+    assert not bad.exception
+    assert bad.multiselect(key="sampling_cmp_seeds").value == [3]
+
+
+def test_sample_one_token_n_times_gives_the_text_of_generate_n():
+    one = _open(sampling_seed="5", sampling_temperature="1.2")
+    for k in range(6):
+        _click(one, "Sample one token")
+        assert _metric(one, f"★ Drawn (seed 5, draw {k + 2})")  # the next draw, from seed 5
+    together = _open(sampling_seed="5", sampling_temperature="1.2")
+    together.slider(key="sampling_n").set_value(6).run()
+    _click(together, "Generate N")
+    assert not one.exception and not together.exception
+    assert _story(one) == _story(together) and len(_story(one)) == 6
+    assert one.number_input(key="sampling_seed").value == 5  # the label states this seed
+
+
+def test_compare_caption_states_the_settings_it_was_generated_with():
+    """AppTest reruns the whole page (the compare panel with it): the caption follows at once.
+    In a browser only the sliders' fragment reruns: tests/e2e checks the note and Refresh."""
+    at = _open()
+    at.slider(key="sampling_top_p").set_value(0.5).run()
+    shared = next(c.value for c in at.caption if c.value.startswith("Same prompt"))
+    assert "top-p 0.5" in shared
+    assert not [c.value for c in at.caption if "sliders now differ" in c.value]
+    _click(at, "Refresh with the current sliders")
+    assert not at.exception
+
+
+def test_alternative_buttons_show_real_probabilities():
+    at = _open()
+    _click(at, "Sample one token")
+    labels = [_alternatives(at).format_func(o) for o in _alternatives(at).options]
+    steps = at.session_state["sampling_steps"]
+    assert labels and all("· " in lab for lab in labels)
+    shown = [a for a in steps[0].alternatives if a[0] != steps[0].token_id]
+    assert not all(lab.endswith("· 0%") for lab in labels)
+    assert all(("<0.1%" in lab) == (a[2] < 0.001) for lab, a in zip(labels, shown, strict=True))
+
+
+def test_clearing_and_resampling_keeps_the_pickers_valid():
+    """Same number of steps, other tokens: the step picker's labels change under it."""
+    at = _open(sampling_temperature="1.5")
+    for seed in (1, 2, 3):
+        at.number_input(key="sampling_seed").set_value(seed).run()
+        _click(at, "Clear")
+        for _ in range(3):
+            _click(at, "Sample one token")
+        assert not at.exception
+        assert _picker(at).value == 2 and len(_story(at)) == 3
+
+
+def test_a_prompt_too_long_for_the_link_is_said_and_the_link_keeps_the_rest():
+    at = _open()
+    at.slider(key="sampling_temperature").set_value(0.7)
+    at.text_area(key="sampling_prompt").input("The cat sat on the mat. " * 80).run()
+    assert not at.exception
+    assert "too long for the link" in _texts(at)
+    assert "sampling_prompt" not in at.query_params
+    assert at.query_params["sampling_temperature"] in ("0.7", ["0.7"])
