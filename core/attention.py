@@ -148,9 +148,7 @@ def _kind_of(name: str) -> models.Kind:
     try:  # an arbitrary hub id: its config says whether it is a decoder
         from transformers import AutoConfig
 
-        cfg = AutoConfig.from_pretrained(
-            spec.hub_id, local_files_only=not models.is_online(), trust_remote_code=False
-        )
+        cfg = models.from_pretrained(AutoConfig, spec, "")  # fetched like every hub model
     except Exception:  # offline or unknown: the loader below raises the clear error
         return "causal-lm"
     archs = " ".join(getattr(cfg, "architectures", None) or [])
@@ -255,7 +253,7 @@ def attention_maps(
     enc = tok(a.text, pair, truncation=True, max_length=limit, **kw)
     ids = list(enc["input_ids"])
     special = [int(s) for s in enc["special_tokens_mask"]]
-    offsets = [tuple(map(int, o)) for o in enc["offset_mapping"]]
+    offsets = [(int(o[0]), int(o[1])) for o in enc["offset_mapping"]]
     seq_ids = enc.sequence_ids() if hasattr(enc, "sequence_ids") else [0] * len(ids)
     segment = np.array([1 if s == 1 else 0 for s in seq_ids], dtype=np.int8)
     if pair is not None:  # the closing [SEP] belongs to sentence B, as in token_type_ids
