@@ -17,14 +17,14 @@ True
 from __future__ import annotations
 
 import hashlib
-import threading
 from array import array
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
+from core.cache import LRU
 
-class ScoreCache:
+
+class ScoreCache(LRU[Any]):
     """A thread-safe LRU of per-item results (choice log-probabilities, greedy generations).
 
     Args:
@@ -32,13 +32,7 @@ class ScoreCache:
     """
 
     def __init__(self, max_items: int = 200_000):
-        if max_items < 1:
-            raise ValueError(f"max_items must be at least 1, got {max_items}")
-        self.max_items = max_items
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(max_items)
 
     @staticmethod
     def key(
@@ -54,31 +48,3 @@ class ScoreCache:
             h.update(b"|")
             h.update(array("q", c).tobytes())
         return (model, kind, h.digest())
-
-    def get(self, key: Hashable) -> Any:
-        """The stored value, or ``None`` (a hit also marks the entry recently used)."""
-        with self._lock:
-            value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        """Store ``value`` under ``key`` (the oldest entries go past ``max_items``)."""
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
