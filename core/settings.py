@@ -7,6 +7,8 @@ Variables (all optional):
     GENAI_CHROMA_HOST   a Chroma server to share one store across a class (HttpClient).
     GENAI_CHROMA_PORT   its port (default 8000).
     GENAI_MAX_CHARS     longest text a page accepts before truncating (default 100000).
+    GENAI_KB_IDLE_MINUTES  minutes after its last use a browser session's own RAG knowledge base
+                        is deleted (default 120).
 """
 
 from __future__ import annotations
@@ -29,12 +31,17 @@ class Settings:
     chroma_host: str | None
     chroma_port: int
     max_chars: int
+    kb_idle_minutes: float = 120.0  # a session's own knowledge base lives this long unused
 
     def __post_init__(self) -> None:
         if not 1 <= self.chroma_port <= 65535:
             raise ValueError(f"GENAI_CHROMA_PORT must be a TCP port, got {self.chroma_port}")
         if self.max_chars < 1000:
             raise ValueError(f"GENAI_MAX_CHARS must be at least 1000, got {self.max_chars}")
+        if not self.kb_idle_minutes > 0:
+            raise ValueError(
+                f"GENAI_KB_IDLE_MINUTES must be a positive number, got {self.kb_idle_minutes}"
+            )
 
     @property
     def runs_dir(self) -> Path:
@@ -57,6 +64,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         chroma_host=env.get("GENAI_CHROMA_HOST") or None,
         chroma_port=int(env.get("GENAI_CHROMA_PORT") or 8000),
         max_chars=int(env.get("GENAI_MAX_CHARS") or 100_000),
+        kb_idle_minutes=float(env.get("GENAI_KB_IDLE_MINUTES") or 120),
     )
 
 
