@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 EXTRACTIVE = "extractive"
@@ -24,8 +24,13 @@ SYSTEM = (
     "like [1] or [2]. If the passages do not contain the answer, say that you do not know."
 )
 NO_CONTEXT_SYSTEM = "You answer questions briefly."
+SUPPORT_THRESHOLD = 0.5  # share of an answer's words a chunk must hold as phrases to be cited
+QUOTED_SENTENCES = 2  # the extractive answer quotes the two best-ranked sentences
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _CITE = re.compile(r"\[(\d{1,2})\]")
+_WORDS = re.compile(r"\w+")
+# a sentence opening with one of these leans on the one before ("That is why ..."): quote both
+_ANAPHOR = re.compile(r"^(?:that|this|these|those|it|its|they|their|so|such|thus|hence)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,25 @@ class Citation:
 
 @dataclass(frozen=True)
 class SentenceScore:
-    """One sentence of a retrieved chunk and its MiniLM cosine similarity with the question."""
+    """One sentence of a retrieved chunk, scored against the question.
+
+    Args:
+        sentence: the sentence.
+        hit: number of the hit it comes from (1-based).
+        score: MiniLM cosine similarity with the question.
+        used: quoted (extractive) or given as context (tiny-gpt).
+        keyword_score: BM25 score of the sentence for the question's words.
+        fused_score: reciprocal-rank fusion of the cosine and BM25 rankings (the order).
+        previous: the sentence before it in its chunk ("" for the first).
+    """
 
     sentence: str
-    hit: int  # number of the hit it comes from (1-based)
+    hit: int
     score: float
     used: bool
+    keyword_score: float = 0.0
+    fused_score: float = 0.0
+    previous: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,10 @@ class RagAnswer:
         sentences: sentence ranking (extractive, and tiny-gpt's context choice).
         seconds: time to answer (retrieval included).
         note: a remark for the reader (nothing retrieved, answer not found in the passages...).
+        support: the best :func:`support` of the answer by a retrieved chunk (``None``: no
+            retrieval or nothing generated).
+        grounded: whether the answer is cited, i.e. a chunk supports it above
+            :data:`SUPPORT_THRESHOLD`.
     """
 
     question: str
@@ -76,6 +98,64 @@ class RagAnswer:
     sentences: tuple[SentenceScore, ...] = field(default=())
     seconds: float = 0.0
     note: str = ""
+    support: float | None = None
+    grounded: bool = False
+
+
+def _phrase_support(a: list[str], sentence: str, stop: frozenset[str]) -> float:
+    c = _WORDS.findall(sentence.lower())
+    if len(a) == 1:
+        return 1.0 if a[0] in set(c) else 0.0
+    pairs = set(zip(c, c[1:], strict=False))
+    covered = [False] * len(a)
+    for i in range(len(a) - 1):
+        if (a[i], a[i + 1]) in pairs:
+            covered[i] = covered[i + 1] = True
+    if not any(hit and w not in stop for hit, w in zip(covered, a, strict=True)):
+        return 0.0  # only "in the", "of a"...: no content shared
+    return sum(covered) / len(a)
+
+
+def support(answer: str, chunk: str, question: str = "") -> float:
+    """How much of ``answer`` one sentence of ``chunk`` holds: the share of the answer's words
+    that belong to a two-word phrase also found in that sentence (a one-word answer: the word
+    itself), best over the sentences; with ``question``, only sentences sharing one of its
+    content words count (the answer must come from where the chunk speaks of the question).
+
+    Words stitched together from all over a passage score low even when every word occurs in
+    it; stopwords alone ("the", "in the") score 0. Citation markers are ignored.
+
+    >>> support("lives in Paris", "Tom lives in Paris.")
+    1.0
+    >>> support("Paris red kite Tom", "Tom lives in Paris. Tom has a red kite.")
+    0.5
+    >>> support("red", "Tom lives in Paris. Tom has a red kite.", "Where does Tom live?")
+    1.0
+    >>> support("red", "Tom lives in Paris. Ann has a red kite.", "Where does Tom live?")
+    0.0
+    """
+    from core.rag.keyword import STOPWORDS, keyword_tokens
+
+    a = _WORDS.findall(_CITE.sub(" ", answer).lower())
+    if not a or all(w in STOPWORDS for w in a):
+        return 0.0
+    asked = set(keyword_tokens(question))
+    best = 0.0
+    for sentence in split_sentences(chunk) or [chunk]:
+        if asked and not asked & set(keyword_tokens(sentence)):
+            continue
+        best = max(best, _phrase_support(a, sentence, STOPWORDS))
+    return best
+
+
+def supported(
+    text: str, hits: list[Any], numbers: list[int], question: str = ""
+) -> tuple[list[int], float]:
+    """The hit numbers among ``numbers`` whose chunk supports ``text`` at the threshold, and the
+    best support over every hit (how grounded the answer is at all)."""
+    scores = {n: support(text, h.text, question) for n, h in enumerate(hits, start=1)}
+    ok = [n for n in dict.fromkeys(numbers) if scores.get(n, 0.0) >= SUPPORT_THRESHOLD]
+    return ok, max(scores.values(), default=0.0)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -84,25 +164,49 @@ def split_sentences(text: str) -> list[str]:
     parts = [p.strip() for p in _SPLIT.split(text) if p and p.strip()]
     parts = [p for p in parts if not p.startswith("#")]
     whole = [
-        p for i, p in enumerate(parts)
+        p
+        for i, p in enumerate(parts)
         if not (i == 0 and p[:1].islower()) and not (i == len(parts) - 1 and p[-1] not in ".!?\"')")
-    ]  # fmt: skip
+    ]
     return whole or parts
 
 
 def rank_sentences(question: str, hits: list[Any], embedding: Any) -> list[SentenceScore]:
-    """Every sentence of the hits, scored by cosine similarity with the question, best first."""
-    pairs = [(s, n) for n, h in enumerate(hits, start=1) for s in split_sentences(h.text)]
-    first: dict[str, int] = {}
-    for s, n in pairs:  # overlapping chunks repeat sentences: keep the first
-        first.setdefault(s, n)
-    pairs = list(first.items())
-    if not pairs:
+    """Every sentence of the hits, best first: the MiniLM cosine ranking fused with the BM25
+    ranking of the question's words by reciprocal rank fusion, as hybrid search fuses chunks.
+
+    Cosine alone favours a sentence that restates the question ("That is why the attention
+    matrix ... is lower triangular") over the one that answers it; the exact words
+    ("scaled", "subsequence") pull the answering sentence up.
+    """
+    from core.rag.keyword import BM25Index, rrf
+
+    first: dict[str, tuple[int, str]] = {}
+    for n, h in enumerate(hits, start=1):
+        parts = split_sentences(h.text)
+        for i, sent in enumerate(parts):  # overlapping chunks repeat sentences: keep the first
+            first.setdefault(sent, (n, parts[i - 1] if i else ""))
+    sents = list(first)
+    if not sents:
         return []
-    vecs = embedding.encode([question] + [s for s, _ in pairs])  # (1 + n, 384), unit rows
-    sims = vecs[1:] @ vecs[0]  # (n,)
-    ranked = sorted(zip(pairs, sims.tolist(), strict=True), key=lambda x: -x[1])
-    return [SentenceScore(s, n, float(sim), False) for (s, n), sim in ranked]
+    vecs = embedding.encode([question] + sents)  # (1 + n, 384), unit rows
+    sims = (vecs[1:] @ vecs[0]).tolist()  # (n,)
+    ids = [str(i) for i in range(len(sents))]
+    by_cosine = sorted(ids, key=lambda i: -sims[int(i)])
+    keyword = dict(BM25Index(ids, sents).search(question, len(ids)))
+    fused = rrf([by_cosine, list(keyword)])
+    return [
+        SentenceScore(
+            sents[int(i)],
+            first[sents[int(i)]][0],
+            float(sims[int(i)]),
+            False,
+            keyword.get(i, 0.0),
+            f,
+            first[sents[int(i)]][1],
+        )
+        for i, f in fused
+    ]
 
 
 def _citations(numbers: list[int], hits: list[Any]) -> tuple[Citation, ...]:
@@ -115,34 +219,60 @@ def _citations(numbers: list[int], hits: list[Any]) -> tuple[Citation, ...]:
 
 
 def extractive_answer(
-    question: str, hits: list[Any], embedding: Any, *, max_sentences: int = 2, margin: float = 0.1
+    question: str, hits: list[Any], embedding: Any, *, max_sentences: int = QUOTED_SENTENCES
 ) -> RagAnswer:
-    """Quote the sentences of ``hits`` that best match ``question`` (MiniLM cosine), with citations.
+    """Quote the best-ranked sentences of ``hits`` (see :func:`rank_sentences`), with citations.
+
+    A quoted sentence that opens with a referring word ("That", "It", "This"...) is quoted with
+    the sentence before it, which it refers to.
 
     Args:
         question: the question.
         hits: retrieved chunks, numbered 1.. in this order.
         embedding: an embedding function with ``encode(list[str]) -> (n, d)`` unit rows.
-        max_sentences: at most this many sentences are quoted.
-        margin: a further sentence is quoted only within ``margin`` of the best score.
+        max_sentences: this many ranked sentences are quoted (fewer if the hits hold fewer).
     """
     t0 = time.perf_counter()
     ranked = rank_sentences(question, hits, embedding)
     if not ranked:
         return RagAnswer(
-            question, "No passage passed the similarity threshold, so there is nothing to quote. "
-            "Lower the threshold or add documents.", (), "", EXTRACTIVE, tuple(hits),
-            seconds=time.perf_counter() - t0, note="nothing retrieved",
-        )  # fmt: skip
-    best = ranked[0].score
-    chosen = [s for s in ranked[:max_sentences] if s.score >= best - margin]
+            question,
+            "No passage passed the similarity threshold, so there is nothing to quote. "
+            "Lower the threshold or add documents.",
+            (),
+            "",
+            EXTRACTIVE,
+            tuple(hits),
+            seconds=time.perf_counter() - t0,
+            note="nothing retrieved",
+        )
+    chosen = ranked[:max_sentences]
+    quoted: list[tuple[str, int]] = []
+    seen: set[str] = set()
+    for s in chosen:
+        if s.sentence in seen:
+            continue
+        text = s.sentence
+        if s.previous and _ANAPHOR.match(s.sentence) and s.previous not in seen:
+            text = f"{s.previous} {s.sentence}"
+            seen.add(s.previous)
+        seen.add(s.sentence)
+        quoted.append((text, s.hit))
     used = {id(s) for s in chosen}
-    sentences = tuple(SentenceScore(s.sentence, s.hit, s.score, id(s) in used) for s in ranked)
-    text = " ".join(f"{s.sentence} [{s.hit}]" for s in chosen)
+    sentences = tuple(replace(s, used=id(s) in used) for s in ranked)
+    text = " ".join(f"{q} [{n}]" for q, n in quoted)
     return RagAnswer(
-        question, text, _citations([s.hit for s in chosen], hits), "", EXTRACTIVE, tuple(hits),
-        sentences=sentences, seconds=time.perf_counter() - t0,
-    )  # fmt: skip
+        question,
+        text,
+        _citations([n for _, n in quoted], hits),
+        "",
+        EXTRACTIVE,
+        tuple(hits),
+        sentences=sentences,
+        seconds=time.perf_counter() - t0,
+        support=1.0,
+        grounded=True,
+    )
 
 
 # --- generation ----------------------------------------------------------------------------------
@@ -165,8 +295,10 @@ def tiny_gpt_prompt(
 def chat_messages(question: str, hits: list[Any] | None) -> list[dict[str, str]]:
     """System rule and the numbered chunks for a chat model (no chunks: the plain question)."""
     if not hits:
-        return [{"role": "system", "content": NO_CONTEXT_SYSTEM},
-                {"role": "user", "content": question}]  # fmt: skip
+        return [
+            {"role": "system", "content": NO_CONTEXT_SYSTEM},
+            {"role": "user", "content": question},
+        ]
     passages = "\n\n".join(f"[{n}] ({h.source}) {h.text}" for n, h in enumerate(hits, start=1))
     return [
         {"role": "system", "content": SYSTEM},
@@ -226,7 +358,7 @@ def generate(lm: Any, prompt: str, *, max_new_tokens: int, stop_at_newline: bool
             max_new_tokens=max_new_tokens,
             do_sample=False,
             pad_token_id=eos if eos is not None else 0,
-        )  # fmt: skip  (1, T + new)
+        )  # (1, T + new)
     text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
     if stop_at_newline:
         text = text.split("\n")[0]
@@ -261,9 +393,7 @@ def generated_answer(
             ranked = rank_sentences(question, hits, embedding)
             prompt, context = tiny_gpt_prompt(question, ranked, tok)
             used = {id(s) for s in context}
-            sentences = tuple(
-                SentenceScore(s.sentence, s.hit, s.score, id(s) in used) for s in ranked
-            )
+            sentences = tuple(replace(s, used=id(s) in used) for s in ranked)
             passage = " ".join(s.sentence for s in context)
             text = copy_generate(lm, prompt, passage, max_new_tokens=max_new_tokens or TINY_MAX_NEW)
             note = "Copy mode: tiny-gpt may only use tokens of the passage."
@@ -272,11 +402,6 @@ def generated_answer(
             text = generate(
                 lm, prompt, max_new_tokens=max_new_tokens or TINY_MAX_NEW, stop_at_newline=True
             )
-        if retrieve and text:
-            found = [s.hit for s in context if text.lower() in s.sentence.lower()]
-            numbers = found[:1]
-            if not found:
-                note = "The answer is not a span of any one sentence: words were stitched together."
     elif getattr(tok, "chat_template", None):
         prompt = tok.apply_chat_template(
             chat_messages(question, hits), add_generation_prompt=True, tokenize=False
@@ -288,14 +413,78 @@ def generated_answer(
     else:
         prompt = base_lm_prompt(question, hits)
         text = generate(lm, prompt, max_new_tokens=max_new_tokens or 40, stop_at_newline=True)
+    best: float | None = None
+    if retrieve and text and hits:
+        if lm.spec.name == "tiny-gpt":  # it cannot cite: offer the chunk that supports it best
+            scores = [support(text, h.text, question) for h in hits]
+            numbers = [max(range(len(hits)), key=lambda i: scores[i]) + 1]
+        claimed = numbers
+        numbers, best = supported(text, hits, numbers, question)
+        if not numbers:
+            note = (
+                f"Ungrounded: no sentence of the retrieved chunks that speaks of the question "
+                f"holds this answer (best support {best:.0%} of its words in shared phrases, "
+                f"{SUPPORT_THRESHOLD:.0%} needed), so nothing is cited."
+            )
+        elif len(numbers) < len(set(claimed)):
+            dropped = sorted(set(claimed) - set(numbers))
+            note = f"Citations {dropped} dropped: those chunks do not hold the answer."
     if not text:
         text, note = "(the model generated nothing)", note or "empty generation"
     elif numbers and lm.spec.name == "tiny-gpt":
         text = f"{text} [{numbers[0]}]"
     return RagAnswer(
-        question, text, _citations(numbers, hits), prompt, lm.spec.name, tuple(hits),
-        retrieval=retrieve, sentences=sentences, seconds=time.perf_counter() - t0, note=note,
-    )  # fmt: skip
+        question,
+        text,
+        _citations(numbers, hits),
+        prompt,
+        lm.spec.name,
+        tuple(hits),
+        retrieval=retrieve,
+        sentences=sentences,
+        seconds=time.perf_counter() - t0,
+        note=note,
+        support=best,
+        grounded=bool(numbers),
+    )
+
+
+def answer_from_hits(
+    question: str,
+    hits: list[Any],
+    *,
+    model: str = EXTRACTIVE,
+    embedding: Any,
+    retrieve: bool = True,
+    max_new_tokens: int | None = None,
+) -> RagAnswer:
+    """Answer ``question`` from already retrieved ``hits`` with ``model``.
+
+    Args:
+        question: the question.
+        hits: the chunks the answer may use, numbered 1.. in this order.
+        model: ``extractive`` or a causal LM of the catalog.
+        embedding: the knowledge base's embedding function (sentence ranking).
+        retrieve: ``False``: the model answers without chunks (``hits`` is ignored).
+        max_new_tokens: generation budget (default per model kind).
+
+    Raises:
+        core.models.ModelUnavailableError: the generator cannot load.
+    """
+    t0 = time.perf_counter()
+    hits = list(hits) if retrieve else []
+    if model == EXTRACTIVE:
+        result = extractive_answer(question.strip(), hits, embedding)
+    else:
+        result = generated_answer(
+            question.strip(),
+            hits,
+            model,
+            embedding,
+            retrieve=retrieve,
+            max_new_tokens=max_new_tokens,
+        )
+    return replace(result, seconds=time.perf_counter() - t0)
 
 
 def answer(
@@ -317,17 +506,12 @@ def answer(
     """
     t0 = time.perf_counter()
     hits = kb.query(question, k, threshold=threshold, hybrid=hybrid) if retrieve else []
-    if model == EXTRACTIVE:
-        result = extractive_answer(question.strip(), hits, kb.embedding)
-    else:
-        result = generated_answer(
-            question.strip(), hits, model, kb.embedding, retrieve=retrieve,
-            max_new_tokens=max_new_tokens,
-        )  # fmt: skip
-    return _replace_seconds(result, time.perf_counter() - t0)
-
-
-def _replace_seconds(result: RagAnswer, seconds: float) -> RagAnswer:
-    from dataclasses import replace
-
-    return replace(result, seconds=seconds)
+    result = answer_from_hits(
+        question,
+        hits,
+        model=model,
+        embedding=kb.embedding,
+        retrieve=retrieve,
+        max_new_tokens=max_new_tokens,
+    )
+    return replace(result, seconds=time.perf_counter() - t0)
