@@ -53,7 +53,7 @@ kb, rev = kb_view.kb, kb_view.kb.revision()
 docs = kb.documents()
 st.caption(f":material/database: Active knowledge base: {view.kb_label(kb_view)}")
 
-with st.expander(f"Knowledge base: {view.kb_label(kb_view)}"):
+with st.expander(f"Knowledge base: {view.kb_label(kb_view)}", key="rag_kb_panel"):
     tab_docs, tab_chunk, tab_eval = st.tabs(["Documents", "Chunking", "Retrieval quality"])
     with tab_docs:
         view.documents_table(kb_view, docs)
