@@ -85,10 +85,15 @@ def stores() -> SessionKnowledgeBases:
         st.stop()
 
 
+def _cookie() -> str:
+    value = st.context.cookies.get(COOKIE)
+    return value if isinstance(value, str) else ""  # AppTest's context has no real cookies
+
+
 def owner_id() -> str:
     """This browser's owner id: its cookie, else this session's id (then set as the cookie)."""
     if "rag_owner" not in st.session_state:
-        cookie = st.context.cookies.get(COOKIE) or ""
+        cookie = _cookie()
         if _TOKEN.match(cookie):
             st.session_state["rag_owner"] = cookie
         else:
@@ -100,7 +105,7 @@ def owner_id() -> str:
 def remember_owner() -> None:
     """Store the owner id in a first-party session cookie, unless the browser sent it already."""
     owner = owner_id()
-    if st.context.cookies.get(COOKIE) != owner and _TOKEN.match(owner):
+    if _cookie() != owner and _TOKEN.match(owner):
         st.html(
             f"<script>document.cookie = '{COOKIE}={owner}; path=/; SameSite=Strict';</script>",
             unsafe_allow_javascript=True,

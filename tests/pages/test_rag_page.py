@@ -222,3 +222,9 @@ def test_untrusted_text_is_never_rendered_as_markdown():
     assert not re.search(r"<a [^>]*href=['\"]http", body)
     shown = [t.value for t in at.text]
     assert any("![q](http://127.0.0.1:9/q.png)" in t for t in shown)  # the question, as text
+
+
+def test_a_session_without_a_cookie_uses_its_own_session_id():
+    at = apptest.open_page("pages/rag.py", timeout=TIMEOUT)  # no rag_owner: as on a first visit
+    assert at.session_state["rag_owner"] == "test session id"  # AppTest's session id
+    assert any("Shared starter notes" in c.value for c in at.caption)
