@@ -17,148 +17,40 @@ same document name run one after the other and the later one wins whole.
 from __future__ import annotations
 
 import hashlib
-import re
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from core.rag.chunking import ChunkConfig, chunk_text
+from core.rag.client import make_client, validate_collection_name, write_lock
 from core.rag.documents import Document
-from core.settings import get_settings
+from core.rag.records import AddReport, Hit, StoredDocument, apply_threshold
+
+__all__ = [
+    "DEFAULT_COLLECTION",
+    "AddReport",
+    "Hit",
+    "KnowledgeBase",
+    "ReadOnlyError",
+    "StoredDocument",
+    "apply_threshold",
+    "make_client",
+    "validate_collection_name",
+    "write_lock",
+]
 
 DEFAULT_COLLECTION = "playground"
 DOCS_SUFFIX = "__docs"
 EMBED_BATCH = 64  # chunks per forward pass (and per progress step)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,46}[A-Za-z0-9]$")
 WRITE_BATCH = 4 * EMBED_BATCH  # chunks per chromadb upsert while indexing
 
 Progress = Callable[[int, int], None]  # (chunks embedded so far, total)
 
 
-def validate_collection_name(name: str) -> str:
-    """The name, stripped, if chromadb and this app accept it.
-
-    Raises:
-        ValueError: with the rule that was broken, in plain words.
-    """
-    name = (name or "").strip()
-    if "/" in name or "\\" in name:
-        raise ValueError(f"{name!r}: a collection name cannot contain slashes.")
-    if "__" in name:
-        raise ValueError(f"{name!r}: a double underscore is reserved (the app uses it internally).")
-    if not _NAME.match(name):
-        raise ValueError(
-            f"{name!r} is not a valid collection name: use 3 to 48 letters, digits, '-' or '_', "
-            "starting and ending with a letter or digit."
-        )
-    return name
-
-
-def make_client(path: str | Path | None = None) -> Any:
-    """A chromadb client with telemetry off.
-
-    Args:
-        path: a folder for a ``PersistentClient``. ``None``: a Chroma server (``HttpClient``)
-            when ``GENAI_CHROMA_HOST`` is set, else ``<data dir>/chroma``.
-    """
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    s = get_settings()
-    if path is None and s.chroma_host:
-        return chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
-    folder = Path(path) if path is not None else s.data_dir / "chroma"
-    folder.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved chunk.
-
-    Args:
-        chunk_id: ``<doc id>:<version>:<index>``.
-        text: the chunk.
-        score: cosine similarity between the question and the chunk embeddings (-1..1).
-        source: the document's name.
-        rank: position in the returned list (1 = best).
-        vector_rank, keyword_rank: position in the vector and BM25 rankings (hybrid search;
-            ``None`` when the chunk was not among that ranking's candidates).
-        keyword_score: BM25 score (hybrid only).
-        fused_score: reciprocal-rank-fusion score (hybrid only).
-    """
-
-    chunk_id: str
-    text: str
-    score: float
-    source: str
-    doc_id: str
-    index: int
-    start: int
-    end: int
-    rank: int
-    vector_rank: int | None = None
-    keyword_rank: int | None = None
-    keyword_score: float | None = None
-    fused_score: float | None = None
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document of the knowledge base, without its text."""
-
-    doc_id: str
-    source: str
-    chars: int
-    sha: str
-
-
-@dataclass(frozen=True)
-class AddReport:
-    """What :meth:`KnowledgeBase.add_documents` did."""
-
-    added: tuple[str, ...]
-    replaced: tuple[str, ...]
-    skipped: tuple[str, ...]  # sources with no text
-    n_chunks: int
-    seconds: float
-
-
 class ReadOnlyError(PermissionError):
     """A write to a knowledge base opened read-only (the shared starter notes)."""
-
-
-_locks_guard = threading.Lock()
-_write_locks: dict[str, threading.RLock] = {}
-
-
-def _store_key(client: Any) -> str:
-    try:
-        s = client.get_settings()
-        return f"{s.chroma_server_host}:{s.chroma_server_http_port}|{s.persist_directory}"
-    except Exception:  # a client without settings (a test double)
-        return f"client-{id(client)}"
-
-
-def write_lock(client: Any, collection: str) -> threading.RLock:
-    """The lock every writer of ``collection`` in this store takes (one per process)."""
-    key = f"{_store_key(client)}|{collection}"
-    with _locks_guard:
-        return _write_locks.setdefault(key, threading.RLock())
-
-
-def apply_threshold(hits: Sequence[Hit], threshold: float | None) -> list[Hit]:
-    """The hits whose cosine similarity reaches ``threshold``, renumbered 1.. (what
-    :meth:`KnowledgeBase.query` returns with that threshold, from its unfiltered result)."""
-    from dataclasses import replace
-
-    kept = [h for h in hits if threshold is None or h.score >= threshold]
-    return [replace(h, rank=i) for i, h in enumerate(kept, start=1)]
 
 
 class KnowledgeBase:
@@ -531,90 +423,17 @@ class KnowledgeBase:
         Raises:
             ValueError: empty question or ``k < 1``.
         """
-        import numpy as np
+        from core.rag.retrieval import search
 
-        question = (question or "").strip()
-        if not question:
-            raise ValueError("Type a question first.")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        rows_meta = self._rows()
-        versions = sorted(str(m["version"]) for m in rows_meta.values() if m.get("version"))
-        total = sum(int(m.get("n_chunks", 0)) for m in rows_meta.values())
-        if total == 0 or not versions:
-            return []
-        live = {"version": {"$in": versions}}
-        depth = min(total, max(k, candidates or (max(4 * k, 20) if hybrid else k)))
-        if query_embedding is None:
-            query_embedding = self.embedding.encode([question])[0]
-        qv = np.asarray(query_embedding, dtype=np.float32)  # (384,)
-        res = self._chunks.query(
-            query_embeddings=[qv],
-            n_results=depth,
-            where=live,
-            include=["documents", "metadatas", "distances"],
+        return search(
+            self,
+            question,
+            k,
+            threshold=threshold,
+            hybrid=hybrid,
+            candidates=candidates,
+            query_embedding=query_embedding,
         )
-        rows: dict[str, dict[str, Any]] = {}
-        vector_ids = res["ids"][0]
-        for cid, text, meta, dist in zip(
-            vector_ids, res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
-        ):
-            rows[cid] = {"text": text, "meta": meta, "score": 1.0 - float(dist)}
-        order: list[tuple[str, float | None]]
-        if not hybrid:
-            order = [(cid, None) for cid in vector_ids[:k]]
-            keyword: dict[str, tuple[int, float]] = {}
-        else:
-            kw = self._keyword_index(versions).search(question, depth)
-            keyword = {cid: (r, s) for r, (cid, s) in enumerate(kw, start=1)}
-            fused = _rrf([vector_ids, [cid for cid, _ in kw]])[:k]
-            order = [(cid, f) for cid, f in fused]
-            missing = [cid for cid, _ in order if cid not in rows]
-            if missing:
-                got = self._chunks.get(
-                    ids=missing, include=["documents", "metadatas", "embeddings"]
-                )
-                for cid, text, meta, emb in zip(
-                    got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-                ):
-                    rows[cid] = {"text": text, "meta": meta, "score": float(np.dot(qv, emb))}
-        vrank = {cid: r for r, cid in enumerate(vector_ids, start=1)}
-        hits: list[Hit] = []
-        for cid, fused_score in order:
-            if cid not in rows:  # deleted between the two reads by a concurrent writer
-                continue
-            row, meta = rows[cid], rows[cid]["meta"]
-            if threshold is not None and row["score"] < threshold:
-                continue
-            kr = keyword.get(cid)
-            hits.append(
-                Hit(
-                    chunk_id=cid,
-                    text=row["text"],
-                    score=row["score"],
-                    source=str(meta["source"]),
-                    doc_id=str(meta["doc_id"]),
-                    index=int(meta["index"]),
-                    start=int(meta["start"]),
-                    end=int(meta["end"]),
-                    rank=len(hits) + 1,
-                    vector_rank=vrank.get(cid),
-                    keyword_rank=kr[0] if kr else None,
-                    keyword_score=kr[1] if kr else None,
-                    fused_score=fused_score,
-                )
-            )
-        return hits
-
-    def _keyword_index(self, versions: list[str]) -> Any:
-        from core.rag.keyword import BM25Index
-
-        rev = ",".join(versions)
-        with self._lock:
-            if self._bm25 is None or self._bm25[0] != rev:
-                got = self._chunks.get(where={"version": {"$in": versions}}, include=["documents"])
-                self._bm25 = (rev, BM25Index(got["ids"], got["documents"]))
-            return self._bm25[1]
 
     def answer(self, question: str, model: str = "extractive", k: int = 4, **options: Any) -> Any:
         """Retrieve ``k`` chunks and answer from them (see :func:`core.rag.answering.answer`).
@@ -638,12 +457,6 @@ def _concat(parts: list[Any]) -> Any:
     import numpy as np
 
     return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
-
-
-def _rrf(rankings: list[list[str]]) -> list[tuple[str, float]]:
-    from core.rag.keyword import rrf
-
-    return rrf(rankings)
 
 
 def _text_doc(text: str) -> Document:

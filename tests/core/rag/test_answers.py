@@ -8,15 +8,11 @@ import pytest
 
 from core import models
 from core.rag import Hit, KnowledgeBase, labelled_questions, starter_documents
-from core.rag.answering import (
-    SUPPORT_THRESHOLD,
-    extractive_answer,
-    generated_answer,
-    support,
-    supported,
-)
+from core.rag.answering import extractive_answer
 from core.rag.embedding import MiniLMEmbeddingFunction
 from core.rag.evaluation import answers
+from core.rag.generation import generated_answer
+from core.rag.grounding import SUPPORT_THRESHOLD, support, supported
 
 QUESTIONS = labelled_questions()
 # Measured with the default chunking: the top chunk holds the labelled span for 31 of the 35
