@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import models
-from core.rag import ChunkConfig, KnowledgeBase, evaluate_retrieval, labelled_questions
+from core.rag import KnowledgeBase, evaluate_retrieval, labelled_questions
 from ui import rag_view as view
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -63,34 +63,7 @@ with st.expander(f"Knowledge base: {view.kb_label(kb_view)}", key="rag_kb_panel"
         with c2:
             view.paste_form()
     with tab_chunk:
-        c1, c2 = st.columns(2)
-        c1.slider(
-            "Chunk size (MiniLM tokens)",
-            32,
-            250,
-            step=8,
-            key="rag_size",
-            help="MiniLM reads at most 256 tokens, so chunks stay below.",
-        )
-        c2.slider(
-            "Overlap (tokens)",
-            0,
-            120,
-            step=2,
-            key="rag_overlap",
-            help="Tokens shared by consecutive chunks, so boundary sentences stay whole.",
-        )
-        try:
-            cfg = ChunkConfig(st.session_state["rag_size"], st.session_state["rag_overlap"])
-        except ValueError as e:
-            st.error(str(e), icon=":material/error:")
-        else:
-            view.reindex_button(kb, cfg)
-            if docs:
-                pick = st.selectbox(
-                    "Preview the chunks of", docs, key="rag_preview", format_func=lambda d: d.source
-                )
-                view.chunk_preview(*view.cached_chunks(kb, rev, pick.doc_id, cfg.size, cfg.overlap))
+        view.chunking_tab(kb, rev, docs)
     with tab_eval:
         view.recall_section(kb, rev, cached_recall)
 

@@ -373,6 +373,38 @@ def chunk_preview(text: str, chunks: Sequence[Chunk], *, limit: int = 8) -> None
         st.caption(f"... and {len(chunks) - limit} more.")
 
 
+def chunking_tab(kb: KnowledgeBase, rev: str, docs: Sequence) -> None:
+    """Chunk size and overlap sliders, the re-index offer and a preview of one document."""
+    c1, c2 = st.columns(2)
+    c1.slider(
+        "Chunk size (MiniLM tokens)",
+        32,
+        250,
+        step=8,
+        key="rag_size",
+        help="MiniLM reads at most 256 tokens, so chunks stay below.",
+    )
+    c2.slider(
+        "Overlap (tokens)",
+        0,
+        120,
+        step=2,
+        key="rag_overlap",
+        help="Tokens shared by consecutive chunks, so boundary sentences stay whole.",
+    )
+    try:
+        cfg = ChunkConfig(st.session_state["rag_size"], st.session_state["rag_overlap"])
+    except ValueError as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    reindex_button(kb, cfg)
+    if docs:
+        pick = st.selectbox(
+            "Preview the chunks of", docs, key="rag_preview", format_func=lambda d: d.source
+        )
+        chunk_preview(*cached_chunks(kb, rev, pick.doc_id, cfg.size, cfg.overlap))
+
+
 def reindex_button(kb: KnowledgeBase, config: ChunkConfig) -> None:
     """Offer to rebuild the index when the sliders differ from the stored settings."""
     stored = kb.chunking

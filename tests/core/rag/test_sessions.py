@@ -116,3 +116,12 @@ def test_an_interrupted_copy_is_redone(kbs):
     half.add_documents([starter_documents()[0]])
     kbs._own.clear()
     assert kbs.writable("dave").count() == kbs.starter.count()
+
+
+def test_idle_time_comes_from_the_settings():
+    from core.settings import settings_from_env
+
+    assert settings_from_env({}).kb_idle_minutes == 120
+    assert settings_from_env({"GENAI_KB_IDLE_MINUTES": "5"}).kb_idle_minutes == 5
+    with pytest.raises(ValueError, match="GENAI_KB_IDLE_MINUTES"):
+        settings_from_env({"GENAI_KB_IDLE_MINUTES": "0"})
