@@ -21,6 +21,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 MEMO_SIZE = 4096  # texts whose vectors are remembered (sentences re-ranked on every answer)
+MEMO_MAX_CHARS = 400  # only short texts: questions and sentences, not the chunks being indexed
 
 
 def encoder(name: str = "minilm") -> Any:
@@ -92,25 +93,37 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embeddings as one float32 array (n, 384) with unit rows.
 
-        Vectors of recently seen texts are reused (a question, the sentences of retrieved
-        chunks), so re-ranking the same sentences after a control change costs no forward pass.
+        Vectors of recently seen short texts (questions, sentences of retrieved chunks, at most
+        :data:`MEMO_MAX_CHARS`) are reused, so re-ranking the same sentences after a control
+        change costs no forward pass; longer texts (chunks being indexed) are always encoded.
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        out: list[np.ndarray | None] = [None] * len(texts)
         with self._memo_lock:
-            known = {t: self._memo[t] for t in texts if t in self._memo}
-        todo = list(dict.fromkeys(t for t in texts if t not in known))
+            for i, t in enumerate(texts):
+                if len(t) <= MEMO_MAX_CHARS and t in self._memo:
+                    out[i] = self._memo[t]
+        todo, first = [], {}  # indices to encode; first index of each short text
+        for i, t in enumerate(texts):
+            if out[i] is None and (len(t) > MEMO_MAX_CHARS or t not in first):
+                if len(t) <= MEMO_MAX_CHARS:
+                    first[t] = i
+                todo.append(i)
         if todo:
-            fresh = mean_pooled(self.model_name, todo, self.batch_size)  # (len(todo), 384)
+            fresh = mean_pooled(self.model_name, [texts[i] for i in todo], self.batch_size)
+            for i, v in zip(todo, fresh, strict=True):
+                out[i] = v
             with self._memo_lock:
-                for t, v in zip(todo, fresh, strict=True):
-                    known[t] = v
-                    if len(t) <= 2000:  # chunks being indexed are not worth remembering
-                        self._memo[t] = v
-                        self._memo.move_to_end(t)
+                for t, i in first.items():
+                    self._memo[t] = out[i]  # type: ignore[assignment]
+                    self._memo.move_to_end(t)
                 while len(self._memo) > MEMO_SIZE:
                     self._memo.popitem(last=False)
-        return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+        for i, t in enumerate(texts):
+            if out[i] is None:  # a repeat of a short text encoded in this call
+                out[i] = out[first[t]]
+        return np.stack(out).astype(np.float32, copy=False)  # type: ignore[arg-type]
 
     @property
     def dimension(self) -> int:
