@@ -151,8 +151,9 @@ what_to_notice(
         "Scores near 0.6 mean the chunk really is about the question; below about 0.2 the match is "
         "noise. Raise the threshold and weak chunks vanish from the prompt.",
         "Hybrid search helps on exact words (names, 'QLoRA', 'RRF') that embeddings blur.",
-        "A generated answer is cited only when a retrieved chunk holds it (half its words in "
-        "phrases shared with one sentence about the question); otherwise it is marked ungrounded.",
+        "A generated answer is cited only when one sentence of a retrieved chunk is about the "
+        "question (half its words) and holds the answer's new words in shared phrases; otherwise "
+        "it is marked ungrounded. One copied word can still pass: lexical support is not truth.",
         "Change the chunk size and re-index: recall@k moves, because a chunk must hold the answer.",
     ]
 )
