@@ -1,6 +1,8 @@
-"""RAG benchmark: indexing throughput vs raw sentence-transformers, query latency at 1k/10k chunks.
+"""RAG benchmark: indexing throughput vs raw sentence-transformers, query latency at 1k/10k chunks,
+and the page's server time per interaction (AppTest).
 
     python bench/bench_rag.py [--chunks 256] [--queries 60]
+    python bench/bench_rag.py --page [--repeats 5]
 
 Indexing: ``KnowledgeBase.add_documents`` (chunking + embedding + chromadb writes) against
 ``SentenceTransformer.encode`` of the same chunk texts, in the same run (goal >= 0.9x).
@@ -8,11 +10,18 @@ Query: ``KnowledgeBase.query`` (embed the question + HNSW search) with 1k and 10
 index, p50/p95, against the raw encode of the question alone (goal p50 < 50 ms at 10k). The
 extra chunks are filled with random unit vectors: search cost depends on the index size, not on
 where the vectors came from.
+
+Page (``--page``): the RAG page under AppTest in a fresh data folder; first load, warm load and
+each control change (median of ``--repeats``), full script reruns (AppTest reruns the whole page,
+a browser reruns only the chat fragment), printed next to the engine call the change would cost
+without the retrieval cache (``KnowledgeBase.query`` + the extractive answer).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -28,9 +37,8 @@ from core.rag import (  # noqa: E402
     KnowledgeBase,
     chunk_text,
     labelled_questions,
-    starter_documents,  # noqa: E402
+    starter_documents,
 )
-from core.rag.embedding import sentence_model  # noqa: E402
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -51,13 +59,94 @@ def corpus(n_chunks: int, cfg: ChunkConfig) -> list[Document]:
     return docs
 
 
+def page(repeats: int) -> None:
+    """Server time of the RAG page per interaction, under AppTest."""
+    from streamlit.testing.v1 import AppTest
+
+    from core import settings
+    from core.rag.answering import extractive_answer
+    from core.rag.embedding import MiniLMEmbeddingFunction
+
+    root = Path(__file__).resolve().parents[1]
+    tmp = tempfile.mkdtemp(prefix="bench-rag-page-")
+    os.environ["GENAI_DATA_DIR"] = tmp
+    settings.get_settings.cache_clear()
+
+    def opened() -> AppTest:
+        at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
+        at.session_state["rag_owner"] = "bench-browser"
+        at.run()
+        at.switch_page("pages/rag.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    t0 = time.perf_counter()
+    at = opened()
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    at = opened()
+    warm = time.perf_counter() - t0
+    print(f"page first load {first:6.2f} s (starter notes indexed, models loaded)")
+    print(f"page warm load  {warm * 1000:6.0f} ms (a new session)")
+
+    from ui.rag_view import stores
+
+    kb = stores().view("bench-browser").kb
+    q = "Where does Tom live?"
+
+    def engine() -> None:  # what a threshold change cost before: embed, search, rank sentences
+        fresh = MiniLMEmbeddingFunction()  # the registry's model, no remembered vectors
+        hits = kb.query(q, 4, threshold=0.3, query_embedding=fresh.encode([q])[0])
+        extractive_answer(q, hits, fresh)
+
+    engine()
+    eng = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        engine()
+        eng.append(time.perf_counter() - t0)
+
+    def timed(label: str, act) -> None:
+        times = []
+        for i in range(repeats):
+            t0 = time.perf_counter()
+            act(i)
+            times.append(time.perf_counter() - t0)
+            assert not at.exception, [e.value for e in at.exception]
+        print(
+            f"{label:<34} median {statistics.median(times) * 1000:6.0f} ms, "
+            f"max {max(times) * 1000:6.0f} ms | uncached query + extractive answer "
+            f"{statistics.median(eng) * 1000:6.0f} ms"
+        )
+
+    thresholds = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45]
+    timed(
+        "threshold slider step",
+        lambda i: at.slider(key="rag_threshold").set_value(thresholds[i % 6]).run(),
+    )
+    timed(
+        "top-k slider step (4 <-> 5)", lambda i: at.slider(key="rag_k").set_value(4 + i % 2).run()
+    )
+    timed("hybrid toggle", lambda i: at.toggle(key="rag_hybrid").set_value(i % 2 == 0).run())
+    timed("rerun, nothing changed", lambda i: at.run())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--chunks", type=int, default=256, help="chunks indexed for throughput")
     ap.add_argument("--queries", type=int, default=60, help="queries per latency point")
+    ap.add_argument("--page", action="store_true", help="time the page's interactions instead")
+    ap.add_argument("--repeats", type=int, default=5, help="repeats per page interaction")
     args = ap.parse_args()
+    if args.page:
+        page(args.repeats)
+        return
+    from sentence_transformers import SentenceTransformer
+
+    from core import models
+
     cfg = ChunkConfig()
-    model = sentence_model()
+    model = SentenceTransformer(models.model_path("minilm"), device="cpu")  # the reference
     model.encode(["warm up"] * 8)
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(tmp, collection="bench", chunking=cfg)
@@ -82,12 +171,25 @@ def main() -> None:
                 n = min(1000, missing - i)
                 vecs = rng.normal(size=(n, 384)).astype(np.float32)
                 vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+                filler, version = Document(f"filler-{target}-{i}", "filler"), f"fill{target}-{i}"
                 kb._chunks.add(
-                    ids=[f"fill-{target}-{i + j}" for j in range(n)], embeddings=vecs,
+                    ids=[f"{filler.doc_id}:{version}:{j:04d}" for j in range(n)],
+                    embeddings=vecs,
                     documents=["filler"] * n,
-                    metadatas=[{"source": "filler", "doc_id": "filler", "index": j, "start": 0,
-                                "end": 6, "n_tokens": 1} for j in range(n)],
-                )  # fmt: skip
+                    metadatas=[
+                        {
+                            "source": filler.source,
+                            "doc_id": filler.doc_id,
+                            "version": version,
+                            "index": j,
+                            "start": 0,
+                            "end": 6,
+                            "n_tokens": 1,
+                        }
+                        for j in range(n)
+                    ],
+                )
+                kb._commit([(filler, version, n)], None)  # committed: searchable
             raw, ours, hyb = [], [], []
             for q in qs:
                 t = time.perf_counter()

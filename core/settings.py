@@ -8,6 +8,8 @@ Variables (all optional):
     GENAI_CHROMA_PORT   its port (default 8000).
     GENAI_MAX_CHARS     longest text a page accepts before truncating (default 100000).
     GENAI_TRAIN_WORKERS training runs at the same time; the others wait in line (default 1).
+    GENAI_KB_IDLE_MINUTES  minutes after its last use a browser session's own RAG knowledge base
+                        is deleted (default 120).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class Settings:
     chroma_port: int
     max_chars: int
     train_workers: int = 1  # one CPU-bound run at a time: two would each take twice as long
+    kb_idle_minutes: float = 120.0  # a session's own knowledge base lives this long unused
 
     def __post_init__(self) -> None:
         if not 1 <= self.chroma_port <= 65535:
@@ -40,6 +43,10 @@ class Settings:
         if not 1 <= self.train_workers <= 64:
             raise ValueError(
                 f"GENAI_TRAIN_WORKERS must be between 1 and 64, got {self.train_workers}"
+            )
+        if not self.kb_idle_minutes > 0:
+            raise ValueError(
+                f"GENAI_KB_IDLE_MINUTES must be a positive number, got {self.kb_idle_minutes}"
             )
 
     @property
@@ -64,6 +71,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         chroma_port=int(env.get("GENAI_CHROMA_PORT") or 8000),
         max_chars=int(env.get("GENAI_MAX_CHARS") or 100_000),
         train_workers=int(env.get("GENAI_TRAIN_WORKERS") or 1),
+        kb_idle_minutes=float(env.get("GENAI_KB_IDLE_MINUTES") or 120),
     )
 
 

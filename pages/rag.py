@@ -5,15 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import models
-from core.rag import (
-    EXTRACTIVE,
-    ChunkConfig,
-    KnowledgeBase,
-    evaluate_retrieval,
-    labelled_questions,
-    starter_documents,
-    validate_collection_name,
-)  # fmt: skip
+from core.rag import KnowledgeBase, evaluate_retrieval, labelled_questions
 from ui import rag_view as view
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -22,11 +14,6 @@ from ui.urlstate import sync_url, url_state
 GENERATORS = [s.name for s in models.list_models("causal-lm")]
 EXAMPLE = "Where does Tom live?"
 EXAMPLES = ["What does the temperature do when sampling?", "What is QLoRA?", "Why is BLEU zero?"]
-
-
-@st.cache_data(show_spinner="Retrieving and answering...", max_entries=64)
-def cached_answer(_kb: KnowledgeBase, rev: str, question: str, model: str, **opts):
-    return _kb.answer(question, model, **opts)
 
 
 @st.cache_data(show_spinner="Measuring recall@k on the labelled questions...", max_entries=8)
@@ -41,77 +28,48 @@ page_header(
 )
 gen_default = active_model("causal-lm") if active_model("causal-lm") in GENERATORS else "tiny-gpt"
 url_state(
-    {"rag_collection": "playground", "rag_size": 120, "rag_overlap": 30, "rag_k": 4,
-     "rag_threshold": 0.25, "rag_hybrid": False, "rag_model": gen_default},
+    {
+        "rag_size": 120,
+        "rag_overlap": 30,
+        "rag_k": 4,
+        "rag_threshold": 0.25,
+        "rag_hybrid": False,
+        "rag_model": gen_default,
+    },
     choices={"rag_model": GENERATORS},
-    bounds={"rag_size": (32, 250), "rag_overlap": (0, 120), "rag_k": (1, 10),
-            "rag_threshold": (-1.0, 1.0)},
-)  # fmt: skip
+    bounds={
+        "rag_size": (32, 250),
+        "rag_overlap": (0, 120),
+        "rag_k": (1, 10),
+        "rag_threshold": (-1.0, 1.0),
+    },
+)
 
-try:
-    collection = validate_collection_name(st.session_state["rag_collection"])
-except ValueError as e:
-    st.error(f"{e} Using 'playground' instead.", icon=":material/error:")
-    collection = "playground"
-kb = view.knowledge_base(collection)
-if collection == "playground" and not kb.documents():
-    view.add_with_progress(kb, starter_documents(), "Indexing the starter lesson notes...")
-view.run_pending(kb)
+kbs, owner = view.stores(), view.owner_id()
+view.run_pending(kbs, owner)
 view.flash()
+kb_view = kbs.view(owner)
+kb, rev = kb_view.kb, kb_view.kb.revision()
 docs = kb.documents()
+st.caption(f":material/database: Active knowledge base: {view.kb_label(kb_view)}")
 
-with st.expander(f"Knowledge base **{collection}**: {len(docs)} documents, {kb.count()} chunks"):
-    st.text_input("Collection", key="rag_collection",
-                  help="Each collection is a separate knowledge base in chromadb.")  # fmt: skip
+with st.expander(f"Knowledge base: {view.kb_label(kb_view)}", key="rag_kb_panel"):
     tab_docs, tab_chunk, tab_eval = st.tabs(["Documents", "Chunking", "Retrieval quality"])
     with tab_docs:
-        view.documents_table(kb, docs)
+        view.documents_table(kb_view, docs)
         c1, c2 = st.columns(2)
         with c1:
-            view.add_files_form(kb)
+            view.add_files_form()
         with c2:
-            view.paste_form(kb)
+            view.paste_form()
     with tab_chunk:
-        c1, c2 = st.columns(2)
-        c1.slider("Chunk size (MiniLM tokens)", 32, 250, step=8, key="rag_size",
-                  help="MiniLM reads at most 256 tokens, so chunks stay below.")  # fmt: skip
-        c2.slider(
-            "Overlap (tokens)",
-            0,
-            120,
-            step=2,
-            key="rag_overlap",
-            help="Tokens shared by consecutive chunks, so boundary sentences stay whole.",
-        )
-        try:
-            cfg = ChunkConfig(st.session_state["rag_size"], st.session_state["rag_overlap"])
-        except ValueError as e:
-            st.error(str(e), icon=":material/error:")
-        else:
-            view.reindex_button(kb, cfg)
-            if docs:
-                pick = st.selectbox("Preview the chunks of", docs, key="rag_preview",
-                                    format_func=lambda d: d.source)  # fmt: skip
-                text = kb.get_document(pick.doc_id).text
-                view.chunk_preview(text, kb.chunk(text, cfg))
+        view.chunking_tab(kb, rev, docs)
     with tab_eval:
-        view.recall_section(kb, cached_recall)
+        view.recall_section(kb, rev, cached_recall)
 
-c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
-c1.selectbox("Generator", GENERATORS, key="rag_model",
-             format_func=lambda n: models.MODELS[n].label,
-             help="Answers from the retrieved chunks. tiny-gpt works offline; hub chat models "
-             "need a network.")  # fmt: skip
-c2.slider("Top-k chunks", 1, 10, key="rag_k")
-c3.slider("Similarity threshold (cosine)", -1.0, 1.0, step=0.05, key="rag_threshold",
-          help=view.THRESHOLD_HELP)  # fmt: skip
-c4.toggle("Hybrid search", key="rag_hybrid",
-          help="Fuse keyword (BM25) and vector rankings by reciprocal rank fusion.")  # fmt: skip
-
-history = st.session_state.setdefault("rag_history", [])
 if not st.session_state.get("rag_seeded"):
     st.session_state["rag_seeded"] = True
-    history.append(EXAMPLE)
+    st.session_state["rag_history"] = [EXAMPLE]
 
 
 def ask(question: str | None = None) -> None:
@@ -123,45 +81,87 @@ def ask(question: str | None = None) -> None:
         st.session_state["rag_flash"] = ("error", "Type a question first.")
 
 
-with st.container():  # inline under the settings (at the root it would pin to the bottom)
-    st.chat_input("Ask a question about the documents", key="rag_ask", on_submit=ask)
-ex_cols = st.columns([1, 2, 2, 3], vertical_alignment="center")
-ex_cols[0].caption("Try:")
-for i, (col, ex) in enumerate(zip(ex_cols[1:], EXAMPLES, strict=True)):
-    col.button(ex, key=f"rag_example_{i}", type="tertiary", on_click=ask, args=(ex,))
-opts = dict(k=st.session_state["rag_k"], threshold=st.session_state["rag_threshold"],
-            hybrid=st.session_state["rag_hybrid"])  # fmt: skip
-rev = kb.revision()
-if len(history) > 1:
-    with st.expander(f"Earlier questions in this session ({len(history) - 1})"):
-        for question in history[:-1]:
-            st.chat_message("user").markdown(question)
-            st.chat_message("assistant").markdown(
-                cached_answer(kb, rev, question, EXTRACTIVE, **opts).text
-            )
-if not history:
-    st.info("The chat is empty: ask a question in the box above.", icon=":material/chat:")
-else:
-    view.latest_turn(kb, history[-1], st.session_state["rag_model"], opts, rev, cached_answer)
-    st.button("Clear the chat", icon=":material/delete_sweep:", key="rag_clear",
-              help="Forget this session's questions. The knowledge base is untouched.",
-              on_click=lambda: st.session_state.update(rag_history=[]))  # fmt: skip
+@st.fragment
+def chat(kb: KnowledgeBase, rev: str) -> None:
+    """Controls and answers: a control change reruns only this part of the page."""
+    history = st.session_state.setdefault("rag_history", [])
+    said = st.session_state.setdefault("rag_said", {})  # history index -> answer shown then
+    c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
+    c1.selectbox(
+        "Generator",
+        GENERATORS,
+        key="rag_model",
+        format_func=lambda n: models.MODELS[n].label,
+        help="Answers from the retrieved chunks. tiny-gpt works offline; hub chat models "
+        "need a network.",
+    )
+    c2.slider("Top-k chunks", 1, 10, key="rag_k")
+    c3.slider(
+        "Similarity threshold (cosine)",
+        -1.0,
+        1.0,
+        step=0.05,
+        key="rag_threshold",
+        help=view.THRESHOLD_HELP,
+    )
+    c4.toggle(
+        "Hybrid search",
+        key="rag_hybrid",
+        help="Fuse keyword (BM25) and vector rankings by reciprocal rank fusion.",
+    )
+    with st.container():  # inline under the settings (at the root it would pin to the bottom)
+        st.chat_input("Ask a question about the documents", key="rag_ask", on_submit=ask)
+    ex_cols = st.columns([1, 2, 2, 3], vertical_alignment="center")
+    ex_cols[0].caption("Try:")
+    for i, (col, ex) in enumerate(zip(ex_cols[1:], EXAMPLES, strict=True)):
+        col.button(ex, key=f"rag_example_{i}", type="tertiary", on_click=ask, args=(ex,))
+    opts = dict(
+        k=st.session_state["rag_k"],
+        threshold=st.session_state["rag_threshold"],
+        hybrid=st.session_state["rag_hybrid"],
+    )
+    if len(history) > 1:
+        with st.expander(f"Earlier questions in this session ({len(history) - 1})"):
+            for i, question in enumerate(history[:-1]):
+                if i not in said:
+                    said[i] = view.answers_for(kb, rev, question, "extractive", opts)(
+                        "extractive"
+                    ).text
+                view.earlier_turn(question, said[i])
+    if not history:
+        st.info("The chat is empty: ask a question in the box above.", icon=":material/chat:")
+    else:
+        ext = view.latest_turn(kb, rev, history[-1], st.session_state["rag_model"], opts)
+        said[len(history) - 1] = ext.text
+        st.button(
+            "Clear the chat",
+            icon=":material/delete_sweep:",
+            key="rag_clear",
+            help="Forget this session's questions. The knowledge base is untouched.",
+            on_click=lambda: st.session_state.update(rag_history=[], rag_said={}),
+        )
+    sync_url()
 
-what_to_notice([
-    "The extractive answer can only quote the notes, so it is never invented; the generator "
-    "without retrieval answers from what it memorised in training, often confidently wrong.",
-    "Scores near 0.6 mean the chunk really is about the question; below about 0.2 the match is "
-    "noise. Raise the threshold and weak chunks vanish from the prompt.",
-    "Hybrid search helps on exact words (names, 'QLoRA', 'RRF') that embeddings blur.",
-    "Ask 'Where does Tom live?': tiny-gpt answers from the toy-world passage with retrieval, and "
-    "guesses a random city without it. On the lesson notes it is out of its depth (2M "
-    "parameters): the extractive answer is the one to trust offline.",
-    "Change the chunk size and re-index: recall@k moves, because a chunk must hold the answer.",
-])  # fmt: skip
+
+chat(kb, rev)
+what_to_notice(
+    [
+        "The extractive answer can only quote the notes, so it is never invented; the generator "
+        "without retrieval answers from what it memorised in training, often confidently wrong.",
+        "Scores near 0.6 mean the chunk really is about the question; below about 0.2 the match is "
+        "noise. Raise the threshold and weak chunks vanish from the prompt.",
+        "Hybrid search helps on exact words (names, 'QLoRA', 'RRF') that embeddings blur.",
+        "A generated answer is cited only when one sentence of a retrieved chunk is about the "
+        "question (half its words) and holds the answer's new words in shared phrases; otherwise "
+        "it is marked ungrounded. One copied word can still pass: lexical support is not truth.",
+        "Change the chunk size and re-index: recall@k moves, because a chunk must hold the answer.",
+    ]
+)
 predict_then_reveal(
     "rag_predict",
     "On the labelled questions, how often is the answering chunk ranked first (recall@1)?",
     ["under 50%", "50-80%", "over 80%"],
     lambda: view.reveal_recall(cached_recall(kb, rev, st.session_state["rag_hybrid"])),
 )
+view.remember_owner()
 sync_url()

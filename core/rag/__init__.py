@@ -1,8 +1,9 @@
 """RAG: a chromadb knowledge base over MiniLM embeddings, hybrid retrieval and cited answers.
 
 ``KnowledgeBase(path_or_client)`` with ``add_documents``, ``chunk``, ``query(question, k) ->
-list[Hit]`` and ``answer(question, model, k) -> RagAnswer``. Importing this package stays light:
-chromadb, torch and sentence-transformers load on first use.
+list[Hit]`` and ``answer(question, model, k) -> RagAnswer``; ``SessionKnowledgeBases`` gives each
+browser session its own knowledge base over the shared, read-only starter notes. Importing this
+package stays light: chromadb, torch and transformers load on first use.
 
 Modules: :mod:`~core.rag.chunking` (token windows), :mod:`~core.rag.documents` (uploads, starter
 notes), :mod:`~core.rag.embedding` (chromadb embedding function), :mod:`~core.rag.store` (the
@@ -25,20 +26,55 @@ from core.rag.documents import (
     upload_document,
 )
 from core.rag.evaluation import RetrievalEval, evaluate_retrieval
+from core.rag.sessions import (
+    STARTER_COLLECTION,
+    KbView,
+    SessionKnowledgeBases,
+    session_collection,
+)
 from core.rag.store import (
     DEFAULT_COLLECTION,
     AddReport,
     Hit,
     KnowledgeBase,
+    ReadOnlyError,
     StoredDocument,
+    apply_threshold,
     make_client,
     validate_collection_name,
 )
 
 __all__ = [
-    "DEFAULT_COLLECTION", "EXTRACTIVE", "MAX_CHUNK_TOKENS", "MAX_UPLOAD_BYTES", "UPLOAD_TYPES",
-    "AddReport", "Chunk", "ChunkConfig", "Citation", "Document", "Hit", "KnowledgeBase",
-    "RagAnswer", "RetrievalEval", "SentenceScore", "StoredDocument", "UploadError", "chunk_text",
-    "count_tokens", "evaluate_retrieval", "labelled_questions", "make_client", "starter_documents",
-    "text_document", "upload_document", "validate_collection_name",
-]  # fmt: skip
+    "DEFAULT_COLLECTION",
+    "EXTRACTIVE",
+    "MAX_CHUNK_TOKENS",
+    "MAX_UPLOAD_BYTES",
+    "STARTER_COLLECTION",
+    "UPLOAD_TYPES",
+    "AddReport",
+    "Chunk",
+    "ChunkConfig",
+    "Citation",
+    "Document",
+    "Hit",
+    "KbView",
+    "KnowledgeBase",
+    "RagAnswer",
+    "ReadOnlyError",
+    "RetrievalEval",
+    "SentenceScore",
+    "SessionKnowledgeBases",
+    "StoredDocument",
+    "UploadError",
+    "apply_threshold",
+    "chunk_text",
+    "count_tokens",
+    "evaluate_retrieval",
+    "labelled_questions",
+    "make_client",
+    "session_collection",
+    "starter_documents",
+    "text_document",
+    "upload_document",
+    "validate_collection_name",
+]

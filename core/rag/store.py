@@ -3,121 +3,54 @@
 Two collections per knowledge base ``NAME``: ``NAME`` holds the chunks (cosine HNSW index,
 embeddings from :class:`~core.rag.embedding.MiniLMEmbeddingFunction`), ``NAME__docs`` the whole
 documents, so the chunks can be rebuilt with other settings without asking for the files again.
-A re-index or a replaced document is embedded first and swapped in after, so a failure midway
-loses nothing.
+
+Crash safety: every write of a document gets a fresh *version*; its chunks are stored under
+``<doc id>:<version>:<index>`` first, invisible, and the document's row in ``NAME__docs`` is
+written last, naming the version. That row is the commit: reads only see chunks of committed
+versions, so a kill midway leaves the previous version (or nothing) visible, never half a
+document. Chunks of other versions are deleted after the commit, and opening a store sweeps
+whatever a killed writer left behind. Writers of one collection take one lock (per store and
+collection, shared by every :class:`KnowledgeBase` object of this process), so two adds of the
+same document name run one after the other and the later one wins whole.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from core.rag.chunking import ChunkConfig, chunk_text
+from core.rag.client import make_client, validate_collection_name, write_lock
 from core.rag.documents import Document
-from core.settings import get_settings
+from core.rag.records import AddReport, Hit, StoredDocument, apply_threshold
+
+__all__ = [
+    "DEFAULT_COLLECTION",
+    "AddReport",
+    "Hit",
+    "KnowledgeBase",
+    "ReadOnlyError",
+    "StoredDocument",
+    "apply_threshold",
+    "make_client",
+    "validate_collection_name",
+    "write_lock",
+]
 
 DEFAULT_COLLECTION = "playground"
 DOCS_SUFFIX = "__docs"
 EMBED_BATCH = 64  # chunks per forward pass (and per progress step)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,46}[A-Za-z0-9]$")
+WRITE_BATCH = 4 * EMBED_BATCH  # chunks per chromadb upsert while indexing
 
 Progress = Callable[[int, int], None]  # (chunks embedded so far, total)
 
 
-def validate_collection_name(name: str) -> str:
-    """The name, stripped, if chromadb and this app accept it.
-
-    Raises:
-        ValueError: with the rule that was broken, in plain words.
-    """
-    name = (name or "").strip()
-    if "/" in name or "\\" in name:
-        raise ValueError(f"{name!r}: a collection name cannot contain slashes.")
-    if "__" in name:
-        raise ValueError(f"{name!r}: a double underscore is reserved (the app uses it internally).")
-    if not _NAME.match(name):
-        raise ValueError(
-            f"{name!r} is not a valid collection name: use 3 to 48 letters, digits, '-' or '_', "
-            "starting and ending with a letter or digit."
-        )
-    return name
-
-
-def make_client(path: str | Path | None = None) -> Any:
-    """A chromadb client with telemetry off.
-
-    Args:
-        path: a folder for a ``PersistentClient``. ``None``: a Chroma server (``HttpClient``)
-            when ``GENAI_CHROMA_HOST`` is set, else ``<data dir>/chroma``.
-    """
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    s = get_settings()
-    if path is None and s.chroma_host:
-        return chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=chroma_settings)
-    folder = Path(path) if path is not None else s.data_dir / "chroma"
-    folder.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved chunk.
-
-    Args:
-        chunk_id: ``<doc id>:<index>``.
-        text: the chunk.
-        score: cosine similarity between the question and the chunk embeddings (-1..1).
-        source: the document's name.
-        rank: position in the returned list (1 = best).
-        vector_rank, keyword_rank: position in the vector and BM25 rankings (hybrid search;
-            ``None`` when the chunk was not among that ranking's candidates).
-        keyword_score: BM25 score (hybrid only).
-        fused_score: reciprocal-rank-fusion score (hybrid only).
-    """
-
-    chunk_id: str
-    text: str
-    score: float
-    source: str
-    doc_id: str
-    index: int
-    start: int
-    end: int
-    rank: int
-    vector_rank: int | None = None
-    keyword_rank: int | None = None
-    keyword_score: float | None = None
-    fused_score: float | None = None
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document of the knowledge base, without its text."""
-
-    doc_id: str
-    source: str
-    chars: int
-    sha: str
-
-
-@dataclass(frozen=True)
-class AddReport:
-    """What :meth:`KnowledgeBase.add_documents` did."""
-
-    added: tuple[str, ...]
-    replaced: tuple[str, ...]
-    skipped: tuple[str, ...]  # sources with no text
-    n_chunks: int
-    seconds: float
+class ReadOnlyError(PermissionError):
+    """A write to a knowledge base opened read-only (the shared starter notes)."""
 
 
 class KnowledgeBase:
@@ -130,6 +63,8 @@ class KnowledgeBase:
         chunking: chunk settings for a new, empty store; an existing store keeps its own
             (change them with :meth:`reindex`).
         embedding: the embedding function (default: MiniLM).
+        read_only: refuse every write with :class:`ReadOnlyError` (a shared knowledge base).
+        metadata: extra scalar metadata for a new store's document collection.
 
     >>> kb = KnowledgeBase("/tmp/kb-doctest")  # doctest: +SKIP
     >>> _ = kb.add_documents([Document("note.txt", "Paris is in France.")])  # doctest: +SKIP
@@ -144,6 +79,8 @@ class KnowledgeBase:
         collection: str = DEFAULT_COLLECTION,
         chunking: ChunkConfig | None = None,
         embedding: Any = None,
+        read_only: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         from core.rag.embedding import MiniLMEmbeddingFunction
 
@@ -153,7 +90,8 @@ class KnowledgeBase:
         else:
             self.client = path_or_client
         self.embedding = embedding or MiniLMEmbeddingFunction()
-        self._lock = threading.RLock()
+        self.read_only = read_only
+        self._lock = write_lock(self.client, self.name)
         self._chunks = self.client.get_or_create_collection(
             self.name,
             configuration={"hnsw": {"space": "cosine"}},
@@ -163,13 +101,20 @@ class KnowledgeBase:
         cfg = chunking or ChunkConfig()
         self._docs = self.client.get_or_create_collection(
             self.name + DOCS_SUFFIX,
-            metadata={"app": "genai-playground", "kind": "documents",
-                      "chunk_size": cfg.size, "chunk_overlap": cfg.overlap},
+            metadata={
+                "app": "genai-playground",
+                "kind": "documents",
+                "chunk_size": cfg.size,
+                "chunk_overlap": cfg.overlap,
+                **(metadata or {}),
+            },
             embedding_function=None,
-        )  # fmt: skip
-        if chunking is not None and self._docs.count() == 0 and chunking != self.chunking:
-            self._set_chunking(chunking)
+        )
         self._bm25: tuple[str, Any] | None = None
+        with self._lock:
+            if chunking is not None and not self._rows() and chunking != self.chunking:
+                self._set_chunking(chunking)
+            self.swept = 0 if read_only else self.sweep()
 
     # --- state -----------------------------------------------------------------------------------
     @property
@@ -181,21 +126,41 @@ class KnowledgeBase:
             int(meta.get("chunk_size", d.size)), int(meta.get("chunk_overlap", d.overlap))
         )
 
-    def _set_chunking(self, config: ChunkConfig) -> None:
-        meta = dict(self._docs.metadata or {})
-        meta.update(chunk_size=config.size, chunk_overlap=config.overlap)
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The document collection's metadata (chunk settings and what the owner stores)."""
+        return dict(self._docs.metadata or {})
+
+    def update_metadata(self, **values: Any) -> None:
+        """Set scalar metadata of the document collection (kept next to the chunk settings)."""
+        meta = self.metadata
+        meta.update(values)
         self._docs.modify(metadata=meta)
 
+    def _set_chunking(self, config: ChunkConfig) -> None:
+        self.update_metadata(chunk_size=config.size, chunk_overlap=config.overlap)
+
+    def _rows(self) -> dict[str, dict[str, Any]]:
+        """Committed document rows: doc id -> metadata (source, chars, sha, version, n_chunks)."""
+        got = self._docs.get(include=["metadatas"])
+        return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def _versions(self) -> list[str]:
+        return sorted(str(m["version"]) for m in self._rows().values() if m.get("version"))
+
     def count(self) -> int:
-        """Number of chunks in the index."""
+        """Number of chunks of committed documents (what queries search)."""
+        return sum(int(m.get("n_chunks", 0)) for m in self._rows().values())
+
+    def stored_chunks(self) -> int:
+        """Every chunk row in chromadb, committed or not (a sweep makes it equal :meth:`count`)."""
         return self._chunks.count()
 
     def documents(self) -> list[StoredDocument]:
         """The stored documents, by source name."""
-        got = self._docs.get(include=["metadatas"])
         out = [
             StoredDocument(i, str(m["source"]), int(m["chars"]), str(m["sha"]))
-            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+            for i, m in self._rows().items()
         ]
         return sorted(out, key=lambda d: d.source.lower())
 
@@ -212,12 +177,46 @@ class KnowledgeBase:
 
     def revision(self) -> str:
         """A fingerprint that changes whenever documents, chunks or chunk settings change."""
-        docs = ",".join(f"{d.doc_id}:{d.sha}" for d in self.documents())
+        rows = self._rows()
+        docs = ",".join(f"{i}:{m.get('sha')}:{m.get('version')}" for i, m in sorted(rows.items()))
         cfg = self.chunking
-        raw = f"{self.name}|{self.count()}|{cfg.size}|{cfg.overlap}|{docs}"
+        raw = f"{self.name}|{cfg.size}|{cfg.overlap}|{docs}"
         return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
+    def sweep(self) -> int:
+        """Delete chunks no committed document names (a killed writer's debris, stale versions).
+
+        Documents stored before versions existed are re-indexed from their stored text.
+
+        Returns:
+            How many chunk rows were deleted.
+        """
+        with self._lock:
+            rows = self._rows()
+            legacy = [i for i, m in rows.items() if not m.get("version")]
+            live = {str(m["version"]) for m in rows.values() if m.get("version")}
+            got = self._chunks.get(include=["metadatas"])
+            dead = [
+                cid
+                for cid, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+                if str((m or {}).get("version", "")) not in live
+            ]
+            batch = self._batch()
+            for i in range(0, len(dead), batch):
+                self._chunks.delete(ids=dead[i : i + batch])
+            if legacy:
+                self._index([self.get_document(i) for i in legacy], self.chunking, None)
+            self._bm25 = None
+            return len(dead)
+
     # --- writing ---------------------------------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError(
+                f"The knowledge base {self.name!r} is shared and read-only: changes go into "
+                "a knowledge base of your own."
+            )
+
     def chunk(self, text: str, config: ChunkConfig | None = None) -> list[Any]:
         """The chunks ``text`` would be cut into (default: the store's settings); stores nothing."""
         return chunk_text(text, config or self.chunking)
@@ -227,106 +226,175 @@ class KnowledgeBase:
     ) -> AddReport:
         """Chunk, embed and store documents; a document with a known source name replaces it.
 
+        Each document becomes visible only once all its chunks are stored. Concurrent calls on
+        one collection run one after the other (the later one's version wins).
+
         Args:
             documents: :class:`Document` objects, or plain strings (named by their hash).
             on_step: called with (chunks embedded, total) after every batch.
 
         Returns:
             An :class:`AddReport`.
+
+        Raises:
+            ReadOnlyError: the knowledge base is read-only.
         """
-        t0 = time.perf_counter()
+        self._check_writable()
         docs = [d if isinstance(d, Document) else _text_doc(d) for d in documents]
         docs = list({d.doc_id: d for d in docs}.values())  # last one wins per source
-        cfg = self.chunking
-        known = {d.doc_id for d in self.documents()}
-        rows: list[tuple[Document, list[Any]]] = []
+        with self._lock:
+            return self._index(docs, self.chunking, on_step)
+
+    def _batch(self) -> int:
+        return max(1, min(1000, self.client.get_max_batch_size()))
+
+    def _index(self, docs: list[Document], cfg: ChunkConfig, on_step: Progress | None) -> AddReport:
+        """Write new versions of ``docs`` chunked with ``cfg``, commit them, drop the old ones.
+        The caller holds the write lock."""
+        t0 = time.perf_counter()
+        known = set(self._rows())
+        rows: list[tuple[Document, str, list[Any]]] = []
         skipped = []
         for d in docs:
             chunks = chunk_text(d.text, cfg)
             if chunks:
-                rows.append((d, chunks))
+                rows.append((d, uuid.uuid4().hex[:12], chunks))
             else:
                 skipped.append(d.source)
-        texts = [c.text for _, cs in rows for c in cs]
-        vectors = self._embed(texts, on_step)  # (n_chunks, 384), before touching the store
-        with self._lock:
-            self._write(rows, vectors, replaced={d.doc_id for d, _ in rows} & known)
-            self._bm25 = None
+        flat = [(d, v, c) for d, v, cs in rows for c in cs]
+        done = 0
+        for i in range(0, len(flat), WRITE_BATCH):
+            part = flat[i : i + WRITE_BATCH]
+            vectors = []
+            for j in range(0, len(part), EMBED_BATCH):
+                vectors.append(
+                    self.embedding.encode([c.text for _, _, c in part[j : j + EMBED_BATCH]])
+                )
+                done += len(part[j : j + EMBED_BATCH])
+                if on_step:
+                    on_step(done, len(flat))
+            self._chunks.upsert(
+                ids=[f"{d.doc_id}:{v}:{c.index:04d}" for d, v, c in part],
+                embeddings=_concat(vectors),
+                documents=[c.text for _, _, c in part],
+                metadatas=[
+                    {
+                        "source": d.source,
+                        "doc_id": d.doc_id,
+                        "version": v,
+                        "index": c.index,
+                        "start": c.start,
+                        "end": c.end,
+                        "n_tokens": c.n_tokens,
+                    }
+                    for d, v, c in part
+                ],
+            )
+        self._commit([(d, v, len(cs)) for d, v, cs in rows], cfg)
         return AddReport(
-            added=tuple(d.source for d, _ in rows if d.doc_id not in known),
-            replaced=tuple(d.source for d, _ in rows if d.doc_id in known),
+            added=tuple(d.source for d, _, _ in rows if d.doc_id not in known),
+            replaced=tuple(d.source for d, _, _ in rows if d.doc_id in known),
             skipped=tuple(skipped),
-            n_chunks=len(texts),
+            n_chunks=len(flat),
             seconds=time.perf_counter() - t0,
         )
 
-    def _embed(self, texts: Sequence[str], on_step: Progress | None) -> Any:
-        import numpy as np
-
-        parts = []
-        for i in range(0, len(texts), EMBED_BATCH):
-            parts.append(self.embedding.encode(list(texts[i : i + EMBED_BATCH])))
-            if on_step:
-                on_step(min(i + EMBED_BATCH, len(texts)), len(texts))
-        return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
-
-    def _write(
-        self, rows: list[tuple[Document, list[Any]]], vectors: Any, *, replaced: set[str]
-    ) -> None:
-        """Store the chunks of every document in as few upserts as the client allows (each
-        upsert is a transaction: one per document made indexing ~1.5x slower than encoding)."""
-        ids = [f"{d.doc_id}:{c.index:04d}" for d, cs in rows for c in cs]
-        texts = [c.text for _, cs in rows for c in cs]
-        metas = [
-            {"source": d.source, "doc_id": d.doc_id, "index": c.index, "start": c.start,
-             "end": c.end, "n_tokens": c.n_tokens}
-            for d, cs in rows for c in cs
-        ]  # fmt: skip
-        batch = max(1, min(1000, self.client.get_max_batch_size()))
-        for i in range(0, len(ids), batch):
-            self._chunks.upsert(
-                ids=ids[i : i + batch],
-                embeddings=vectors[i : i + batch],
-                documents=texts[i : i + batch],
-                metadatas=metas[i : i + batch],
-            )
-        if replaced:  # drop the old chunks past each replaced document's new count
-            old = self._chunks.get(where={"doc_id": {"$in": sorted(replaced)}}, include=[])["ids"]
-            stale = sorted(set(old) - set(ids))
-            if stale:
-                self._chunks.delete(ids=stale)
-        docs = [d for d, _ in rows]
-        for i in range(0, len(docs), batch):
-            part = docs[i : i + batch]
+    def _commit(self, rows: list[tuple[Document, str, int]], cfg: ChunkConfig | None) -> None:
+        """Write the document rows (the commit), then delete the chunks of other versions."""
+        batch = self._batch()
+        for i in range(0, len(rows), batch):
+            part = rows[i : i + batch]
             self._docs.upsert(
-                ids=[d.doc_id for d in part],
+                ids=[d.doc_id for d, _, _ in part],
                 embeddings=[[1.0] for _ in part],
-                documents=[d.text for d in part],
-                metadatas=[{"source": d.source, "chars": len(d.text), "sha": d.sha} for d in part],
+                documents=[d.text for d, _, _ in part],
+                metadatas=[
+                    {
+                        "source": d.source,
+                        "chars": len(d.text),
+                        "sha": d.sha,
+                        "version": v,
+                        "n_chunks": n,
+                    }
+                    for d, v, n in part
+                ],
             )
+        if cfg is not None and cfg != self.chunking:
+            self._set_chunking(cfg)
+        ids = sorted({d.doc_id for d, _, _ in rows})
+        if ids:
+            self._chunks.delete(
+                where={
+                    "$and": [
+                        {"doc_id": {"$in": ids}},
+                        {"version": {"$nin": sorted({v for _, v, _ in rows})}},
+                    ]
+                }
+            )
+        self._bm25 = None
+
+    def copy_from(self, other: KnowledgeBase) -> int:
+        """Copy every committed document of ``other`` with its chunks and vectors (no
+        embedding), and its chunk settings; the copy commits like any write.
+
+        Returns:
+            The number of chunks copied.
+        """
+        self._check_writable()
+        with self._lock:
+            rows = other._rows()
+            versions = sorted(str(m["version"]) for m in rows.values() if m.get("version"))
+            if not versions:
+                return 0
+            got = other._chunks.get(
+                where={"version": {"$in": versions}},
+                include=["documents", "metadatas", "embeddings"],
+            )
+            batch = self._batch()
+            for i in range(0, len(got["ids"]), batch):
+                self._chunks.upsert(
+                    ids=got["ids"][i : i + batch],
+                    embeddings=got["embeddings"][i : i + batch],
+                    documents=got["documents"][i : i + batch],
+                    metadatas=got["metadatas"][i : i + batch],
+                )
+            docs = [other.get_document(i) for i in rows]
+            self._commit(
+                [
+                    (d, str(rows[d.doc_id]["version"]), int(rows[d.doc_id]["n_chunks"]))
+                    for d in docs
+                ],
+                other.chunking,
+            )
+            return len(got["ids"])
 
     def remove_document(self, doc_id: str) -> None:
-        """Delete a document and its chunks."""
+        """Delete a document and its chunks (the row first: its chunks vanish from reads at once).
+
+        Raises:
+            ReadOnlyError: the knowledge base is read-only.
+        """
+        self._check_writable()
         with self._lock:
-            self._chunks.delete(where={"doc_id": doc_id})
             self._docs.delete(ids=[doc_id])
+            self._chunks.delete(where={"doc_id": doc_id})
             self._bm25 = None
 
     def reindex(self, config: ChunkConfig, *, on_step: Progress | None = None) -> AddReport:
-        """Rebuild every chunk with new settings (documents are kept; nothing is lost on failure).
+        """Rebuild every chunk with new settings (documents are kept; nothing is lost on failure:
+        the old chunks stay visible until every new one is stored).
 
         Args:
             config: the new chunk size and overlap.
             on_step: progress callback, as in :meth:`add_documents`.
         """
-        docs = [self.get_document(d.doc_id) for d in self.documents()]
-        old = self.chunking
-        self._set_chunking(config)
-        try:
-            return self.add_documents(docs, on_step=on_step)
-        except BaseException:
-            self._set_chunking(old)
-            raise
+        self._check_writable()
+        with self._lock:
+            docs = [self.get_document(d.doc_id) for d in self.documents()]
+            if not docs:
+                self._set_chunking(config)
+                return AddReport((), (), (), 0, 0.0)
+            return self._index(docs, config, on_step)
 
     # --- reading ---------------------------------------------------------------------------------
     def query(
@@ -339,7 +407,7 @@ class KnowledgeBase:
         candidates: int | None = None,
         query_embedding: Any = None,
     ) -> list[Hit]:
-        """The ``k`` chunks closest to ``question``.
+        """The ``k`` chunks closest to ``question``, from committed documents only.
 
         Args:
             question: the question (not empty).
@@ -355,76 +423,17 @@ class KnowledgeBase:
         Raises:
             ValueError: empty question or ``k < 1``.
         """
-        import numpy as np
+        from core.rag.retrieval import search
 
-        question = (question or "").strip()
-        if not question:
-            raise ValueError("Type a question first.")
-        if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
-        total = self.count()
-        if total == 0:
-            return []
-        depth = min(total, max(k, candidates or (max(4 * k, 20) if hybrid else k)))
-        if query_embedding is None:
-            query_embedding = self.embedding.encode([question])[0]
-        qv = np.asarray(query_embedding, dtype=np.float32)  # (384,)
-        res = self._chunks.query(
-            query_embeddings=[qv], n_results=depth,
-            include=["documents", "metadatas", "distances"],
-        )  # fmt: skip
-        rows: dict[str, dict[str, Any]] = {}
-        vector_ids = res["ids"][0]
-        for cid, text, meta, dist in zip(
-            vector_ids, res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
-        ):
-            rows[cid] = {"text": text, "meta": meta, "score": 1.0 - float(dist)}
-        order: list[tuple[str, float | None]]
-        if not hybrid:
-            order = [(cid, None) for cid in vector_ids[:k]]
-            keyword: dict[str, tuple[int, float]] = {}
-        else:
-            kw = self._keyword_index().search(question, depth)
-            keyword = {cid: (r, s) for r, (cid, s) in enumerate(kw, start=1)}
-            fused = _rrf([vector_ids, [cid for cid, _ in kw]])[:k]
-            order = [(cid, f) for cid, f in fused]
-            missing = [cid for cid, _ in order if cid not in rows]
-            if missing:
-                got = self._chunks.get(
-                    ids=missing, include=["documents", "metadatas", "embeddings"]
-                )
-                for cid, text, meta, emb in zip(
-                    got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-                ):
-                    rows[cid] = {"text": text, "meta": meta, "score": float(np.dot(qv, emb))}
-        vrank = {cid: r for r, cid in enumerate(vector_ids, start=1)}
-        hits: list[Hit] = []
-        for cid, fused_score in order:
-            row, meta = rows[cid], rows[cid]["meta"]
-            if threshold is not None and row["score"] < threshold:
-                continue
-            kr = keyword.get(cid)
-            hits.append(
-                Hit(
-                    chunk_id=cid, text=row["text"], score=row["score"],
-                    source=str(meta["source"]), doc_id=str(meta["doc_id"]),
-                    index=int(meta["index"]), start=int(meta["start"]), end=int(meta["end"]),
-                    rank=len(hits) + 1, vector_rank=vrank.get(cid),
-                    keyword_rank=kr[0] if kr else None, keyword_score=kr[1] if kr else None,
-                    fused_score=fused_score,
-                )
-            )  # fmt: skip
-        return hits
-
-    def _keyword_index(self) -> Any:
-        from core.rag.keyword import BM25Index
-
-        rev = f"{self.count()}|{self.revision()}"
-        with self._lock:
-            if self._bm25 is None or self._bm25[0] != rev:
-                got = self._chunks.get(include=["documents"])
-                self._bm25 = (rev, BM25Index(got["ids"], got["documents"]))
-            return self._bm25[1]
+        return search(
+            self,
+            question,
+            k,
+            threshold=threshold,
+            hybrid=hybrid,
+            candidates=candidates,
+            query_embedding=query_embedding,
+        )
 
     def answer(self, question: str, model: str = "extractive", k: int = 4, **options: Any) -> Any:
         """Retrieve ``k`` chunks and answer from them (see :func:`core.rag.answering.answer`).
@@ -444,10 +453,10 @@ class KnowledgeBase:
         return answer(self, question, model=model, k=k, **options)
 
 
-def _rrf(rankings: list[list[str]]) -> list[tuple[str, float]]:
-    from core.rag.keyword import rrf
+def _concat(parts: list[Any]) -> Any:
+    import numpy as np
 
-    return rrf(rankings)
+    return np.concatenate(parts) if parts else np.zeros((0, 384), dtype=np.float32)
 
 
 def _text_doc(text: str) -> Document:

@@ -25,13 +25,8 @@ from core.rag import (
     upload_document,
     validate_collection_name,
 )
-from core.rag.answering import (
-    TINY_CONTEXT_TOKENS,
-    chat_messages,
-    extractive_answer,
-    generated_answer,
-    split_sentences,
-)
+from core.rag.answering import extractive_answer, split_sentences
+from core.rag.generation import TINY_CONTEXT_TOKENS, chat_messages, generated_answer
 from core.rag.keyword import BM25Index, keyword_tokens, rrf
 
 TEXT = " ".join(starter_documents()[0].text.split()[:150])
