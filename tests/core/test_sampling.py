@@ -170,7 +170,9 @@ def test_same_seed_same_token(logits, cfg):
 def test_temperature_reshapes_but_keeps_the_ranking(logits, t):
     r = filter_distribution(logits, SamplingConfig(temperature=t))
     assert r.n_kept == len(logits)  # no filter on: every token stays
-    assert np.argmax(r.scaled_probs) == np.argmax(r.raw_probs)
+    # the most likely token stays the most likely (float32 ties can break either way)
+    top = int(np.argmax(np.asarray(logits, dtype=np.float32)))
+    assert r.scaled_probs[top] >= r.scaled_probs.max() - 1e-6
     ent = -(r.scaled_probs * np.log2(np.clip(r.scaled_probs, 1e-30, None))).sum()
     assert r.entropy_final_bits == pytest.approx(float(ent), abs=1e-3)
 
