@@ -166,6 +166,8 @@ class Tab:
     async def set_widget(self, key: str, value: Any) -> RunResult | None:
         """Set the widget with user key ``key`` on the page shown now; None if there is none."""
         w = self.widgets.get(key)
+        if w is None:  # a stable widget's key carries a digest of its labels: "<key>__<hex>"
+            w = next((v for k, v in self.widgets.items() if k.startswith(f"{key}__")), None)
         if w is None:
             return None
         state = widget_state(w, value)

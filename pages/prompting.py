@@ -19,7 +19,7 @@ from ui import prompting_view as view
 from ui.loaders import cached_model
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
-from ui.urlstate import sync_url, url_state
+from ui.urlstate import left_out_caption, sync_url, url_state
 
 TASKS = {name: load_task(name).title for name in SHIPPED_TASKS} | {"custom": "Your own examples"}
 MODELS = [s.name for s in models.list_models("causal-lm")]
@@ -62,6 +62,7 @@ if st.session_state["prompting_task"] == "custom":
     st.text_area("One example per line: `input => output` (the first half become shots, the "
                  "rest are scored; every distinct output is an answer choice)",
                  key="prompting_custom", height=180)  # fmt: skip
+    left_out_caption("prompting_custom", "list of examples")
     st.text_input("Instruction (optional)", key="prompting_custom_instruction")
     typed = st.session_state["prompting_custom"][: get_settings().max_chars]
     parsed = parse_custom_task(typed, instruction=st.session_state["prompting_custom_instruction"])

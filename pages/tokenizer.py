@@ -10,7 +10,7 @@ from core.text import clean_text
 from ui import tokenizer_view as view
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
-from ui.urlstate import sync_url, url_state
+from ui.urlstate import left_out_caption, sync_url, url_state
 
 EX = tk.examples()
 NAMES = [t.name for t in tk.list_tokenizers()]
@@ -50,6 +50,7 @@ for col, label in zip(st.columns(len(EX["examples"])), EX["examples"], strict=Tr
     col.button(label, key=f"tokenizer_ex_{label}", on_click=_load_example, args=(label,),
                width="stretch")  # fmt: skip
 st.text_area("Text", key="tokenizer_text", height=110)
+left_out_caption("tokenizer_text")
 c1, c2 = st.columns([3, 2])
 c1.multiselect(
     "Tokenizers to compare (up to 3)", NAMES, key="tokenizer_names", max_selections=3,
@@ -133,6 +134,7 @@ def bpe_body() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         st.text_area("Training text (a few lines)", key="tokenizer_bpe_text", height=110)
+        left_out_caption("tokenizer_bpe_text", "training text")
         a, b = st.columns(2)
         a.slider("Merges to learn", 5, 300, key="tokenizer_bpe_merges")
         b.text_input("Word to follow", key="tokenizer_bpe_word")

@@ -15,6 +15,7 @@ from core import metrics as M
 from core.settings import get_settings
 from core.text import clean_text
 from ui.outputs import published
+from ui.urlstate import left_out_caption
 
 SOURCES = ["Example set", "Type or paste", "Upload CSV", "Another page's output"]
 MAX_TEXT_CHARS = 4_000  # per candidate/reference: ROUGE-L is quadratic in length
@@ -109,6 +110,8 @@ def read_input(source: str) -> M.Pairs | None:
                 key="metrics_references",
                 height=150,
             )
+            left_out_caption("metrics_candidates", "list of candidates")
+            left_out_caption("metrics_references", "list of references")
             pairs = M.parse_pairs(_clean(cands), _clean(refs))
         elif source == "Upload CSV":
             up = st.file_uploader(
