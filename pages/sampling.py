@@ -11,7 +11,7 @@ from core.text import clean_text
 from ui import sampling_view as view
 from ui.loaders import get_model
 from ui.outputs import publish
-from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
+from ui.render import input_notes, md_code, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
 from ui.urlstate import left_out_caption, sync_url, url_state
 
@@ -133,7 +133,7 @@ def sliders_and_distribution() -> None:
         if steps[-1].token_id == eos:
             st.caption("The model produced its end-of-text token: it considers the text finished.")
     with right:
-        st.markdown(f"**Next token after** `…{tok.decode(list(context[-8:]))}`")
+        st.markdown(f"**Next token after** {md_code('…' + tok.decode(list(context[-8:])))}")
         st.plotly_chart(view.distribution_chart(result, tok, st.session_state.sampling_n_top),
                         width="stretch", key="sampling_chart")  # fmt: skip
     with summary:

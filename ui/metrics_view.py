@@ -15,6 +15,7 @@ from core import metrics as M
 from core.settings import get_settings
 from core.text import clean_text
 from ui.outputs import published
+from ui.render import md_escape
 from ui.urlstate import left_out_caption
 
 SOURCES = ["Example set", "Type or paste", "Upload CSV", "Another page's output"]
@@ -321,9 +322,9 @@ def match_view(pairs: M.Pairs, s: Scored, opts: Opts, idx: int, ref_idx: int, n:
         tok = lambda x: M.bleu_tokens(x, tokenize=opts.bleu_tok, lowercase=opts.lowercase)  # noqa: E731
     ct, rt = tok(cand)[:MAX_ALIGN_TOKENS], tok(ref)[:MAX_ALIGN_TOKENS]
     m = M.ngram_matches(ct, rt, n)
-    st.markdown(f"**Candidate** as {by} sees it ({len(ct)} tokens)", help=cand[:500])
+    st.markdown(f"**Candidate** as {by} sees it ({len(ct)} tokens)", help=md_escape(cand[:500]))
     st.markdown(_chips(ct, m.candidate_mask, m.clipped_mask), unsafe_allow_html=True)
-    st.markdown(f"**Reference {ref_idx + 1}** ({len(rt)} tokens)", help=ref[:500])
+    st.markdown(f"**Reference {ref_idx + 1}** ({len(rt)} tokens)", help=md_escape(ref[:500]))
     st.markdown(_chips(rt, m.reference_mask), unsafe_allow_html=True)
     st.caption(
         f"Green: in a matched {n}-gram ({m.matched} matched of {m.candidate_total} candidate "

@@ -38,22 +38,17 @@ from core.rag import (
     upload_document,
 )
 from core.settings import get_settings
+from ui.render import md_escape
 
 COOKIE = "genai_kb"
 _TOKEN = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _CITE = re.compile(r"\[(\d{1,2})\]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~:$])")  # what can open markup or a link
 THRESHOLD_HELP = (
     "Cosine similarity compares the direction of the question's MiniLM embedding with a "
     "chunk's: 1 = same direction (same meaning), 0 = unrelated, below 0 = opposite. With MiniLM, "
     "chunks that answer a question usually score 0.4-0.7 and unrelated text below 0.2. Chunks "
     "under the threshold are not shown and not given to the models."
 )
-
-
-def md_escape(text: str) -> str:
-    """``text`` with every markdown character backslash-escaped (safe inside st.markdown)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _html_text(text: str) -> str:

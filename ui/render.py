@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import streamlit as st
 
 from core.text import CleanText
 from ui import ensure_app_frame
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~:$])")  # what can open markup or a link
+
+
+def md_escape(text: str) -> str:
+    """``text`` with every markdown character backslash-escaped (safe inside st.markdown).
+
+    >>> md_escape("![p](http://x)")
+    '\\\\!\\\\[p\\\\]\\\\(http\\\\://x\\\\)'
+    """
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(text: str) -> str:
+    """``text`` as an inline code span that nothing inside can close (untrusted text shown
+    verbatim in st.markdown: a code span renders no markup, links or images).
+
+    >>> md_code("a`b")
+    '`` a`b ``'
+    """
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
 
 
 def page_header(title: str, idea: str) -> None:

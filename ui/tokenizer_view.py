@@ -13,6 +13,7 @@ import streamlit as st
 from core import models
 from core import tokenizers as tk
 from core.tokenizers import BpeResult, ComparisonResult, Token, TokenizationResult
+from ui.render import md_code
 
 MAX_CHIPS = 1500  # more chips than this make the browser sluggish; counts still cover everything
 VIEWS = {"text": "Text", "ids": "Ids", "bytes": "Bytes"}
@@ -267,16 +268,17 @@ def bpe_step_panel(bpe: BpeResult, step: int, word: str) -> None:
     """The current merge, the word's segmentation now, and its history."""
     if step:
         m = bpe.merges[step - 1]
+        code = lambda piece: md_code(visible(tk.bpe.show(piece), True))  # noqa: E731
+        left, right, new = code(m.left), code(m.right), code(m.new)
         st.markdown(
-            f"**Merge {step}:** `{visible(tk.bpe.show(m.left), True)}` + "
-            f"`{visible(tk.bpe.show(m.right), True)}` → `{visible(tk.bpe.show(m.new), True)}` "
+            f"**Merge {step}:** {left} + {right} → {new} "
             f"(the most frequent pair: {m.count} times). The text now takes "
             f"**{m.tokens_after}** tokens instead of {bpe.tokens_before} bytes."
         )
     else:
         st.markdown(f"**Step 0:** every byte is its own token ({bpe.tokens_before} tokens).")
     seg = bpe.segment(word, step)
-    st.markdown(f"`{visible(word, True)}` after {step} merges: **{len(seg)}** token(s)")
+    st.markdown(f"{md_code(visible(word, True))} after {step} merges: **{len(seg)}** token(s)")
     st.html(segmentation_html(seg))
     hist = bpe.history(word)
     rows = [
@@ -295,7 +297,7 @@ def wordpiece_panel(words: Sequence[str]) -> None:
         pieces = " ".join(t.piece for t in r.tokens)
         split = split or (pieces if "##" in pieces else None)
         rows.append({"word": w, "WordPiece (minilm)": pieces, "tokens": r.n_tokens})
-    example = f"`{split}` is one word" if split else "`##ing` continues the word before it"
+    example = f"{md_code(split)} is one word" if split else "`##ing` continues the word before it"
     st.markdown(
         "**WordPiece's `##`** (BERT, MiniLM). WordPiece also builds words from pieces, but it "
         "marks a piece that *continues* a word with `##`, where byte-level BPE marks the space "
