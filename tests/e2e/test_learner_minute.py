@@ -69,3 +69,33 @@ def test_sidebar_generator_switch_on_an_open_page(visit, path):
         tab.assert_clean()
         if choice.startswith("gpt2"):
             assert "tiny-gpt" in tab.page.inner_text('[data-testid="stMain"]')  # the offline tip
+
+
+def _pick(tab, label: str, index: int) -> None:
+    box = tab.page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]', has_text=label)
+    box.first.click()
+    tab.page.locator('[role="option"]').nth(index).click()
+
+
+# (page, how its examples are loaded, the label of the control)
+EXAMPLES = [
+    ("/tokenizer", "buttons", ("English prose", "Python code", "Numbers")),
+    ("/attention", "select", "Examples"),
+    ("/sampling", "select", "Or try an example"),
+    ("/metrics", "select", "Example"),
+]
+
+
+@pytest.mark.parametrize("path, kind, control", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_three_examples_in_a_row(visit, path, kind, control):
+    tab = visit().open(path)
+    seen = {tab.page.inner_text('[data-testid="stMain"]')}
+    for i in range(3):
+        if kind == "buttons":
+            tab.page.locator('[data-testid="stMain"] button', has_text=control[i]).first.click()
+        else:
+            _pick(tab, control, i + 1 if path == "/sampling" else i)  # sampling's first is blank
+        tab.wait_idle()
+        tab.assert_clean()
+        seen.add(tab.page.inner_text('[data-testid="stMain"]'))
+    assert len(seen) >= 3  # each example really changed what the page shows
