@@ -7,6 +7,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (for the servers the tests start there)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 sys.path.insert(0, str(ROOT))
 
 # Tests never touch the network: hub loads fail fast with ModelUnavailableError.

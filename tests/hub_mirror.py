@@ -7,7 +7,6 @@ which serves git repositories this helper makes from the project's own tiny-gpt.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,20 +15,12 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 
 TINY_GPT = ROOT / "assets" / "models" / "tiny-gpt"
 # hub id -> the folder its files come from: a catalog entry (picked in the sidebar) and an id a
 # learner types. Both hold tiny-gpt, so the test can check the weights that arrive.
 REPOS = {"openai-community/gpt2": TINY_GPT, "genai-playground/tiny-gpt": TINY_GPT}
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _git_repo(src: Path, dest: Path) -> None:
@@ -46,7 +37,7 @@ def _git_repo(src: Path, dest: Path) -> None:
 @contextmanager
 def hub_mirror(workdir: Path):
     """Yield the mirror's URL (for ``HF_ENDPOINT``); the server stops on exit."""
-    port = _free_port()
+    port = free_port()
     mirrors = workdir / "mirrors"
     for hub_id, src in REPOS.items():
         _git_repo(src, mirrors / "models" / hub_id)

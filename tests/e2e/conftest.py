@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 from ui.serving import ERROR_KEY
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -37,10 +36,7 @@ def _require(ok: bool, why: str) -> None:
 @contextmanager
 def streamlit_server(workdir, **env_extra: str):
     """``streamlit run serve.py`` on a free loopback port; yields its URL."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     env = dict(os.environ, GENAI_DATA_DIR=str(workdir / "data"), **env_extra)
     log = open(workdir / "streamlit.log", "w")
     proc = subprocess.Popen(
