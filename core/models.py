@@ -154,12 +154,18 @@ _online_cache: tuple[float, bool] | None = None
 _probe_running = False
 
 
-def _hub_address() -> tuple[str, int]:
-    """Host and port of the hub this process talks to (``HF_ENDPOINT`` may name a mirror)."""
+def _hub_endpoint() -> str:
+    """The hub this process talks to: ``HF_ENDPOINT`` (a mirror, say) or huggingface.co."""
     import os
+
+    return os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+
+
+def _hub_address() -> tuple[str, int]:
+    """Host and port of :func:`_hub_endpoint`."""
     from urllib.parse import urlsplit
 
-    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    url = urlsplit(_hub_endpoint())
     return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
 
 
@@ -275,12 +281,6 @@ def _cached(key: tuple[str, str], build):
 HUB_FILES = ("*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken")
 
 
-def _hub_endpoint() -> str:
-    import os
-
-    return os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
-
-
 def _progress_bar_class(on_progress: Callable[[int, int], None]) -> type:
     """A tqdm that forwards the snapshot's byte counts (done, total) to ``on_progress``."""
     import io
@@ -301,10 +301,16 @@ def _progress_bar_class(on_progress: Callable[[int, int], None]) -> type:
     return _Forward
 
 
+_downloaded: set[str] = set()  # hub ids whose files this process has seen complete
+
+
 def is_downloaded(name: str, kind: Kind = "causal-lm") -> bool:
-    """Whether a model's files are here already (embedded, or in the local hub cache)."""
+    """Whether a model's files are here already (embedded, or in the local hub cache).
+
+    A positive answer is remembered, so a page asking on every run reads the cache once.
+    """
     spec = resolve(name, kind)
-    if spec.embedded:
+    if spec.embedded or spec.hub_id in _downloaded:
         return True
     from huggingface_hub import snapshot_download
 
@@ -312,6 +318,7 @@ def is_downloaded(name: str, kind: Kind = "causal-lm") -> bool:
         snapshot_download(str(spec.hub_id), allow_patterns=list(HUB_FILES), local_files_only=True)
     except Exception:  # LocalEntryNotFoundError and friends: not (completely) here
         return False
+    _downloaded.add(str(spec.hub_id))
     return True
 
 
@@ -344,7 +351,7 @@ def download(
     online = is_online()
     alt = spec.offline_alternative or OFFLINE_DEFAULT[spec.kind]
     try:
-        return snapshot_download(
+        folder = snapshot_download(
             str(spec.hub_id),
             allow_patterns=list(HUB_FILES),
             local_files_only=not online,
@@ -366,6 +373,8 @@ def download(
             f"Cannot load {spec.name!r} from the Hugging Face Hub: {why}. "
             f"Use the offline model {alt!r} instead."
         ) from e
+    _downloaded.add(str(spec.hub_id))
+    return folder
 
 
 def from_pretrained(cls, spec: ModelSpec, path: str, **kwargs):
@@ -463,6 +472,7 @@ def load_model(name: str, *, fresh: bool = False) -> LoadedModel:
 
 
 def clear_cache() -> None:
-    """Forget every loaded model (tests, or to free memory)."""
+    """Forget every loaded model and what was seen downloaded (tests, or to free memory)."""
     with _cache_lock:
         _cache.clear()
+        _downloaded.clear()

@@ -67,3 +67,20 @@ def test_offline_with_nothing_cached_names_the_alternative(online, monkeypatch):
     monkeypatch.setattr(models, "get_settings", lambda: offline)
     with pytest.raises(ModelUnavailableError, match="no network.*'minilm'"):
         models.load_encoder("genai-playground/some-encoder")
+
+
+def test_a_complete_download_is_remembered_not_rescanned(online, monkeypatch):
+    import huggingface_hub
+
+    models.download("genai-playground/tiny-gpt")
+    scans: list[str] = []
+    real = huggingface_hub.snapshot_download
+    monkeypatch.setattr(
+        huggingface_hub, "snapshot_download", lambda *a, **k: scans.append(a[0]) or real(*a, **k)
+    )
+    assert models.is_downloaded("genai-playground/tiny-gpt")
+    assert models.is_downloaded("genai-playground/tiny-gpt")
+    assert scans == []  # remembered from the download
+    models.clear_cache()  # forgets it: the next question reads the cache again
+    assert models.is_downloaded("genai-playground/tiny-gpt")
+    assert scans == ["genai-playground/tiny-gpt"]
