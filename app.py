@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.navigation import HOME, stages
-from ui.serving import harden_session_messages, hide_developer_controls
+from ui.serving import hide_developer_controls
 from ui.sidebar import render_sidebar
 
 # A local icon: material-icon favicons are fetched from a CDN, which fails offline.
@@ -16,7 +16,6 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="wide",
 )
-harden_session_messages()
 hide_developer_controls()
 
 page = st.navigation(

@@ -11,11 +11,12 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from ui.serving import BlockInternalRoutes, show_script_error
+from ui.serving import BlockInternalRoutes, harden_session_messages, show_script_error
 
 # Never Streamlit's legacy "pages/ folder" mode: a deep link opened first after a restart would
 # flash a bare page and a file-name menu before app.py's frame (ui.ensure_app_frame) takes over.
 PagesManager.uses_pages_directory = False
+harden_session_messages()
 
 app = st.App(
     "app.py",

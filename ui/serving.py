@@ -1,8 +1,8 @@
 """Serving learners: what a shared server must not let one browser do to the others.
 
 ``serve.py`` (the app's entry point) wires :func:`show_script_error` and
-:class:`BlockInternalRoutes` into Streamlit's ASGI app; ``app.py`` calls
-:func:`harden_session_messages` on every run (idempotent).
+:class:`BlockInternalRoutes` into Streamlit's ASGI app and calls :func:`harden_session_messages`
+once at start; ``app.py`` calls :func:`hide_developer_controls` on every run.
 """
 
 from __future__ import annotations
