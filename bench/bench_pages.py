@@ -577,6 +577,8 @@ def markdown(rows: list[Row]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.st_server import add_server_arguments
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated names of PAGES")
     ap.add_argument("--repeats", type=int, default=5, help="warm loads and changes per widget")
@@ -593,16 +595,7 @@ def main(argv: list[str] | None = None) -> int:
         default="none",
         help="--via server: the server's server.fileWatcherType ('default': the app's config)",
     )
-    ap.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="SECTION.NAME=VALUE",
-        help="another config option for the server this script starts (repeatable), e.g. "
-        "runner.postScriptGC=false",
-    )
-    ap.add_argument("--url", help="--via server: drive this running server (loopback) instead")
-    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its CPU time")
+    add_server_arguments(ap)
     args = ap.parse_args(argv)
     names = [p.strip() for p in args.pages.split(",") if p.strip()]
     unknown = [p for p in names if p not in PAGES]

@@ -36,7 +36,13 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_pages import PAGES, url_path  # noqa: E402  (the pages, their widget table)
 from bench.st_client import Tab, check_loopback  # noqa: E402
-from bench.st_server import WATCHERS, Server, cpu_seconds, rss_mb  # noqa: E402
+from bench.st_server import (  # noqa: E402
+    WATCHERS,
+    Server,
+    add_server_arguments,
+    cpu_seconds,
+    rss_mb,
+)
 
 
 # --- the students -----------------------------------------------------------------------------
@@ -279,16 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         help=f"comma-separated server.fileWatcherType values to compare ({', '.join(WATCHERS)}; "
         "default: whatever the app's config says)",
     )
-    ap.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="SECTION.NAME=VALUE",
-        help="another config option for the server this script starts (repeatable), e.g. "
-        "runner.postScriptGC=false",
-    )
-    ap.add_argument("--url", help="drive this running server (loopback only) instead")
-    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its RSS and CPU")
+    add_server_arguments(ap)
     ap.add_argument("--no-warmup", action="store_true", help="count the first visitor's loads too")
     args = ap.parse_args(argv)
     sizes = [int(x) for x in args.students.split(",") if x.strip()]

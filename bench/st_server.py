@@ -12,9 +12,24 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WATCHERS = ("default", "auto", "none", "poll", "watchdog")  # server.fileWatcherType, or as config
+
+
+def add_server_arguments(ap: Any) -> None:
+    """The command-line options of every script that starts an app server or drives one."""
+    ap.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="SECTION.NAME=VALUE",
+        help="another config option for the server this script starts (repeatable), e.g. "
+        "runner.postScriptGC=false",
+    )
+    ap.add_argument("--url", help="drive this running server (loopback only) instead")
+    ap.add_argument("--pid", type=int, help="with --url: the server's pid, for its RSS and CPU")
 
 
 def free_port() -> int:
