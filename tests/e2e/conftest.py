@@ -140,6 +140,22 @@ class PageVisit:
             self.page.wait_for_timeout(250)
         raise AssertionError(f"page still running after {timeout_s:.0f} s")
 
+    def type_into(self, box, text: str, *, submit: str = "Control+Enter") -> None:
+        """Type ``text`` into a text box (a locator) as a learner does, and wait for the rerun."""
+        box.fill(text)
+        box.press(submit)
+        self.wait_idle()
+
+    def pick_sidebar_generator(self, option: str) -> None:
+        """Choose ``option`` (its label, e.g. ``"gpt2 (hub)"``) in the sidebar's generator."""
+        self.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+        self.wait_idle()
+
+    def main_text(self) -> str:
+        """Everything the page's main area shows, as text."""
+        return self.page.inner_text('[data-testid="stMain"]')
+
     def exceptions(self) -> list[str]:
         """Streamlit's exception boxes and serve.py's escaped page errors alike."""
         boxes = f'[data-testid="stException"], .st-key-{ERROR_KEY}'

@@ -22,10 +22,7 @@ def _open_attention(visit):
 
 
 def _type_text(tab, text: str) -> None:
-    box = tab.page.get_by_label("Text (sentence A)")
-    box.fill(text)
-    box.press("Control+Enter")
-    tab.wait_idle()
+    tab.type_into(tab.page.get_by_label("Text (sentence A)"), text)
 
 
 def _selected_token(page) -> str:

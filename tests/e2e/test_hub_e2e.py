@@ -8,25 +8,13 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-def _pick_generator(tab, option: str) -> None:
-    tab.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    tab.page.get_by_role("option", name=option, exact=True).click()
-    tab.wait_idle()
-
-
 def _type_hub_id(tab, hub_id: str) -> None:
     box = tab.page.locator('[data-testid="stSidebar"] input[aria-label="Hugging Face id"]')
-    box.fill(hub_id)
-    box.press("Enter")
-    tab.wait_idle()
-
-
-def _main_text(tab) -> str:
-    return tab.page.inner_text('[data-testid="stMain"]')
+    tab.type_into(box, hub_id, submit="Enter")
 
 
 def _assert_model_ran(tab) -> None:
-    text = _main_text(tab)
+    text = tab.main_text()
     assert "Cannot load" not in text and "no model" not in text, text[:2000]
     assert tab.page.query_selector('[data-testid="stPlotlyChart"]') is not None
     tab.assert_clean()
@@ -39,21 +27,21 @@ def test_online_badge(visit, online_server_url):
 
 def test_pick_a_hub_entry_in_the_sidebar_downloads_and_runs(visit, online_server_url):
     tab = visit(online_server_url).open("/sampling")
-    _pick_generator(tab, "gpt2 (hub)")
+    tab.pick_sidebar_generator("gpt2 (hub)")
     _assert_model_ran(tab)
 
 
 def test_typed_hub_ids(visit, online_server_url):
     tab = visit(online_server_url).open("/sampling")
-    _pick_generator(tab, "Other hub id...")
+    tab.pick_sidebar_generator("Other hub id...")
     _type_hub_id(tab, "genai-playground/tiny-gpt")
     _assert_model_ran(tab)
 
     _type_hub_id(tab, "nobody/nothing")
-    assert "There is no model 'nobody/nothing'" in _main_text(tab)
-    assert "tiny-gpt" in _main_text(tab)  # the offline alternative is named
+    assert "There is no model 'nobody/nothing'" in tab.main_text()
+    assert "tiny-gpt" in tab.main_text()  # the offline alternative is named
     tab.assert_clean()
 
     _type_hub_id(tab, "assets/models")
-    assert "names a folder on this server" in _main_text(tab)
+    assert "names a folder on this server" in tab.main_text()
     tab.assert_clean()

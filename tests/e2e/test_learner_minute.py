@@ -25,10 +25,7 @@ def _edit_text_boxes(tab) -> int:
     n = min(boxes.count(), MAX_BOXES)
     for i in range(n):
         for text in EDITS:
-            box = boxes.nth(i)
-            box.fill(text)
-            box.press("Control+Enter")
-            tab.wait_idle()
+            tab.type_into(boxes.nth(i), text)
             tab.assert_clean()
             assert boxes.nth(i).input_value() == text
     return n
@@ -61,14 +58,11 @@ def test_a_learners_minute(visit, browser, server_url, info):
 @pytest.mark.parametrize("path", ["/sampling", "/prompting", "/quantization"])
 def test_sidebar_generator_switch_on_an_open_page(visit, path):
     tab = visit().open(path)
-    picker = tab.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
     for choice in ("gpt2 (hub)", "tiny-gpt (offline)"):
-        picker.click()
-        tab.page.get_by_role("option", name=choice, exact=True).click()
-        tab.wait_idle()
+        tab.pick_sidebar_generator(choice)
         tab.assert_clean()
         if choice.startswith("gpt2"):
-            assert "tiny-gpt" in tab.page.inner_text('[data-testid="stMain"]')  # the offline tip
+            assert "tiny-gpt" in tab.main_text()  # the offline tip
 
 
 def _pick(tab, label: str, index: int) -> None:
@@ -89,7 +83,7 @@ EXAMPLES = [
 @pytest.mark.parametrize("path, kind, control", EXAMPLES, ids=[e[0] for e in EXAMPLES])
 def test_three_examples_in_a_row(visit, path, kind, control):
     tab = visit().open(path)
-    seen = {tab.page.inner_text('[data-testid="stMain"]')}
+    seen = {tab.main_text()}
     for i in range(3):
         if kind == "buttons":
             tab.page.locator('[data-testid="stMain"] button', has_text=control[i]).first.click()
@@ -97,5 +91,5 @@ def test_three_examples_in_a_row(visit, path, kind, control):
             _pick(tab, control, i + 1 if path == "/sampling" else i)  # sampling's first is blank
         tab.wait_idle()
         tab.assert_clean()
-        seen.add(tab.page.inner_text('[data-testid="stMain"]'))
+        seen.add(tab.main_text())
     assert len(seen) >= 3  # each example really changed what the page shows

@@ -46,9 +46,7 @@ def test_two_edits_of_the_custom_examples_then_a_reload(visit):
         "cat => animal\nrose => plant\ndog => animal\noak => plant\ncow => animal\nfern => plant",
     ]
     for text in edits:
-        area.fill(text)
-        area.press("Control+Enter")
-        tab.wait_idle()
+        tab.type_into(area, text)
         page.get_by_text("few-shot accuracy").first.wait_for(timeout=180_000)
         tab.assert_clean()
         item = text.split("\n")[3].split(" => ")[0]  # held-out item #1, shown in the prompts

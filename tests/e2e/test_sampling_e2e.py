@@ -37,10 +37,7 @@ def test_top_k_filters_and_sample_one_token(visit):
 
 
 def _prompt(tab, text: str) -> None:
-    box = tab.page.get_by_label("Prompt")
-    box.fill(text)
-    box.press("Control+Enter")
-    tab.wait_idle()
+    tab.type_into(tab.page.get_by_label("Prompt"), text)
 
 
 def _main(page) -> str:

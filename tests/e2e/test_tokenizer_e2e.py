@@ -20,9 +20,7 @@ def test_tokenizer_page_in_the_browser(visit):
 
     text = "unbelievable 👋 [SEP]"
     area = page.get_by_label("Text", exact=True)
-    area.fill(text)
-    area.press("Control+Enter")
-    tab.wait_idle()
+    tab.type_into(area, text)
     stats = page.locator(".stats .v").all_inner_texts()
     assert stats[0] == str(tokenize(text, "cl100k_base").n_tokens)
     assert stats[4] == str(tokenize(text, "minilm").n_tokens)  # the second default tokenizer
@@ -73,9 +71,7 @@ def test_two_edits_in_a_row_then_a_reload(visit):
     first = "Some letters and [SEP] markers " * 6 + "\nhexadecimal 0xdeadbeef\n\nend"
     second = "Another sentence, then a newline\nand antidisestablishmentarianism " * 4
     for text in (first, second):
-        area.fill(text)
-        area.press("Control+Enter")
-        tab.wait_idle()
+        tab.type_into(area, text)
         stats = page.locator(".stats .v").all_inner_texts()
         assert stats[0] == str(tokenize(text, "cl100k_base").n_tokens)
         tab.assert_clean()
