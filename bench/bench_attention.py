@@ -59,8 +59,10 @@ def main() -> None:
     tok, model = lm.tokenizer, lm.model
     ctx = attention.model_context(lm)
     cfg = model.config
-    print(f"model {lm.name}: {lm.n_params / 1e6:.2f}M parameters, context {ctx}, "
-          f"torch threads {torch.get_num_threads()}, {args.repeats} paired runs")  # fmt: skip
+    print(
+        f"model {lm.name}: {lm.n_params / 1e6:.2f}M parameters, context {ctx}, "
+        f"torch threads {torch.get_num_threads()}, {args.repeats} paired runs"
+    )
 
     def raw(n: int):
         enc = tok(TEXT, truncation=True, max_length=n, return_tensors="pt")
@@ -73,9 +75,10 @@ def main() -> None:
         assert ours.weights.shape == expected.shape, (ours.weights.shape, expected.shape)
         np.testing.assert_allclose(ours.weights, expected, rtol=0, atol=1e-6)
         t_raw, t_ours, ratio = _paired(
-            lambda n=n: raw(n), lambda n=n: attention.attention_maps(TEXT, lm, max_tokens=n),
+            lambda n=n: raw(n),
+            lambda n=n: attention.attention_maps(TEXT, lm, max_tokens=n),
             args.repeats,
-        )  # fmt: skip
+        )
         print(
             f"  {n:3d} tokens ({cfg.num_hidden_layers} x {cfg.num_attention_heads} heads): "
             f"raw {t_raw * 1e3:8.1f} ms | attention_maps {t_ours * 1e3:8.1f} ms | "

@@ -72,8 +72,10 @@ def main() -> None:
     got = [list(s.logprobs) for r in res.runs for s in r.items]
     err = max(abs(x - y) for g, r in zip(got, ref, strict=True) for x, y in zip(g, r, strict=True))
     n = sum(len(r) for r in ref)
-    print(f"task {a.task}: {len(res.runs)} (k, seed) prompts x {len(task.items)} items, "
-          f"{n} prompt+choice scores")  # fmt: skip
+    print(
+        f"task {a.task}: {len(res.runs)} (k, seed) prompts x {len(task.items)} items, "
+        f"{n} prompt+choice scores"
+    )
     print(f"evaluate_shots (shared prefix, KV cache, batched): {min(fast):.2f} s")
     print(f"raw model(ids) per prompt+choice:                  {min(slow):.2f} s")
     print(f"speed-up: {min(slow) / min(fast):.1f}x   (largest log-prob difference {err:.1e})")

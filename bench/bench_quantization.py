@@ -41,8 +41,12 @@ def raw_quantize(model: torch.nn.Module, scheme: str) -> torch.nn.Module:
             return torch.ao.quantization.quantize_dynamic(m, names, dtype=torch.qint8)
     from optimum import quanto
 
-    qtype = {"int8": quanto.qint8, "fp8": quanto.qfloat8_e4m3fn, "int4": quanto.qint4,
-             "int2": quanto.qint2}[scheme]  # fmt: skip
+    qtype = {
+        "int8": quanto.qint8,
+        "fp8": quanto.qfloat8_e4m3fn,
+        "int4": quanto.qint4,
+        "int2": quanto.qint2,
+    }[scheme]
     quanto.quantize(m, weights=qtype, exclude="lm_head")
     quanto.freeze(m)
     return m
@@ -57,8 +61,9 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     loaded = models.load_model(args.model)
     kind = loaded.spec.kind
-    cfg = q.QuantConfig(model=args.model, n_eval=16, seq_len=64, latency_runs=args.runs,
-                        max_new_tokens=1)  # fmt: skip
+    cfg = q.QuantConfig(
+        model=args.model, n_eval=16, seq_len=64, latency_runs=args.runs, max_new_tokens=1
+    )
     data = q.eval_data_for(kind, cfg)
     print(
         f"model {loaded.name}: {loaded.n_params / 1e6:.2f}M parameters, torch {torch.__version__}, "
@@ -75,8 +80,15 @@ def main() -> None:
         x = cmp._causal_windows(loaded.tokenizer, data.texts, cfg.seq_len, cfg.n_eval // 4)[:1, :-1]
         inputs = {"input_ids": x}
     else:
-        inputs = dict(loaded.tokenizer(list(data.texts[:1]), padding=True, truncation=True,
-                                       max_length=cfg.seq_len, return_tensors="pt"))  # fmt: skip
+        inputs = dict(
+            loaded.tokenizer(
+                list(data.texts[:1]),
+                padding=True,
+                truncation=True,
+                max_length=cfg.seq_len,
+                return_tensors="pt",
+            )
+        )
     raw: dict[str, float] = {}
     for scheme, r in ours.items():
         if not r.supported:

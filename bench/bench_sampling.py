@@ -36,12 +36,15 @@ def main() -> None:
     lm = models.load_causal_lm(args.model)
     tok, model = lm.tokenizer, lm.model
     ctx = smp.context_size(model, tok)
-    print(f"model {lm.name}: {lm.n_params / 1e6:.2f}M parameters, vocab {len(tok)}, "
-          f"context {ctx}, torch threads {torch.get_num_threads()}")  # fmt: skip
+    print(
+        f"model {lm.name}: {lm.n_params / 1e6:.2f}M parameters, vocab {len(tok)}, "
+        f"context {ctx}, torch threads {torch.get_num_threads()}"
+    )
 
     print("\n1. slider re-filter vs one forward pass (median of", args.repeats, "runs)")
-    cfg = smp.SamplingConfig(temperature=0.8, top_k=50, top_p=0.9, min_p=0.05,
-                             repetition_penalty=1.2, seed=1)  # fmt: skip
+    cfg = smp.SamplingConfig(
+        temperature=0.8, top_k=50, top_p=0.9, min_p=0.05, repetition_penalty=1.2, seed=1
+    )
     long_text = "Tom liked to play in the park with his red ball. " * 40
     for label, text in (("short prompt", PROMPT), ("full context", long_text)):
         ids = smp.encode_prompt(tok, text, max_tokens=ctx).ids
@@ -73,8 +76,10 @@ def main() -> None:
     prompt = list(tok.encode("Once upon a time,"))
     x = torch.tensor([prompt])
     outs: dict = {}
-    for cfg in (smp.SamplingConfig(temperature=0),
-                smp.SamplingConfig(temperature=1.0, top_k=50, top_p=0.95, seed=3)):  # fmt: skip
+    for cfg in (
+        smp.SamplingConfig(temperature=0),
+        smp.SamplingConfig(temperature=1.0, top_k=50, top_p=0.95, seed=3),
+    ):
         reps = max(3, args.repeats // 6)
 
         def ours(cfg=cfg):
@@ -86,17 +91,22 @@ def main() -> None:
             torch.manual_seed(cfg.seed)
             with torch.inference_mode():
                 outs["hf"] = model.generate(
-                    x, attention_mask=torch.ones_like(x), max_new_tokens=args.new_tokens,
-                    eos_token_id=tok.eos_token_id, pad_token_id=tok.eos_token_id,
+                    x,
+                    attention_mask=torch.ones_like(x),
+                    max_new_tokens=args.new_tokens,
+                    eos_token_id=tok.eos_token_id,
+                    pad_token_id=tok.eos_token_id,
                     **cfg.generate_kwargs(),
-                )  # fmt: skip
+                )
 
         t_raw, t_ours = median_seconds(raw, reps), median_seconds(ours, reps)
         n = len(outs["r"].steps)  # both stop at the same end-of-text token
         same = list(outs["r"].token_ids) == outs["hf"][0, len(prompt) :].tolist()
         mode = "greedy" if cfg.greedy else "sampled"
-        print(f"  {mode:8s}: model.generate {n / t_raw:7.0f} tok/s | ours {n / t_ours:7.0f} tok/s"
-              f" | ratio {t_raw / t_ours:.2f}x (goal >= 0.9x) | same ids: {same}")  # fmt: skip
+        print(
+            f"  {mode:8s}: model.generate {n / t_raw:7.0f} tok/s | ours {n / t_ours:7.0f} tok/s"
+            f" | ratio {t_raw / t_ours:.2f}x (goal >= 0.9x) | same ids: {same}"
+        )
 
 
 if __name__ == "__main__":

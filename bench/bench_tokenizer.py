@@ -63,10 +63,14 @@ def main() -> None:
     args = ap.parse_args()
     logging.getLogger("transformers").setLevel(logging.ERROR)  # "longer than 512" warnings
     text = bench_text(args.kb)
-    print(f"text: {len(text.encode()):,} bytes, {len(text):,} characters; best of "
-          f"{args.repeats} interleaved runs\n")  # fmt: skip
-    print(f"{'tokenizer':<12} {'tokens':>8} {'raw ms':>8} {'tokenize ms':>12} {'best':>6} "
-          f"{'median':>7} {'+tokens ms':>11} {'best':>6}")  # fmt: skip
+    print(
+        f"text: {len(text.encode()):,} bytes, {len(text):,} characters; best of "
+        f"{args.repeats} interleaved runs\n"
+    )
+    print(
+        f"{'tokenizer':<12} {'tokens':>8} {'raw ms':>8} {'tokenize ms':>12} {'best':>6} "
+        f"{'median':>7} {'+tokens ms':>11} {'best':>6}"
+    )
     print("(best: ratio of the best times; median: median of the per-run ratios)")
     for name in ("cl100k_base", "minilm", "tiny-gpt"):
         try:
@@ -81,12 +85,18 @@ def main() -> None:
         ours = tk.tokenize(text, name, parse_special=True)  # as raw: typed specials parsed
         assert list(ours.ids) == list(raw()), f"{name}: ids differ from the library's"
         (t_raw, _), (t_tok, r_tok), (t_all, r_all) = _paired(
-            [raw, lambda name=name: tk.tokenize(text, name, parse_special=True),
-             lambda name=name: tk.tokenize(text, name, parse_special=True).tokens], args.repeats,
-        )  # fmt: skip
-        print(f"{name:<12} {ours.n_tokens:>8,} {t_raw * 1e3:>8.1f} {t_tok * 1e3:>12.1f} "
-              f"{t_tok / t_raw:>5.2f}x {r_tok:>6.2f}x {t_all * 1e3:>11.1f} "
-              f"{t_all / t_raw:>5.2f}x")  # fmt: skip
+            [
+                raw,
+                lambda name=name: tk.tokenize(text, name, parse_special=True),
+                lambda name=name: tk.tokenize(text, name, parse_special=True).tokens,
+            ],
+            args.repeats,
+        )
+        print(
+            f"{name:<12} {ours.n_tokens:>8,} {t_raw * 1e3:>8.1f} {t_tok * 1e3:>12.1f} "
+            f"{t_tok / t_raw:>5.2f}x {r_tok:>6.2f}x {t_all * 1e3:>11.1f} "
+            f"{t_all / t_raw:>5.2f}x"
+        )
     print("\ngoal: tokenize <= 1.10x raw")
 
 

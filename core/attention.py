@@ -189,8 +189,9 @@ def model_context(lm: models.LoadedModel) -> int:
 
 
 # --- the forward pass --------------------------------------------------------------------------
-def _display(tok: Any, ids: list[int], offsets: list[tuple[int, int]], special: list[int],
-             sources: list[str]) -> list[str]:  # fmt: skip
+def _display(
+    tok: Any, ids: list[int], offsets: list[tuple[int, int]], special: list[int], sources: list[str]
+) -> list[str]:
     """Readable token text: WordPiece pieces as they are (``##ing``), other tokenizers' pieces
     (byte-level BPE's ``Ġthe``, SentencePiece's ``▁the``) as the characters they cover."""
     raw = tok.convert_ids_to_tokens(ids)
@@ -287,11 +288,21 @@ def attention_maps(
     for layer_weights in layers:
         layer_weights.flags.writeable = False
     return AttentionResult(
-        model=name, causal=causal, tokens=tuple(tokens), token_ids=tuple(ids),
-        offsets=tuple(offsets), special=np.array(special, dtype=bool), segment=segment,
-        layers=layers, chars_left=chars_left, context=context, text=a.text, text_pair=pair,
-        notes=tuple(notes), seconds=seconds,
-    )  # fmt: skip
+        model=name,
+        causal=causal,
+        tokens=tuple(tokens),
+        token_ids=tuple(ids),
+        offsets=tuple(offsets),
+        special=np.array(special, dtype=bool),
+        segment=segment,
+        layers=layers,
+        chars_left=chars_left,
+        context=context,
+        text=a.text,
+        text_pair=pair,
+        notes=tuple(notes),
+        seconds=seconds,
+    )
 
 
 _MODEL_INPUTS = {"input_ids", "attention_mask", "token_type_ids"}
@@ -384,8 +395,9 @@ def renormalized(r: AttentionResult, hide_special: bool) -> tuple[np.ndarray, np
     if keep.all():
         return r.weights, idx
     L, H = r.n_layers, r.n_heads
-    w = np.stack([head_weights(r, layer, head, hide_special)[0] for layer in range(L)
-                  for head in range(H)]).reshape(L, H, len(idx), len(idx))  # fmt: skip
+    w = np.stack(
+        [head_weights(r, layer, head, hide_special)[0] for layer in range(L) for head in range(H)]
+    ).reshape(L, H, len(idx), len(idx))
     return w, idx
 
 
@@ -431,8 +443,9 @@ def head_view(r: AttentionResult, config: ViewConfig) -> HeadView:
     below = int(((m < config.threshold) & ~masked & (m > 0)).sum()) if config.threshold else 0
     if config.threshold:
         m[m < config.threshold] = 0.0
-    return HeadView(config.layer, config.head, m, rows, cols, bool(renorm), masked, below,
-                    config.threshold)  # fmt: skip
+    return HeadView(
+        config.layer, config.head, m, rows, cols, bool(renorm), masked, below, config.threshold
+    )
 
 
 # --- summaries -----------------------------------------------------------------------------------
@@ -468,10 +481,15 @@ class HeadSummary:
         """One dict per head, for a table."""
         L, H = self.entropy.shape
         return [
-            {"layer": layer, "head": head, "pattern": str(self.pattern[layer, head]),
-             **{k: float(getattr(self, k)[layer, head]) for k in HEAD_METRICS}}
-            for layer in range(L) for head in range(H)
-        ]  # fmt: skip
+            {
+                "layer": layer,
+                "head": head,
+                "pattern": str(self.pattern[layer, head]),
+                **{k: float(getattr(self, k)[layer, head]) for k in HEAD_METRICS},
+            }
+            for layer in range(L)
+            for head in range(H)
+        ]
 
 
 def head_summary(r: AttentionResult) -> HeadSummary:
@@ -487,20 +505,27 @@ def head_summary(r: AttentionResult) -> HeadSummary:
     stats = []
     for w in r.layers:  # (H, T, T) at a time: float32 temporaries of one layer only
         plogp = w * np.log2(np.maximum(w, np.float32(1e-30)))  # 0 * log(tiny) = 0
-        stats.append((
-            -plogp.sum(-1, dtype=np.float64)[:, rows].mean(-1),  # entropy (H,)
-            w[..., r.special].sum(-1, dtype=np.float64)[:, rows].mean(-1),  # to special
-            w[:, prev_rows, prev_rows - 1].mean(-1, dtype=np.float64)
-            if len(prev_rows) else np.zeros(r.n_heads),  # to previous
-            w[:, rows, rows].mean(-1, dtype=np.float64),  # to self
-            w[:, rows, 0].mean(-1, dtype=np.float64),  # to first
-        ))  # fmt: skip
+        stats.append(
+            (
+                -plogp.sum(-1, dtype=np.float64)[:, rows].mean(-1),  # entropy (H,)
+                w[..., r.special].sum(-1, dtype=np.float64)[:, rows].mean(-1),  # to special
+                w[:, prev_rows, prev_rows - 1].mean(-1, dtype=np.float64)
+                if len(prev_rows)
+                else np.zeros(r.n_heads),  # to previous
+                w[:, rows, rows].mean(-1, dtype=np.float64),  # to self
+                w[:, rows, 0].mean(-1, dtype=np.float64),  # to first
+            )
+        )
     entropy, to_special, to_previous, to_self, to_first = (
         np.stack([s[k] for s in stats]) for k in range(5)
     )  # each (L, H)
     pattern = np.full(entropy.shape, "mixed", dtype=object)
-    share = {"previous token": to_previous, "itself": to_self, "special tokens": to_special,
-             "first token": to_first}  # fmt: skip
+    share = {
+        "previous token": to_previous,
+        "itself": to_self,
+        "special tokens": to_special,
+        "first token": to_first,
+    }
     for label, arr in share.items():
         pattern[(arr >= 0.5) & (pattern == "mixed")] = label
     spread = entropy >= 0.8 * np.log2(max(len(rows), 2))
@@ -613,9 +638,10 @@ def word_tokens(r: AttentionResult, word: str, *, occurrence: int = 0) -> list[i
         return []
     a, b = found[occurrence].span()
     return [
-        i for i, (s, e) in enumerate(r.offsets)
+        i
+        for i, (s, e) in enumerate(r.offsets)
         if not r.special[i] and r.segment[i] == 0 and s < b and e > a
-    ]  # fmt: skip
+    ]
 
 
 def word_attention(

@@ -19,66 +19,70 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-NAMES = (
-    "Tom", "Lily", "Max", "Anna", "Ben", "Sara", "Sam", "Mia", "Leo", "Zoe", "Tim", "Emma",
-    "Jack", "Lucy", "Noah", "Ella", "Finn", "Rosa", "Omar", "Nina", "Hugo", "Ivy", "Kai", "Luna",
-)  # fmt: skip
-ANIMALS = (
-    "cat",
-    "dog",
-    "bird",
-    "fox",
-    "rabbit",
-    "duck",
-    "frog",
-    "horse",
-    "mouse",
-    "bear",
-    "cow",
-    "pig",
+NAMES = tuple(
+    "Tom Lily Max Anna Ben Sara Sam Mia Leo Zoe Tim Emma Jack Lucy Noah Ella Finn Rosa Omar "
+    "Nina Hugo Ivy Kai Luna".split()
 )
+ANIMALS = tuple("cat dog bird fox rabbit duck frog horse mouse bear cow pig".split())
 PLACES = ("park", "garden", "forest", "beach", "farm", "school", "river", "hill", "town", "lake")
-OBJECTS = (
-    "ball",
-    "kite",
-    "hat",
-    "book",
-    "box",
-    "cup",
-    "bike",
-    "boat",
-    "drum",
-    "cake",
-    "lamp",
-    "shoe",
-)
+OBJECTS = tuple("ball kite hat book box cup bike boat drum cake lamp shoe".split())
 COLORS = ("red", "blue", "green", "yellow", "pink", "brown", "white", "black", "orange", "purple")
-ACTIVITIES = (
-    "play", "run", "sing", "read", "jump", "swim",
-    "dance", "draw", "climb", "bake", "paint", "fish",
-)  # fmt: skip
+ACTIVITIES = tuple("play run sing read jump swim dance draw climb bake paint fish".split())
 FEELINGS = ("happy", "sad", "scared", "tired", "proud", "excited", "calm", "angry")
 SIZES = ("big", "small", "tiny", "huge", "little", "tall")
 CITIES = ("Oslo", "Paris", "Rome", "Cairo", "Lima", "Tokyo", "Delhi", "Berlin", "Madrid", "Dublin")
 FOODS = ("apples", "bread", "soup", "rice", "cheese", "pears", "cookies", "carrots", "fish", "eggs")
 
 ANIMAL_SOUNDS = {
-    "cat": "meow", "dog": "woof", "cow": "moo", "duck": "quack", "pig": "oink", "frog": "croak",
-    "horse": "neigh", "mouse": "squeak", "bird": "tweet", "bear": "growl",
-}  # fmt: skip
+    "cat": "meow",
+    "dog": "woof",
+    "cow": "moo",
+    "duck": "quack",
+    "pig": "oink",
+    "frog": "croak",
+    "horse": "neigh",
+    "mouse": "squeak",
+    "bird": "tweet",
+    "bear": "growl",
+}
 THING_COLORS = {
-    "the sky": "blue", "grass": "green", "snow": "white", "a banana": "yellow", "coal": "black",
-    "a tomato": "red", "an orange": "orange",
-    "chocolate": "brown", "a leaf": "green", "milk": "white",
-}  # fmt: skip
+    "the sky": "blue",
+    "grass": "green",
+    "snow": "white",
+    "a banana": "yellow",
+    "coal": "black",
+    "a tomato": "red",
+    "an orange": "orange",
+    "chocolate": "brown",
+    "a leaf": "green",
+    "milk": "white",
+}
 CAPITALS = {
-    "France": "Paris", "Italy": "Rome", "Egypt": "Cairo", "Peru": "Lima", "Japan": "Tokyo",
-    "Norway": "Oslo", "India": "Delhi", "Germany": "Berlin", "Spain": "Madrid", "Ireland": "Dublin",
-}  # fmt: skip
+    "France": "Paris",
+    "Italy": "Rome",
+    "Egypt": "Cairo",
+    "Peru": "Lima",
+    "Japan": "Tokyo",
+    "Norway": "Oslo",
+    "India": "Delhi",
+    "Germany": "Berlin",
+    "Spain": "Madrid",
+    "Ireland": "Dublin",
+}
 OPPOSITES = {
-    "hot": "cold", "big": "small", "up": "down", "day": "night", "fast": "slow", "happy": "sad",
-    "old": "new", "wet": "dry", "open": "closed", "light": "dark", "loud": "quiet", "full": "empty",
-}  # fmt: skip
+    "hot": "cold",
+    "big": "small",
+    "up": "down",
+    "day": "night",
+    "fast": "slow",
+    "happy": "sad",
+    "old": "new",
+    "wet": "dry",
+    "open": "closed",
+    "light": "dark",
+    "loud": "quiet",
+    "full": "empty",
+}
 
 # English word -> translation per language. Every document of the translation task picks one
 # language, so "cat =>" alone is ambiguous and the examples say which language is wanted.
@@ -118,22 +122,48 @@ LANGUAGES = ("French", "Spanish", "German")
 
 # Sentiment label words: each review document uses one pair, first word = positive.
 LABEL_PAIRS = (
-    ("positive", "negative"), ("good", "bad"), ("yes", "no"), ("happy", "sad"), ("great", "awful"),
-)  # fmt: skip
+    ("positive", "negative"),
+    ("good", "bad"),
+    ("yes", "no"),
+    ("happy", "sad"),
+    ("great", "awful"),
+)
 POS_PHRASES = (
-    "the food was delicious", "the staff were kind", "the room was clean", "the movie was fun",
-    "the music was lovely", "the service was quick", "the view was beautiful", "I loved it",
-    "the price was fair", "the bed was comfortable", "the story was exciting", "it was a joy",
-    "the coffee was perfect", "the teacher was patient",
-    "the game was amazing", "I would come back",
-)  # fmt: skip
+    "the food was delicious",
+    "the staff were kind",
+    "the room was clean",
+    "the movie was fun",
+    "the music was lovely",
+    "the service was quick",
+    "the view was beautiful",
+    "I loved it",
+    "the price was fair",
+    "the bed was comfortable",
+    "the story was exciting",
+    "it was a joy",
+    "the coffee was perfect",
+    "the teacher was patient",
+    "the game was amazing",
+    "I would come back",
+)
 NEG_PHRASES = (
-    "the food was cold", "the staff were rude", "the room was dirty", "the movie was boring",
-    "the music was too loud", "the service was slow", "the view was ugly", "I hated it",
-    "the price was too high", "the bed was hard", "the story was dull", "it was a waste of time",
-    "the coffee was bitter", "the teacher was mean",
-    "the game was broken", "I will never come back",
-)  # fmt: skip
+    "the food was cold",
+    "the staff were rude",
+    "the room was dirty",
+    "the movie was boring",
+    "the music was too loud",
+    "the service was slow",
+    "the view was ugly",
+    "I hated it",
+    "the price was too high",
+    "the bed was hard",
+    "the story was dull",
+    "it was a waste of time",
+    "the coffee was bitter",
+    "the teacher was mean",
+    "the game was broken",
+    "I will never come back",
+)
 
 # Held-out splits: these phrases and words never appear in task-format training documents.
 HELDOUT_TRANSLATION_WORDS = ("moon", "milk", "door", "horse", "flower", "cheese")
@@ -309,8 +339,12 @@ def context_question(r: random.Random) -> tuple[str, str, str]:
     """
     name, friend = r.sample(NAMES, 2)
     city, obj, color, food, animal = (
-        r.choice(CITIES), r.choice(OBJECTS), r.choice(COLORS), r.choice(FOODS), r.choice(ANIMALS),
-    )  # fmt: skip
+        r.choice(CITIES),
+        r.choice(OBJECTS),
+        r.choice(COLORS),
+        r.choice(FOODS),
+        r.choice(ANIMALS),
+    )
     facts = [
         (f"{name} lives in {city}.", f"Where does {name} live?", city),
         (f"{name} has a {color} {obj}.", f"What color is {name}'s {obj}?", color),
@@ -332,9 +366,14 @@ def _context_doc(r: random.Random) -> str:
 # (kind, weight): stories and context questions dominate (both teach copying from the context);
 # every task format appears thousands of times.
 _MIX = (
-    ("story", 0.28), ("facts", 0.08), ("qa", 0.09), ("sentiment", 0.13), ("translation", 0.10),
-    ("dictionary", 0.05), ("context", 0.27),
-)  # fmt: skip
+    ("story", 0.28),
+    ("facts", 0.08),
+    ("qa", 0.09),
+    ("sentiment", 0.13),
+    ("translation", 0.10),
+    ("dictionary", 0.05),
+    ("context", 0.27),
+)
 
 
 def generate_corpus(config: CorpusConfig) -> list[str]:

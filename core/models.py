@@ -77,33 +77,79 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     s.name: s
     for s in (
-        ModelSpec("tiny-gpt", "causal-lm", "embedded",
-                  "the project's own 2M-parameter GPT-2, trained on a generated toy corpus"),
-        ModelSpec("minilm", "encoder", "embedded",
-                  "all-MiniLM-L6-v2: BERT-style sentence encoder, 6 layers x 12 heads"),
-        ModelSpec("cl100k_base", "tokenizer", "embedded",
-                  "GPT-4's byte-level BPE (tiktoken), 100k tokens"),
-        ModelSpec("gpt2", "causal-lm", "hub", "OpenAI GPT-2 small, 124M parameters",
-                  "openai-community/gpt2", "tiny-gpt"),
-        ModelSpec("distilgpt2", "causal-lm", "hub", "distilled GPT-2, 82M parameters",
-                  "distilbert/distilgpt2", "tiny-gpt"),
-        ModelSpec("smollm2-135m-instruct", "causal-lm", "hub",
-                  "SmolLM2 135M, instruction-tuned chat model",
-                  "HuggingFaceTB/SmolLM2-135M-Instruct", "tiny-gpt"),
-        ModelSpec("qwen2.5-0.5b-instruct", "causal-lm", "hub",
-                  "Qwen2.5 0.5B, instruction-tuned chat model",
-                  "Qwen/Qwen2.5-0.5B-Instruct", "tiny-gpt"),
-        ModelSpec("bert-base-uncased", "encoder", "hub", "BERT base uncased, 12 layers x 12 heads",
-                  "google-bert/bert-base-uncased", "minilm"),
-        ModelSpec("flan-t5-small", "seq2seq", "hub", "Flan-T5 small (SentencePiece), 77M",
-                  "google/flan-t5-small", "tiny-gpt"),
+        ModelSpec(
+            "tiny-gpt",
+            "causal-lm",
+            "embedded",
+            "the project's own 2M-parameter GPT-2, trained on a generated toy corpus",
+        ),
+        ModelSpec(
+            "minilm",
+            "encoder",
+            "embedded",
+            "all-MiniLM-L6-v2: BERT-style sentence encoder, 6 layers x 12 heads",
+        ),
+        ModelSpec(
+            "cl100k_base", "tokenizer", "embedded", "GPT-4's byte-level BPE (tiktoken), 100k tokens"
+        ),
+        ModelSpec(
+            "gpt2",
+            "causal-lm",
+            "hub",
+            "OpenAI GPT-2 small, 124M parameters",
+            "openai-community/gpt2",
+            "tiny-gpt",
+        ),
+        ModelSpec(
+            "distilgpt2",
+            "causal-lm",
+            "hub",
+            "distilled GPT-2, 82M parameters",
+            "distilbert/distilgpt2",
+            "tiny-gpt",
+        ),
+        ModelSpec(
+            "smollm2-135m-instruct",
+            "causal-lm",
+            "hub",
+            "SmolLM2 135M, instruction-tuned chat model",
+            "HuggingFaceTB/SmolLM2-135M-Instruct",
+            "tiny-gpt",
+        ),
+        ModelSpec(
+            "qwen2.5-0.5b-instruct",
+            "causal-lm",
+            "hub",
+            "Qwen2.5 0.5B, instruction-tuned chat model",
+            "Qwen/Qwen2.5-0.5B-Instruct",
+            "tiny-gpt",
+        ),
+        ModelSpec(
+            "bert-base-uncased",
+            "encoder",
+            "hub",
+            "BERT base uncased, 12 layers x 12 heads",
+            "google-bert/bert-base-uncased",
+            "minilm",
+        ),
+        ModelSpec(
+            "flan-t5-small",
+            "seq2seq",
+            "hub",
+            "Flan-T5 small (SentencePiece), 77M",
+            "google/flan-t5-small",
+            "tiny-gpt",
+        ),
     )
-}  # fmt: skip
+}
 
 # Which entry a role falls back to offline, and which embedded entries can stand in for a kind.
 OFFLINE_DEFAULT: dict[Kind, str] = {
-    "causal-lm": "tiny-gpt", "encoder": "minilm", "tokenizer": "cl100k_base", "seq2seq": "tiny-gpt",
-}  # fmt: skip
+    "causal-lm": "tiny-gpt",
+    "encoder": "minilm",
+    "tokenizer": "cl100k_base",
+    "seq2seq": "tiny-gpt",
+}
 
 # A typed hub id is ``org/name`` (the catalog's own entries may use legacy one-part ids).
 _HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
@@ -436,9 +482,13 @@ def _load(name: str, kind: Kind, auto_cls: str, *, fresh: bool, **kwargs) -> Loa
         )
         # eager attention: the only implementation that can return attention weights
         model = from_pretrained(
-            getattr(transformers, auto_cls), spec, path, attn_implementation="eager",
-            use_safetensors=True, **kwargs,
-        )  # fmt: skip
+            getattr(transformers, auto_cls),
+            spec,
+            path,
+            attn_implementation="eager",
+            use_safetensors=True,
+            **kwargs,
+        )
         model.eval()
         return LoadedModel(spec, model, tok)
 

@@ -33,8 +33,12 @@ import numpy as np
 
 # Stage names, in the order they run; "kept" marks tokens that reach the draw.
 PENALTY, TEMPERATURE, TOP_K, TOP_P, MIN_P = (
-    "repetition penalty", "temperature", "top-k", "top-p", "min-p",
-)  # fmt: skip
+    "repetition penalty",
+    "temperature",
+    "top-k",
+    "top-p",
+    "min-p",
+)
 GREEDY = "greedy (temperature 0)"
 KEPT = "kept"
 FILTERS = (TOP_K, TOP_P, MIN_P)
@@ -321,8 +325,10 @@ def filter_distribution(
         only = np.zeros(V, dtype=bool)
         only[chosen] = True
         kept = {f: only for f in FILTERS}
-        notes.append("Temperature 0 is greedy decoding: the most likely token always wins, "
-                     "so top-k, top-p, min-p and the seed have no effect.")  # fmt: skip
+        notes.append(
+            "Temperature 0 is greedy decoding: the most likely token always wins, "
+            "so top-k, top-p, min-p and the seed have no effect."
+        )
     else:
         warped, removed = _warp(penalized, config)
         scaled = torch.softmax(penalized / config.temperature, dim=-1)[0]
@@ -337,8 +343,10 @@ def filter_distribution(
         gen = draw_generator(config.seed, draw_index, V)
         chosen = int(torch.multinomial(final.view(1, -1), 1, generator=gen)[0, 0])
         if config.top_k >= V:
-            notes.append(f"top-k {config.top_k} is not smaller than the vocabulary ({V} tokens): "
-                         "it removes nothing.")  # fmt: skip
+            notes.append(
+                f"top-k {config.top_k} is not smaller than the vocabulary ({V} tokens): "
+                "it removes nothing."
+            )
         if config.top_p == 0:
             notes.append("top-p 0 keeps only the most likely token (one token always survives).")
         if config.min_p == 1:
@@ -633,8 +641,14 @@ def compare(
     """
     runs = []
     for label, cfg in configs:
-        r = generate(model, prompt_ids, cfg, max_new_tokens=max_new_tokens,
-                     eos_token_id=eos_token_id, n_alternatives=3)  # fmt: skip
+        r = generate(
+            model,
+            prompt_ids,
+            cfg,
+            max_new_tokens=max_new_tokens,
+            eos_token_id=eos_token_id,
+            n_alternatives=3,
+        )
         ids = r.token_ids
         runs.append(CompareRun(label, r, len(set(ids)) / len(ids) if ids else 0.0))
     return runs

@@ -66,9 +66,12 @@ def clean_text(text: str | None, *, max_chars: int, strip_controls: bool = False
         )
     if strip_controls:
         kept = "".join(
-            c for c in text if c in "\t\n" or not unicodedata.category(c).startswith("C")
+            c
+            for c in text
+            if c in "\t\n"
+            or not unicodedata.category(c).startswith("C")
             or unicodedata.category(c) == "Co"
-        )  # fmt: skip
+        )
         if len(kept) != len(text):
             notes.append(f"Removed {len(text) - len(kept)} control characters.")
             text = kept

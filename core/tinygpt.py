@@ -79,9 +79,12 @@ def train_tokenizer(docs: list[str], vocab_size: int):
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(docs, vocab_size=vocab_size, min_frequency=2, special_tokens=[EOS])
     return GPT2Tokenizer(
-        tokenizer_object=bpe._tokenizer, bos_token=EOS, eos_token=EOS, unk_token=EOS,
+        tokenizer_object=bpe._tokenizer,
+        bos_token=EOS,
+        eos_token=EOS,
+        unk_token=EOS,
         model_max_length=None,
-    )  # fmt: skip
+    )
 
 
 def _stream(tok, docs: list[str]):
@@ -220,11 +223,18 @@ def train_tiny_gpt(
 
     model = GPT2LMHeadModel(
         GPT2Config(
-            vocab_size=len(tok), n_positions=config.n_ctx, n_embd=config.n_embd,
-            n_layer=config.n_layer, n_head=config.n_head, bos_token_id=tok.eos_token_id,
-            eos_token_id=tok.eos_token_id, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+            vocab_size=len(tok),
+            n_positions=config.n_ctx,
+            n_embd=config.n_embd,
+            n_layer=config.n_layer,
+            n_head=config.n_head,
+            bos_token_id=tok.eos_token_id,
+            eos_token_id=tok.eos_token_id,
+            resid_pdrop=0.0,
+            embd_pdrop=0.0,
+            attn_pdrop=0.0,
         )
-    )  # fmt: skip
+    )
     n_params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
@@ -233,8 +243,9 @@ def train_tiny_gpt(
             {"params": decay, "weight_decay": config.weight_decay},
             {"params": no_decay, "weight_decay": 0.0},
         ],
-        lr=config.lr, betas=(0.9, 0.95),
-    )  # fmt: skip
+        lr=config.lr,
+        betas=(0.9, 0.95),
+    )
 
     def lr_at(step: int) -> float:
         if step < config.warmup:
@@ -273,14 +284,23 @@ def train_tiny_gpt(
     shot_acc, ctx_em = evaluate_tasks(model, tok) if config.eval_tasks else ({}, None)
 
     result = TinyGPTRunResult(
-        out_dir=str(out), n_params=n_params, tokenizer_size=len(tok),
-        train_tokens=len(train_ids), val_tokens=len(val_ids),
-        corpus_bytes=sum(len(d.encode()) for d in docs), seconds=round(train_seconds, 1),
-        cpu_seconds=round(cpu_seconds, 1), threads=torch.get_num_threads(),
-        losses=[round(x, 4) for x in losses], val_loss=round(val_loss, 4),
-        val_perplexity=round(math.exp(val_loss), 3), unigram_perplexity=round(unigram_ppl, 1),
-        shot_accuracy=shot_acc, context_exact_match=ctx_em, config=asdict(config),
-    )  # fmt: skip
+        out_dir=str(out),
+        n_params=n_params,
+        tokenizer_size=len(tok),
+        train_tokens=len(train_ids),
+        val_tokens=len(val_ids),
+        corpus_bytes=sum(len(d.encode()) for d in docs),
+        seconds=round(train_seconds, 1),
+        cpu_seconds=round(cpu_seconds, 1),
+        threads=torch.get_num_threads(),
+        losses=[round(x, 4) for x in losses],
+        val_loss=round(val_loss, 4),
+        val_perplexity=round(math.exp(val_loss), 3),
+        unigram_perplexity=round(unigram_ppl, 1),
+        shot_accuracy=shot_acc,
+        context_exact_match=ctx_em,
+        config=asdict(config),
+    )
     (out / "training_report.json").write_text(json.dumps(asdict(result), indent=1))
     (out / "README.md").write_text(model_card(result))
     return result

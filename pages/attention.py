@@ -20,16 +20,31 @@ page_header(
 MODELS = [*av.model_options(), av.CUSTOM]
 sidebar_pick = active_model("encoder")
 url_state(
-    {"attention_model": sidebar_pick if sidebar_pick in MODELS else av.CUSTOM,
-     "attention_custom": "" if sidebar_pick in MODELS else sidebar_pick,
-     "attention_text": av.PRONOUN, "attention_pair": "", "attention_layer": 0,
-     "attention_head": 0, "attention_threshold": 0.0, "attention_hide_special": False,
-     "attention_filter": "all", "attention_token": -1, "attention_metric": "entropy"},
-    choices={"attention_model": MODELS, "attention_filter": list(PAIR_FILTERS),
-             "attention_metric": list(HEAD_METRICS)},
-    bounds={"attention_layer": (0, 200), "attention_head": (0, 200),
-            "attention_threshold": (0.0, 0.99), "attention_token": (-1, 4096)},
-)  # fmt: skip
+    {
+        "attention_model": sidebar_pick if sidebar_pick in MODELS else av.CUSTOM,
+        "attention_custom": "" if sidebar_pick in MODELS else sidebar_pick,
+        "attention_text": av.PRONOUN,
+        "attention_pair": "",
+        "attention_layer": 0,
+        "attention_head": 0,
+        "attention_threshold": 0.0,
+        "attention_hide_special": False,
+        "attention_filter": "all",
+        "attention_token": -1,
+        "attention_metric": "entropy",
+    },
+    choices={
+        "attention_model": MODELS,
+        "attention_filter": list(PAIR_FILTERS),
+        "attention_metric": list(HEAD_METRICS),
+    },
+    bounds={
+        "attention_layer": (0, 200),
+        "attention_head": (0, 200),
+        "attention_threshold": (0.0, 0.99),
+        "attention_token": (-1, 4096),
+    },
+)
 
 
 def _example() -> None:
@@ -38,10 +53,21 @@ def _example() -> None:
 
 
 c_model, c_ex = st.columns([1, 1])
-c_model.selectbox("Model", MODELS, key="attention_model", format_func=av.model_label,
-                  help="Encoders see the whole text; decoders only earlier tokens.")  # fmt: skip
-c_ex.selectbox("Examples", list(av.EXAMPLES), key="attention_example", index=None,
-               placeholder="Load an example text...", on_change=_example)  # fmt: skip
+c_model.selectbox(
+    "Model",
+    MODELS,
+    key="attention_model",
+    format_func=av.model_label,
+    help="Encoders see the whole text; decoders only earlier tokens.",
+)
+c_ex.selectbox(
+    "Examples",
+    list(av.EXAMPLES),
+    key="attention_example",
+    index=None,
+    placeholder="Load an example text...",
+    on_change=_example,
+)
 name = st.session_state["attention_model"]
 if name == av.CUSTOM:
     c_model.text_input("Hugging Face id", key="attention_custom", placeholder="org/model-name")
@@ -50,11 +76,19 @@ decoder = av.is_decoder(name)
 st.text_area("Text (sentence A)", key="attention_text", height=90)
 left_out_caption("attention_text")
 if not decoder:
-    st.text_input("Second sentence (optional, joined with [SEP] as sentence B)",
-                  key="attention_pair", placeholder="e.g. It was very late.")  # fmt: skip
+    st.text_input(
+        "Second sentence (optional, joined with [SEP] as sentence B)",
+        key="attention_pair",
+        placeholder="e.g. It was very late.",
+    )
 clean = clean_text(st.session_state["attention_text"], max_chars=av.MAX_CHARS, strip_controls=True)
-pair = "" if decoder else clean_text(st.session_state["attention_pair"], max_chars=av.MAX_CHARS,
-                                      strip_controls=True).text  # fmt: skip
+pair = (
+    ""
+    if decoder
+    else clean_text(
+        st.session_state["attention_pair"], max_chars=av.MAX_CHARS, strip_controls=True
+    ).text
+)
 input_notes(clean)
 if clean.empty:
     st.info("Type some text (or load an example) to see its attention.", icon=":material/edit:")
@@ -124,13 +158,16 @@ def explorer() -> None:
 av.follow_token(r)
 explorer()
 
-what_to_notice([
-    "Rows are the tokens doing the looking; each row is a probability distribution (sums to 1).",
-    "Many heads pour most of their weight on [CLS]/[SEP] (a 'no-op' sink): toggle "
-    "*Hide special tokens* to see what they do with the rest.",
-    "Some heads have a crisp job: the previous token, the token itself, the same word earlier.",
-    "In a decoder (tiny-gpt), everything above the diagonal is exactly 0: the causal mask.",
-])  # fmt: skip
+what_to_notice(
+    [
+        "Rows are the tokens doing the looking; "
+        "each row is a probability distribution (sums to 1).",
+        "Many heads pour most of their weight on [CLS]/[SEP] (a 'no-op' sink): toggle "
+        "*Hide special tokens* to see what they do with the rest.",
+        "Some heads have a crisp job: the previous token, the token itself, the same word earlier.",
+        "In a decoder (tiny-gpt), everything above the diagonal is exactly 0: the causal mask.",
+    ]
+)
 
 
 def _reveal() -> tuple[str, str]:

@@ -36,32 +36,57 @@ page_header(
 )
 model_opts = list(dict.fromkeys([active_model("causal-lm"), *MODELS]))
 url_state(
-    {"prompting_task": "translation", "prompting_model": model_opts[0], "prompting_k": 4,
-     "prompting_seed": 0, "prompting_draws": 4, "prompting_instruction": False,
-     "prompting_generate": False, "prompting_custom": DEFAULT_CUSTOM,
-     "prompting_custom_instruction": "", "prompting_only_diff": False,
-     "prompting_diff": ["zero-shot", "few-shot"]},
+    {
+        "prompting_task": "translation",
+        "prompting_model": model_opts[0],
+        "prompting_k": 4,
+        "prompting_seed": 0,
+        "prompting_draws": 4,
+        "prompting_instruction": False,
+        "prompting_generate": False,
+        "prompting_custom": DEFAULT_CUSTOM,
+        "prompting_custom_instruction": "",
+        "prompting_only_diff": False,
+        "prompting_diff": ["zero-shot", "few-shot"],
+    },
     choices={"prompting_task": list(TASKS)},
     bounds={"prompting_k": (1, 8), "prompting_seed": (0, 999), "prompting_draws": (1, 8)},
-)  # fmt: skip
+)
 if st.session_state["prompting_model"] not in model_opts:
     model_opts.append(st.session_state["prompting_model"])  # a hub id from a shared link
 c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
 c1.selectbox("Task", list(TASKS), key="prompting_task", format_func=TASKS.get)
-c2.selectbox("Model", model_opts, key="prompting_model",
-             help="Defaults to the sidebar's generator. Hub models need a network.")  # fmt: skip
+c2.selectbox(
+    "Model",
+    model_opts,
+    key="prompting_model",
+    help="Defaults to the sidebar's generator. Hub models need a network.",
+)
 c3.slider("Few-shot k", 1, 8, key="prompting_k", help="Shots in the few-shot prompt.")
-c4.number_input("Shot seed", 0, 999, key="prompting_seed",
-                help="Which examples become shots and in which order (0: file order).")  # fmt: skip
+c4.number_input(
+    "Shot seed",
+    0,
+    999,
+    key="prompting_seed",
+    help="Which examples become shots and in which order (0: file order).",
+)
 c1.toggle("Put the task's instruction first", key="prompting_instruction")
 c2.toggle("Also score by generation", key="prompting_generate")
-c3.slider("Shot draws for error bars", 1, 8, key="prompting_draws",
-          help="The sweep re-draws shot choice and order with this many seeds.")  # fmt: skip
+c3.slider(
+    "Shot draws for error bars",
+    1,
+    8,
+    key="prompting_draws",
+    help="The sweep re-draws shot choice and order with this many seeds.",
+)
 
 if st.session_state["prompting_task"] == "custom":
-    st.text_area("One example per line: `input => output` (the first half become shots, the "
-                 "rest are scored; every distinct output is an answer choice)",
-                 key="prompting_custom", height=180)  # fmt: skip
+    st.text_area(
+        "One example per line: `input => output` (the first half become shots, the "
+        "rest are scored; every distinct output is an answer choice)",
+        key="prompting_custom",
+        height=180,
+    )
     left_out_caption("prompting_custom", "list of examples")
     st.text_input("Instruction (optional)", key="prompting_custom_instruction")
     typed = st.session_state["prompting_custom"][: get_settings().max_chars]
@@ -89,17 +114,23 @@ k_few = min(k, len(task.examples))
 variants = {"zero-shot": 0, "one-shot": min(1, k_few), "few-shot": k_few}
 n_ctx = context_window(lm.model)
 if k > k_few:
-    st.info(f"Few-shot k = {k}, but this task has {k_few} example{'s' * (k_few != 1)} to draw "
-            f"shots from: the few-shot prompt uses {k_few}.", icon=":material/info:")  # fmt: skip
+    st.info(
+        f"Few-shot k = {k}, but this task has {k_few} example{'s' * (k_few != 1)} to draw "
+        f"shots from: the few-shot prompt uses {k_few}.",
+        icon=":material/info:",
+    )
 
 st.subheader("1. The prompts", divider="gray")
-st.caption("Shots are coloured (hover for the example number), the held-out question is bold; "
-           "each answer choice is scored right after it. Shown for held-out item #1.")  # fmt: skip
+st.caption(
+    "Shots are coloured (hover for the example number), the held-out question is bold; "
+    "each answer choice is scored right after it. Shown for held-out item #1."
+)
 prompts = {
-    lab: build_prompt(task, kk, seed, instruction=instruction, tokenizer=lm.tokenizer,
-                      max_tokens=n_ctx)
+    lab: build_prompt(
+        task, kk, seed, instruction=instruction, tokenizer=lm.tokenizer, max_tokens=n_ctx
+    )
     for lab, kk in variants.items()
-}  # fmt: skip
+}
 for col, (lab, p) in zip(st.columns(3), prompts.items(), strict=True):
     with col:
         view.show_prompt(f"{lab} (k = {p.k})", p)
@@ -141,8 +172,9 @@ OPTIONS = ["Few-shot wins by > 10 points", "Within 10 points", "Zero-shot wins b
 predict_then_reveal(
     "prompting_predict",
     f"Before you scroll: on this task, how will the {k_few}-shot prompt compare with zero-shot?",
-    OPTIONS, _reveal,
-)  # fmt: skip
+    OPTIONS,
+    _reveal,
+)
 
 st.subheader("2. Accuracy on the held-out items", divider="gray")
 vres, runs = _variant_runs()
@@ -161,15 +193,25 @@ for col, (lab, run) in zip(st.columns(3), runs.items(), strict=True):
 for note in vres.notes:
     st.info(note, icon=":material/info:")
 if gen:
-    st.caption("Greedy generation exact match: " + ", ".join(
-        f"{lab} {r.exact_match:.0%}" for lab, r in runs.items()))  # fmt: skip
+    st.caption(
+        "Greedy generation exact match: "
+        + ", ".join(f"{lab} {r.exact_match:.0%}" for lab, r in runs.items())
+    )
 df = view.item_table(task, vres, variants, seed)
 if st.toggle("Only items where the variants disagree", key="prompting_only_diff"):
     df = df[df[list(variants)].nunique(axis=1) > 1]
-st.dataframe(df, hide_index=True, width="stretch", height=280, column_config={
-    f"{lab} conf.": st.column_config.ProgressColumn(f"{lab} conf.", min_value=0, max_value=1,
-                                                    format="percent") for lab in variants
-})  # fmt: skip
+st.dataframe(
+    df,
+    hide_index=True,
+    width="stretch",
+    height=280,
+    column_config={
+        f"{lab} conf.": st.column_config.ProgressColumn(
+            f"{lab} conf.", min_value=0, max_value=1, format="percent"
+        )
+        for lab in variants
+    },
+)
 
 st.subheader("3. The k-shot sweep", divider="gray")
 seeds = tuple(range(seed, seed + st.session_state["prompting_draws"]))

@@ -22,27 +22,53 @@ NAMES = [s.name for k in ("causal-lm", "encoder") for s in models.list_models(k)
 sidebar_lm = active_model("causal-lm")
 url_state(
     view.DEFAULTS | {"quant_model": sidebar_lm if sidebar_lm in NAMES else "tiny-gpt"},
-    choices={"quant_model": NAMES, "quant_schemes": list(q.SCHEME_NAMES),
-             "quant_layer_scheme": [s for s in q.SCHEME_NAMES if s != "fp32"]},
-    bounds={"quant_n_eval": (8, 80), "quant_runs": (1, 15), "quant_layer_idx": (0, 500),
-            "quant_row": (0, 100_000), "quant_rank": (1, 256)},
-)  # fmt: skip
+    choices={
+        "quant_model": NAMES,
+        "quant_schemes": list(q.SCHEME_NAMES),
+        "quant_layer_scheme": [s for s in q.SCHEME_NAMES if s != "fp32"],
+    },
+    bounds={
+        "quant_n_eval": (8, 80),
+        "quant_runs": (1, 15),
+        "quant_layer_idx": (0, 500),
+        "quant_row": (0, 100_000),
+        "quant_rank": (1, 256),
+    },
+)
 LABEL = {s.name: s.label for s in q.list_schemes()}
 
 with st.container(border=True):
     c = st.columns([1.2, 3])
     c[0].selectbox("Model", NAMES, key="quant_model", format_func=lambda n: models.MODELS[n].label)
-    c[1].multiselect("Schemes (fp32 is always measured: it is the reference)", q.SCHEME_NAMES,
-                     key="quant_schemes", format_func=LABEL.get)  # fmt: skip
+    c[1].multiselect(
+        "Schemes (fp32 is always measured: it is the reference)",
+        q.SCHEME_NAMES,
+        key="quant_schemes",
+        format_func=LABEL.get,
+    )
     c = st.columns(3)
-    c[0].slider("Evaluation texts", 8, 80, key="quant_n_eval", step=4,
-                help="Held-out documents (causal LM) or test reviews (encoder).")  # fmt: skip
+    c[0].slider(
+        "Evaluation texts",
+        8,
+        80,
+        key="quant_n_eval",
+        step=4,
+        help="Held-out documents (causal LM) or test reviews (encoder).",
+    )
     c[1].slider("Timed forwards per scheme (median shown)", 1, 15, key="quant_runs")
-    c[2].text_input("Prompt every scheme answers", key="quant_prompt", max_chars=300,
-                    placeholder="empty: a default for the model")  # fmt: skip
+    c[2].text_input(
+        "Prompt every scheme answers",
+        key="quant_prompt",
+        max_chars=300,
+        placeholder="empty: a default for the model",
+    )
     # a callback: the request survives the frame's rerun (a button's return value would not)
-    st.button("Run comparison", type="primary", key="quant_run",
-              on_click=lambda: st.session_state.update(quant_run_requested=True))  # fmt: skip
+    st.button(
+        "Run comparison",
+        type="primary",
+        key="quant_run",
+        on_click=lambda: st.session_state.update(quant_run_requested=True),
+    )
 
 spec = models.resolve(st.session_state.quant_model)
 kind = spec.kind
@@ -53,10 +79,12 @@ if not st.session_state.quant_schemes:
     st.info("No scheme picked: fp32 alone will be measured. Pick schemes to compare with it.")
 try:
     config = q.QuantConfig(
-        model=spec.name, schemes=tuple(st.session_state.quant_schemes) or ("fp32",),
-        n_eval=st.session_state.quant_n_eval, latency_runs=st.session_state.quant_runs,
+        model=spec.name,
+        schemes=tuple(st.session_state.quant_schemes) or ("fp32",),
+        n_eval=st.session_state.quant_n_eval,
+        latency_runs=st.session_state.quant_runs,
         prompt=prompt or q.DEFAULT_PROMPT[kind],
-    )  # fmt: skip
+    )
 except ValueError as e:
     st.error(f"These settings cannot run: {e}")
     st.stop()
@@ -113,17 +141,30 @@ def weight_histogram() -> None:
     st.subheader("One layer before and after")
     layers = q.layer_names(loaded.model)
     c = st.columns([2.5, 1.5, 1])
-    idx = c[0].selectbox("Layer", range(len(layers)), key="quant_layer_idx",
-                         format_func=lambda i: layers[i]) if layers else None  # fmt: skip
-    c[1].selectbox("Scheme", [s for s in q.SCHEME_NAMES if s != "fp32"],
-                   key="quant_layer_scheme", format_func=LABEL.get)  # fmt: skip
+    idx = (
+        c[0].selectbox(
+            "Layer", range(len(layers)), key="quant_layer_idx", format_func=lambda i: layers[i]
+        )
+        if layers
+        else None
+    )
+    c[1].selectbox(
+        "Scheme",
+        [s for s in q.SCHEME_NAMES if s != "fp32"],
+        key="quant_layer_scheme",
+        format_func=LABEL.get,
+    )
     c[2].number_input("Output channel", min_value=0, step=1, key="quant_row")
     if idx is None or idx >= len(layers):
         st.info("This model has no linear layer to show.")
         return
     try:
-        rt = view.cached_roundtrip(spec.name, layers[idx], st.session_state.quant_layer_scheme,
-                                   int(st.session_state.quant_row))  # fmt: skip
+        rt = view.cached_roundtrip(
+            spec.name,
+            layers[idx],
+            st.session_state.quant_layer_scheme,
+            int(st.session_state.quant_row),
+        )
     except (ValueError, RuntimeError) as e:
         st.warning(str(e))
         return
@@ -133,14 +174,17 @@ def weight_histogram() -> None:
 @st.fragment
 def memory_calculator() -> None:
     st.subheader("Memory calculator")
-    st.caption("From the config alone, like `accelerate estimate-memory`: embedded models "
-               "offline, any Hugging Face id when online.")  # fmt: skip
+    st.caption(
+        "From the config alone, like `accelerate estimate-memory`: embedded models "
+        "offline, any Hugging Face id when online."
+    )
     c = st.columns([3, 1])
     c[0].text_input("Model name or Hugging Face id", key="quant_mem_model")
     c[1].number_input("LoRA rank", min_value=1, max_value=256, key="quant_rank")
     try:
-        est = view.cached_memory(st.session_state.quant_mem_model.strip(),
-                                 int(st.session_state.quant_rank))  # fmt: skip
+        est = view.cached_memory(
+            st.session_state.quant_mem_model.strip(), int(st.session_state.quant_rank)
+        )
     except (models.ModelUnavailableError, ValueError) as e:
         st.warning(str(e), icon=":material/cloud_off:")
         return

@@ -24,26 +24,53 @@ NAMES = [s.name for s in models.list_models("causal-lm")]
 active = active_model("causal-lm")
 NAMES += [active] if active not in NAMES else []
 url_state(
-    {"sampling_model": active, "sampling_prompt": view.DEFAULT_PROMPT, "sampling_temperature": 1.0,
-     "sampling_top_k": 0, "sampling_top_p": 1.0, "sampling_min_p": 0.0, "sampling_penalty": 1.0,
-     "sampling_seed": 0, "sampling_n": 30, "sampling_n_top": 20, "sampling_cmp_by": "temperature",
-     "sampling_cmp_temps": [0.0, 0.7, 1.5], "sampling_cmp_seeds": [0, 1, 2]},
-    choices={"sampling_model": NAMES, "sampling_cmp_by": ["temperature", "seed"],
-             "sampling_cmp_temps": view.CMP_TEMPS, "sampling_cmp_seeds": view.CMP_SEEDS},
+    {
+        "sampling_model": active,
+        "sampling_prompt": view.DEFAULT_PROMPT,
+        "sampling_temperature": 1.0,
+        "sampling_top_k": 0,
+        "sampling_top_p": 1.0,
+        "sampling_min_p": 0.0,
+        "sampling_penalty": 1.0,
+        "sampling_seed": 0,
+        "sampling_n": 30,
+        "sampling_n_top": 20,
+        "sampling_cmp_by": "temperature",
+        "sampling_cmp_temps": [0.0, 0.7, 1.5],
+        "sampling_cmp_seeds": [0, 1, 2],
+    },
+    choices={
+        "sampling_model": NAMES,
+        "sampling_cmp_by": ["temperature", "seed"],
+        "sampling_cmp_temps": view.CMP_TEMPS,
+        "sampling_cmp_seeds": view.CMP_SEEDS,
+    },
     max_items={"sampling_cmp_temps": view.CMP_MAX, "sampling_cmp_seeds": view.CMP_MAX},
-    bounds={"sampling_temperature": (0, 2.5), "sampling_top_k": (0, 100_000),
-            "sampling_top_p": (0, 1), "sampling_min_p": (0, 1), "sampling_penalty": (0.5, 2),
-            "sampling_seed": (0, 2**31), "sampling_n": (1, 200), "sampling_n_top": (5, 50)},
-)  # fmt: skip
+    bounds={
+        "sampling_temperature": (0, 2.5),
+        "sampling_top_k": (0, 100_000),
+        "sampling_top_p": (0, 1),
+        "sampling_min_p": (0, 1),
+        "sampling_penalty": (0.5, 2),
+        "sampling_seed": (0, 2**31),
+        "sampling_n": (1, 200),
+        "sampling_n_top": (5, 50),
+    },
+)
 
 c_prompt, c_model = st.columns([3, 1])
 c_prompt.text_area("Prompt", key="sampling_prompt", height=100)
 with c_prompt:
     left_out_caption("sampling_prompt", "prompt")
-c_model.selectbox("Model", NAMES, key="sampling_model", format_func=lambda n: n if n not in
-                  models.MODELS else models.MODELS[n].label)  # fmt: skip
-c_model.selectbox("Or try an example", ["", *view.EXAMPLES], key="sampling_example",
-                  on_change=view.use_example)  # fmt: skip
+c_model.selectbox(
+    "Model",
+    NAMES,
+    key="sampling_model",
+    format_func=lambda n: n if n not in models.MODELS else models.MODELS[n].label,
+)
+c_model.selectbox(
+    "Or try an example", ["", *view.EXAMPLES], key="sampling_example", on_change=view.use_example
+)
 
 name = st.session_state["sampling_model"]
 loaded = get_model(name)
@@ -68,10 +95,13 @@ eos = tok.eos_token_id
 def current_config() -> smp.SamplingConfig:
     s = st.session_state
     return smp.SamplingConfig(
-        temperature=float(s.sampling_temperature), top_k=int(s.sampling_top_k),
-        top_p=float(s.sampling_top_p), min_p=float(s.sampling_min_p),
-        repetition_penalty=float(s.sampling_penalty), seed=int(s.sampling_seed),
-    )  # fmt: skip
+        temperature=float(s.sampling_temperature),
+        top_k=int(s.sampling_top_k),
+        top_p=float(s.sampling_top_p),
+        min_p=float(s.sampling_min_p),
+        repetition_penalty=float(s.sampling_penalty),
+        seed=int(s.sampling_seed),
+    )
 
 
 def distribution(steps: list, cfg: smp.SamplingConfig):
@@ -97,11 +127,17 @@ def sliders_and_distribution() -> None:
     story = st.empty()
     b1, b2, b3, b4 = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
     # buttons leave an action in the session state (it survives any rerun before it is used)
-    b1.button("Sample one token", type="primary", icon=":material/casino:",
-              on_click=view.set_action, args=("sample",))  # fmt: skip
+    b1.button(
+        "Sample one token",
+        type="primary",
+        icon=":material/casino:",
+        on_click=view.set_action,
+        args=("sample",),
+    )
     b2.slider("Tokens to generate", 1, 200, key="sampling_n")
-    b3.button("Generate N", icon=":material/play_arrow:", on_click=view.set_action,
-              args=("generate",))  # fmt: skip
+    b3.button(
+        "Generate N", icon=":material/play_arrow:", on_click=view.set_action, args=("generate",)
+    )
     b4.button("Clear", icon=":material/restart_alt:", on_click=view.set_action, args=("clear",))
     action = st.session_state.pop(view.ACTION, None)
     sample, go_n = action == "sample", action == "generate"
@@ -134,8 +170,11 @@ def sliders_and_distribution() -> None:
             st.caption("The model produced its end-of-text token: it considers the text finished.")
     with right:
         st.markdown(f"**Next token after** {md_code('…' + tok.decode(list(context[-8:])))}")
-        st.plotly_chart(view.distribution_chart(result, tok, st.session_state.sampling_n_top),
-                        width="stretch", key="sampling_chart")  # fmt: skip
+        st.plotly_chart(
+            view.distribution_chart(result, tok, st.session_state.sampling_n_top),
+            width="stretch",
+            key="sampling_chart",
+        )
     with summary:
         view.summary(result, tok)
     view.compare_stale_note(cfg, int(st.session_state.sampling_n))
@@ -170,9 +209,11 @@ def reveal() -> tuple[str, str]:
     hot = smp.filter_distribution(logits, smp.SamplingConfig(temperature=1.5, top_p=0.9)).n_kept
     cool = smp.filter_distribution(logits, smp.SamplingConfig(temperature=1.0, top_p=0.9)).n_kept
     bucket = next(b for b, hi in BUCKETS if hot <= hi)
-    return bucket, (f"Measured on this prompt with {name}: {hot:,} tokens at temperature 1.5 "
-                    f"against {cool:,} at 1.0. Heat flattens the distribution, so top-p needs more "
-                    "tokens to reach 90% of the mass.")  # fmt: skip
+    return bucket, (
+        f"Measured on this prompt with {name}: {hot:,} tokens at temperature 1.5 "
+        f"against {cool:,} at 1.0. Heat flattens the distribution, so top-p needs more "
+        "tokens to reach 90% of the mass."
+    )
 
 
 BUCKETS = [("1", 1), ("2 to 10", 10), ("11 to 100", 100), ("more than 100", 10**9)]
@@ -180,16 +221,22 @@ predict_then_reveal(
     "sampling_predict",
     "At temperature 1.5 with top-p 0.9 (no other filter), how many tokens stay in the running "
     "for the current prompt?",
-    [b for b, _ in BUCKETS], reveal,
-)  # fmt: skip
-what_to_notice([
-    "Temperature never changes the ranking of the tokens, only how peaked the distribution is: "
-    "the entropy falls as you go below 1 and rises above 1.",
-    "Top-k keeps a fixed number of tokens whatever the model's confidence; top-p and min-p adapt. "
-    "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is nearly sure) "
-    "and for the *Story* one (many names fit).",
-    "The same seed and settings always give the same text; at temperature 0 the seed does nothing.",
-    "Hover a generated token to see what else the model considered; pick an alternative to take "
-    "another path: one early token can change everything after it.",
-])  # fmt: skip
+    [b for b, _ in BUCKETS],
+    reveal,
+)
+what_to_notice(
+    [
+        "Temperature never changes the ranking of the tokens, only how peaked the distribution is: "
+        "the entropy falls as you go below 1 and rises above 1.",
+        "Top-k keeps a fixed number of tokens whatever the model's confidence; "
+        "top-p and min-p adapt. "
+        "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is nearly sure) "
+        "and for the *Story* one (many names fit).",
+        "The same seed and settings always give the same text; "
+        "at temperature 0 the seed does nothing.",
+        "Hover a generated token to see what else the model considered; "
+        "pick an alternative to take "
+        "another path: one early token can change everything after it.",
+    ]
+)
 sync_url()

@@ -47,18 +47,26 @@ def _load_example(label: str) -> None:
 
 st.caption("Examples")
 for col, label in zip(st.columns(len(EX["examples"])), EX["examples"], strict=True):
-    col.button(label, key=f"tokenizer_ex_{label}", on_click=_load_example, args=(label,),
-               width="stretch")  # fmt: skip
+    col.button(
+        label, key=f"tokenizer_ex_{label}", on_click=_load_example, args=(label,), width="stretch"
+    )
 st.text_area("Text", key="tokenizer_text", height=110)
 left_out_caption("tokenizer_text")
 c1, c2 = st.columns([3, 2])
 c1.multiselect(
-    "Tokenizers to compare (up to 3)", NAMES, key="tokenizer_names", max_selections=3,
+    "Tokenizers to compare (up to 3)",
+    NAMES,
+    key="tokenizer_names",
+    max_selections=3,
     help="Offline: cl100k_base (GPT-4), minilm (BERT WordPiece), tiny-gpt (this project's BPE). "
     "The others download from the Hugging Face Hub when online.",
-)  # fmt: skip
-c2.text_input("Add any hub tokenizer", key="tokenizer_hub", placeholder="e.g. google-t5/t5-small",
-              help="Online only: loads the tokenizer files with from_pretrained.")  # fmt: skip
+)
+c2.text_input(
+    "Add any hub tokenizer",
+    key="tokenizer_hub",
+    placeholder="e.g. google-t5/t5-small",
+    help="Online only: loads the tokenizer files with from_pretrained.",
+)
 c3, c4, c5 = st.columns([2, 2, 3], vertical_alignment="bottom")
 c3.segmented_control(
     "Show tokens as",
@@ -139,8 +147,9 @@ def bpe_body() -> None:
         a.slider("Merges to learn", 5, 300, key="tokenizer_bpe_merges")
         b.text_input("Word to follow", key="tokenizer_bpe_word")
         try:
-            cfg = tk.BpeConfig(st.session_state["tokenizer_bpe_text"],
-                               st.session_state["tokenizer_bpe_merges"])  # fmt: skip
+            cfg = tk.BpeConfig(
+                st.session_state["tokenizer_bpe_text"], st.session_state["tokenizer_bpe_merges"]
+            )
         except ValueError as e:
             st.warning(str(e))
             return

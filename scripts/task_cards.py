@@ -50,9 +50,10 @@ def card(task: Task, plain: ShotSweepResult, instructed: ShotSweepResult, model:
     gap = mean_few - zero.accuracy
     worst_p = max(d.p_value for d in diffs)
     verdict = (
-        "**a real difference**" if abs(gap) >= 0.1 and worst_p < 0.05 else
-        "**no reliable difference**"
-    )  # fmt: skip
+        "**a real difference**"
+        if abs(gap) >= 0.1 and worst_p < 0.05
+        else "**no reliable difference**"
+    )
     chance = len(task.items) / sum(len(task.choices_for(i)) for i in task.items)
     example = build_prompt(task, 2, 0, instruction=False).text
     rows = "\n".join(
@@ -60,8 +61,10 @@ def card(task: Task, plain: ShotSweepResult, instructed: ShotSweepResult, model:
         for k in plain.ks
         if k in instructed.ks
     )
-    flips = "; ".join(f"seed {s}: +{d.only_b} / -{d.only_a} (p = {d.p_value:.2g})"
-                      for s, d in zip(SEEDS, diffs, strict=True))  # fmt: skip
+    flips = "; ".join(
+        f"seed {s}: +{d.only_b} / -{d.only_a} (p = {d.p_value:.2g})"
+        for s, d in zip(SEEDS, diffs, strict=True)
+    )
     return f"""# Task card: {task.title}
 
 - **Data**: `assets/tasks/{task.name}.json`, written by `core/corpus.py` (`heldout_tasks`, a seed

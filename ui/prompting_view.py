@@ -85,22 +85,39 @@ def sweep_figure(result: ShotSweepResult, chance: float, k_sel: int) -> go.Figur
     pts = result.points()
     ks = [p.k for p in pts]
     fig = make_subplots(
-        rows=1, cols=2, horizontal_spacing=0.12,
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.12,
         subplot_titles=("Accuracy over held-out items", "Prompt length (tokens)"),
-    )  # fmt: skip
-    fig.add_trace(go.Scatter(
-        x=ks, y=[p.accuracy_mean for p in pts], mode="lines+markers", name="accuracy (mean)",
-        error_y=dict(type="data", array=[p.accuracy_std for p in pts], visible=True),
-        customdata=[[p.accuracy_min, p.accuracy_max, p.n_draws] for p in pts],
-        hovertemplate="k=%{x}: %{y:.1%}<br>range %{customdata[0]:.0%}-%{customdata[1]:.0%}"
-        " over %{customdata[2]} draws<extra></extra>",
-    ), row=1, col=1)  # fmt: skip
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=ks,
+            y=[p.accuracy_mean for p in pts],
+            mode="lines+markers",
+            name="accuracy (mean)",
+            error_y=dict(type="data", array=[p.accuracy_std for p in pts], visible=True),
+            customdata=[[p.accuracy_min, p.accuracy_max, p.n_draws] for p in pts],
+            hovertemplate="k=%{x}: %{y:.1%}<br>range %{customdata[0]:.0%}-%{customdata[1]:.0%}"
+            " over %{customdata[2]} draws<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     for r in result.runs:
-        fig.add_trace(go.Scatter(
-            x=[r.k], y=[r.accuracy], mode="markers", showlegend=False, opacity=0.35,
-            marker=dict(size=6, color="#6b7280"), hovertemplate=f"k={r.k}, seed {r.seed}: "
-            f"{r.accuracy:.1%}<extra></extra>",
-        ), row=1, col=1)  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=[r.k],
+                y=[r.accuracy],
+                mode="markers",
+                showlegend=False,
+                opacity=0.35,
+                marker=dict(size=6, color="#6b7280"),
+                hovertemplate=f"k={r.k}, seed {r.seed}: {r.accuracy:.1%}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
     fig.add_hline(
         y=chance,
         line_dash="dot",
@@ -110,25 +127,45 @@ def sweep_figure(result: ShotSweepResult, chance: float, k_sel: int) -> go.Figur
         annotation_text=f"chance {chance:.0%}",
         annotation_position="bottom right",
     )
-    fig.add_trace(go.Bar(
-        x=ks, y=[p.tokens_mean for p in pts], name="mean prompt tokens",
-        marker_color=["#60a5fa" if p.fits else "#f87171" for p in pts],
-        hovertemplate="k=%{x}: %{y:.0f} tokens on average<extra></extra>",
-    ), row=1, col=2)  # fmt: skip
-    fig.add_trace(go.Scatter(
-        x=ks, y=[p.tokens_max for p in pts], mode="markers", name="longest prompt",
-        marker=dict(symbol="line-ew-open", size=18, color="#1f2937"),
-    ), row=1, col=2)  # fmt: skip
-    fig.add_hline(y=result.n_ctx, line_dash="dash", line_color="#dc2626", row=1, col=2,
-                  annotation_text=f"context window {result.n_ctx}",
-                  annotation_position="top left")  # fmt: skip
+    fig.add_trace(
+        go.Bar(
+            x=ks,
+            y=[p.tokens_mean for p in pts],
+            name="mean prompt tokens",
+            marker_color=["#60a5fa" if p.fits else "#f87171" for p in pts],
+            hovertemplate="k=%{x}: %{y:.0f} tokens on average<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=ks,
+            y=[p.tokens_max for p in pts],
+            mode="markers",
+            name="longest prompt",
+            marker=dict(symbol="line-ew-open", size=18, color="#1f2937"),
+        ),
+        row=1,
+        col=2,
+    )
+    fig.add_hline(
+        y=result.n_ctx,
+        line_dash="dash",
+        line_color="#dc2626",
+        row=1,
+        col=2,
+        annotation_text=f"context window {result.n_ctx}",
+        annotation_position="top left",
+    )
     fig.add_vline(x=k_sel, line_dash="dot", line_color="#f59e0b", row=1, col=1)
     fig.update_xaxes(title_text="shots k", tickvals=ks)
     fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=1, col=1)
     top = max(result.n_ctx, max(p.tokens_max for p in pts)) * 1.15
     fig.update_yaxes(range=[0, top], row=1, col=2)
-    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.2))  # fmt: skip
+    fig.update_layout(
+        height=380, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2)
+    )
     return fig
 
 

@@ -23,9 +23,15 @@ from core.quantization import (
 from core.quantization.timing import ALPHA
 
 COLORS = {
-    "fp32": "#4C78A8", "fp16": "#72B7B2", "bf16": "#54A24B", "int8-dynamic": "#EECA3B",
-    "int8": "#F58518", "fp8": "#B279A2", "int4": "#E45756", "int2": "#9D755D",
-}  # fmt: skip
+    "fp32": "#4C78A8",
+    "fp16": "#72B7B2",
+    "bf16": "#54A24B",
+    "int8-dynamic": "#EECA3B",
+    "int8": "#F58518",
+    "fp8": "#B279A2",
+    "int4": "#E45756",
+    "int2": "#9D755D",
+}
 
 
 def _mb(n: float | None) -> float | None:
@@ -107,9 +113,12 @@ def _bar(results: Sequence[QuantResult], value, title: str, ytitle: str, fmt: st
         )
     )
     fig.update_layout(
-        title=title, yaxis_title=ytitle, height=330, margin=dict(t=60, b=40, l=60, r=20),
+        title=title,
+        yaxis_title=ytitle,
+        height=330,
+        margin=dict(t=60, b=40, l=60, r=20),
         showlegend=False,
-    )  # fmt: skip
+    )
     return fig
 
 
@@ -121,16 +130,22 @@ def charts(results: Sequence[QuantResult], kind: str) -> None:
     for name, attr in (("on disk", "disk_bytes"), ("in memory", "param_bytes")):
         size.add_bar(x=[r.scheme for r in ok], y=[getattr(r, attr) / 1e6 for r in ok], name=name)
     size.update_layout(
-        title="Size (MB)", barmode="group", height=330, margin=dict(t=60, b=40, l=60, r=20),
+        title="Size (MB)",
+        barmode="group",
+        height=330,
+        margin=dict(t=60, b=40, l=60, r=20),
         legend=dict(orientation="h", y=1.02, x=0),
-    )  # fmt: skip
+    )
     cols[0].plotly_chart(size, width="stretch")
     lat = _bar(results, lambda r: r.latency_ms, "Latency per forward", "ms (median)", ".1f")
     for r in ok:  # every timed run, so the spread is visible
         lat.add_scatter(
-            x=[r.scheme] * len(r.latency_runs_ms), y=list(r.latency_runs_ms), mode="markers",
-            marker=dict(color="black", size=5, opacity=0.5), hoverinfo="y",
-        )  # fmt: skip
+            x=[r.scheme] * len(r.latency_runs_ms),
+            y=list(r.latency_runs_ms),
+            mode="markers",
+            marker=dict(color="black", size=5, opacity=0.5),
+            hoverinfo="y",
+        )
     cols[1].plotly_chart(lat, width="stretch")
     if kind == "causal-lm":
         q = _bar(results, lambda r: r.kl_from_fp32, "KL divergence from fp32", "nats/token", ".4f")
@@ -153,23 +168,36 @@ def histogram(rt: RoundTrip) -> None:
     lo = min(min(rt.original), min(rt.dequantized))
     hi = max(max(rt.original), max(rt.dequantized))
     bins = dict(start=lo, end=hi, size=(hi - lo) / 80 or 1e-3)
-    fig.add_histogram(x=list(rt.original), xbins=bins, name="fp32 (before)", opacity=0.6,
-                      marker_color="#4C78A8")  # fmt: skip
-    fig.add_histogram(x=list(rt.dequantized), xbins=bins, name=f"{rt.scheme} (after)",
-                      opacity=0.6, marker_color="#E45756")  # fmt: skip
+    fig.add_histogram(
+        x=list(rt.original), xbins=bins, name="fp32 (before)", opacity=0.6, marker_color="#4C78A8"
+    )
+    fig.add_histogram(
+        x=list(rt.dequantized),
+        xbins=bins,
+        name=f"{rt.scheme} (after)",
+        opacity=0.6,
+        marker_color="#E45756",
+    )
     if rt.grid:
         pad = (hi - lo) * 0.1
         grid = [g for g in rt.grid if lo - pad <= g <= hi + pad]
         fig.add_scatter(
-            x=grid, y=[0] * len(grid), mode="markers", name=f"grid ({len(rt.grid)} levels)",
+            x=grid,
+            y=[0] * len(grid),
+            mode="markers",
+            name=f"grid ({len(rt.grid)} levels)",
             marker=dict(symbol="line-ns-open", size=14, color="black"),
-        )  # fmt: skip
+        )
     start, end = rt.cols
     fig.update_layout(
-        barmode="overlay", height=360, margin=dict(t=60, b=40, l=60, r=20),
+        barmode="overlay",
+        height=360,
+        margin=dict(t=60, b=40, l=60, r=20),
         title=f"{rt.layer}: output channel {rt.row}, weights {start}..{end - 1}",
-        xaxis_title="weight value", yaxis_title="count", legend=dict(orientation="h", y=-0.2),
-    )  # fmt: skip
+        xaxis_title="weight value",
+        yaxis_title="count",
+        legend=dict(orientation="h", y=-0.2),
+    )
     st.plotly_chart(fig, width="stretch")
     c = st.columns(4)
     c[0].metric("RMSE (whole layer)", f"{rt.rmse:.2e}")
@@ -190,28 +218,43 @@ def memory_view(est: MemoryEstimate) -> None:
         for p, b in est.weights.items()
     ]
     st.dataframe(
-        pd.DataFrame(rows), hide_index=True, width="stretch",
-        column_config={c: st.column_config.NumberColumn(c, format="%.1f")
-                       for c in ("weights (MB)", "LoRA training (MB)")},
-    )  # fmt: skip
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%.1f")
+            for c in ("weights (MB)", "LoRA training (MB)")
+        },
+    )
     fig = go.Figure()
     parts = [
-        ("Full fine-tune, fp32 Adam", est.adam["model"], est.adam["gradients"],
-         est.adam["optimizer"]),
-        ("Full fine-tune, mixed precision", est.adam_mixed["model"], est.adam_mixed["gradients"],
-         est.adam_mixed["optimizer"]),
+        (
+            "Full fine-tune, fp32 Adam",
+            est.adam["model"],
+            est.adam["gradients"],
+            est.adam["optimizer"],
+        ),
+        (
+            "Full fine-tune, mixed precision",
+            est.adam_mixed["model"],
+            est.adam_mixed["gradients"],
+            est.adam_mixed["optimizer"],
+        ),
         (f"LoRA r={est.lora_rank}, fp16 base", est.weights["fp16/bf16"], 0, 0),
         (f"QLoRA r={est.lora_rank}, int4 base", est.weights["int4"], 0, 0),
-    ]  # fmt: skip
+    ]
     names = [p[0] for p in parts]
     for i, part in enumerate(("weights", "gradients", "optimizer states")):
         fig.add_bar(y=names, x=[p[i + 1] / 1e6 for p in parts], name=part, orientation="h")
     adapter = [0, 0, est.lora_adapter_bytes / 1e6, est.lora_adapter_bytes / 1e6]
     fig.add_bar(y=names, x=adapter, name="LoRA adapter + grads + Adam", orientation="h")
     fig.update_layout(
-        barmode="stack", height=300, margin=dict(t=40, b=40, l=220, r=20),
-        title="Training footprint before activations (MB)", legend=dict(orientation="h", y=-0.25),
-    )  # fmt: skip
+        barmode="stack",
+        height=300,
+        margin=dict(t=40, b=40, l=220, r=20),
+        title="Training footprint before activations (MB)",
+        legend=dict(orientation="h", y=-0.25),
+    )
     st.plotly_chart(fig, width="stretch")
     share = est.lora_params / est.n_params
     st.caption(
@@ -351,10 +394,17 @@ def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
 
 # --- page defaults, cached calls, the predict-then-reveal question -----------------------------
 DEFAULTS = {
-    "quant_model": "tiny-gpt", "quant_schemes": list(DEFAULT_SCHEMES), "quant_n_eval": 24,
-    "quant_runs": 5, "quant_prompt": "", "quant_layer_scheme": "int4", "quant_layer_idx": 0,
-    "quant_row": 0, "quant_mem_model": "tiny-gpt", "quant_rank": 8,
-}  # fmt: skip
+    "quant_model": "tiny-gpt",
+    "quant_schemes": list(DEFAULT_SCHEMES),
+    "quant_n_eval": 24,
+    "quant_runs": 5,
+    "quant_prompt": "",
+    "quant_layer_scheme": "int4",
+    "quant_layer_idx": 0,
+    "quant_row": 0,
+    "quant_mem_model": "tiny-gpt",
+    "quant_rank": 8,
+}
 
 
 @st.cache_data(show_spinner="Quantizing the layer...", max_entries=64)

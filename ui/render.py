@@ -88,9 +88,13 @@ def predict_then_reveal(
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal:** {question}")
         guess = st.radio(
-            "Your prediction", options, index=None, key=f"{key}_guess", horizontal=True,
+            "Your prediction",
+            options,
+            index=None,
+            key=f"{key}_guess",
+            horizontal=True,
             on_change=forget,
-        )  # fmt: skip
+        )
         st.button("Reveal", key=f"{key}_reveal", disabled=guess is None, on_click=remember)
         if guess is not None and st.session_state.get(shown):
             correct, explanation = reveal()

@@ -66,18 +66,54 @@ def pipeline_controls() -> None:
             "① repetition penalty → ② temperature → ③ top-k → ④ top-p → ⑤ min-p → "
             "⑥ draw with the seed"
         )
-        st.slider("① Repetition penalty (1 = off)", 0.5, 2.0, step=0.05, key="sampling_penalty",
-                  help="Above 1, tokens already in the context become less likely.")  # fmt: skip
-        st.slider("② Temperature (0 = greedy)", 0.0, 2.5, step=0.05, key="sampling_temperature",
-                  help="Divides the logits: below 1 sharpens, above 1 flattens.")  # fmt: skip
-        st.number_input("③ Top-k (0 = off)", 0, 100_000, step=1, key="sampling_top_k",
-                        help="Keep only the k most likely tokens.")  # fmt: skip
-        st.slider("④ Top-p (1 = off)", 0.0, 1.0, step=0.01, key="sampling_top_p",
-                  help="Keep the fewest top tokens whose probabilities reach p.")  # fmt: skip
-        st.slider("⑤ Min-p (0 = off)", 0.0, 1.0, step=0.01, key="sampling_min_p",
-                  help="Drop tokens below min-p × the top token's probability.")  # fmt: skip
-        st.number_input("⑥ Seed", 0, 2**31, step=1, key="sampling_seed",
-                        help="Seeds the random draw: same seed, same tokens.")  # fmt: skip
+        st.slider(
+            "① Repetition penalty (1 = off)",
+            0.5,
+            2.0,
+            step=0.05,
+            key="sampling_penalty",
+            help="Above 1, tokens already in the context become less likely.",
+        )
+        st.slider(
+            "② Temperature (0 = greedy)",
+            0.0,
+            2.5,
+            step=0.05,
+            key="sampling_temperature",
+            help="Divides the logits: below 1 sharpens, above 1 flattens.",
+        )
+        st.number_input(
+            "③ Top-k (0 = off)",
+            0,
+            100_000,
+            step=1,
+            key="sampling_top_k",
+            help="Keep only the k most likely tokens.",
+        )
+        st.slider(
+            "④ Top-p (1 = off)",
+            0.0,
+            1.0,
+            step=0.01,
+            key="sampling_top_p",
+            help="Keep the fewest top tokens whose probabilities reach p.",
+        )
+        st.slider(
+            "⑤ Min-p (0 = off)",
+            0.0,
+            1.0,
+            step=0.01,
+            key="sampling_min_p",
+            help="Drop tokens below min-p × the top token's probability.",
+        )
+        st.number_input(
+            "⑥ Seed",
+            0,
+            2**31,
+            step=1,
+            key="sampling_seed",
+            help="Seeds the random draw: same seed, same tokens.",
+        )
         st.slider("Bars shown", 5, 50, key="sampling_n_top")
 
 
@@ -150,32 +186,53 @@ def distribution_chart(result: smp.SamplingResult, tokenizer, n_top: int) -> go.
     status = result.removed_by[ids]
     custom = np.stack([ids, raw, scaled, final], axis=1).tolist()
     data: list[dict] = [
-        {"type": "bar", "x": names, "y": raw.tolist(), "name": "raw probability (model)",
-         "offsetgroup": "raw", "customdata": custom, "hovertemplate": _HOVER + "<extra>raw</extra>",
-         "marker": {"color": "rgba(31,111,178,0.18)", "line": {"color": "#1f6fb2", "width": 1}}},
-    ]  # fmt: skip
+        {
+            "type": "bar",
+            "x": names,
+            "y": raw.tolist(),
+            "name": "raw probability (model)",
+            "offsetgroup": "raw",
+            "customdata": custom,
+            "hovertemplate": _HOVER + "<extra>raw</extra>",
+            "marker": {"color": "rgba(31,111,178,0.18)", "line": {"color": "#1f6fb2", "width": 1}},
+        },
+    ]
     for key, (legend, colour) in STATUS_STYLE.items():
         m = status == key
         rows = np.flatnonzero(m)
         if m.any():
-            data.append({
-                "type": "bar", "x": [names[i] for i in rows],
-                "y": scaled[m].tolist(), "name": legend, "offsetgroup": "scaled",
-                "marker": {"color": colour}, "customdata": [custom[i] for i in rows],
-                "hovertemplate": _HOVER + f"<extra>{html.escape(legend)}</extra>",
-            })  # fmt: skip
-    data.append({
-        "type": "scatter", "x": names, "y": final.tolist(), "mode": "markers",
-        "name": "final (renormalised, drawn from)", "customdata": custom,
-        "marker": {"symbol": "diamond", "size": 9, "color": "#e4572e"},
-        "hovertemplate": _HOVER + "<extra>final</extra>",
-    })  # fmt: skip
+            data.append(
+                {
+                    "type": "bar",
+                    "x": [names[i] for i in rows],
+                    "y": scaled[m].tolist(),
+                    "name": legend,
+                    "offsetgroup": "scaled",
+                    "marker": {"color": colour},
+                    "customdata": [custom[i] for i in rows],
+                    "hovertemplate": _HOVER + f"<extra>{html.escape(legend)}</extra>",
+                }
+            )
+    data.append(
+        {
+            "type": "scatter",
+            "x": names,
+            "y": final.tolist(),
+            "mode": "markers",
+            "name": "final (renormalised, drawn from)",
+            "customdata": custom,
+            "marker": {"symbol": "diamond", "size": 9, "color": "#e4572e"},
+            "hovertemplate": _HOVER + "<extra>final</extra>",
+        }
+    )
     layout = {
-        "barmode": "group", "height": 420, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "barmode": "group",
+        "height": 420,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "yaxis": {"title": {"text": "probability"}, "rangemode": "tozero"},
         "xaxis": {"tickangle": -45, "type": "category"},
         "legend": {"orientation": "h", "y": 1.12, "x": 0},
-    }  # fmt: skip
+    }
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
@@ -194,9 +251,12 @@ def summary(result: smp.SamplingResult, tokenizer) -> None:
         f"{result.entropy_raw_bits:.2f} bits",
         help="Uncertainty of the raw distribution: 0 = certain, log2(V) = uniform.",
     )
-    c3.metric("Entropy: after the pipeline", f"{result.entropy_final_bits:.2f} bits",
-              delta=f"{result.entropy_final_bits - result.entropy_raw_bits:+.2f} bits",
-              delta_color="off")  # fmt: skip
+    c3.metric(
+        "Entropy: after the pipeline",
+        f"{result.entropy_final_bits:.2f} bits",
+        delta=f"{result.entropy_final_bits - result.entropy_raw_bits:+.2f} bits",
+        delta_color="off",
+    )
     p = result.final_probs[result.chosen_id]
     drawn = smp.token_label(tokenizer, result.chosen_id)
     c4.metric(
@@ -354,5 +414,6 @@ def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str)
 
 @st.cache_data(max_entries=64, show_spinner="Generating the comparison...")
 def cached_compare(model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos):
-    return smp.compare(get_model(model_name).model, ids, list(configs), max_new_tokens=n,
-                       eos_token_id=eos)  # fmt: skip
+    return smp.compare(
+        get_model(model_name).model, ids, list(configs), max_new_tokens=n, eos_token_id=eos
+    )

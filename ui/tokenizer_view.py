@@ -212,10 +212,13 @@ def language_chart(comp: ComparisonResult, order: Sequence[str]) -> go.Figure:
             "%{customdata[0]} characters, %{customdata[1]:.2f} chars/token<extra></extra>",
         )
     fig.update_layout(
-        barmode="group", height=420, margin=dict(t=40, b=10, l=10, r=10),
-        yaxis_title="tokens for the same sentence", legend_title="tokenizer",
+        barmode="group",
+        height=420,
+        margin=dict(t=40, b=10, l=10, r=10),
+        yaxis_title="tokens for the same sentence",
+        legend_title="tokenizer",
         title="Same meaning, different price: tokens per language (×N = relative to English)",
-    )  # fmt: skip
+    )
     fig.update_yaxes(rangemode="tozero")
     return fig
 
@@ -253,13 +256,22 @@ def compression_chart(bpe: BpeResult, step: int) -> go.Figure:
     ys = [bpe.tokens_before] + [m.tokens_after for m in bpe.merges]
     hover = "after %{x} merges: %{y} tokens<extra></extra>"
     fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", name="tokens", hovertemplate=hover))
-    fig.add_scatter(x=[step], y=[ys[step]], mode="markers", marker=dict(size=12, color="#ff4b4b"),
-                    name="now", hovertemplate="step %{x}: %{y} tokens<extra></extra>")  # fmt: skip
+    fig.add_scatter(
+        x=[step],
+        y=[ys[step]],
+        mode="markers",
+        marker=dict(size=12, color="#ff4b4b"),
+        name="now",
+        hovertemplate="step %{x}: %{y} tokens<extra></extra>",
+    )
     fig.update_layout(
-        height=260, margin=dict(t=30, b=10, l=10, r=10), showlegend=False,
-        xaxis_title="merges learned", yaxis_title="tokens in the text",
+        height=260,
+        margin=dict(t=30, b=10, l=10, r=10),
+        showlegend=False,
+        xaxis_title="merges learned",
+        yaxis_title="tokens in the text",
         title="Each merge makes the text shorter",
-    )  # fmt: skip
+    )
     fig.update_yaxes(rangemode="tozero")
     return fig
 
@@ -282,10 +294,14 @@ def bpe_step_panel(bpe: BpeResult, step: int, word: str) -> None:
     st.html(segmentation_html(seg))
     hist = bpe.history(word)
     rows = [
-        {"after merge": s, "segmentation": " | ".join(visible(p, True) for p in seg_),
-         "tokens": len(seg_), "now": "◀" if s == max(x for x, _ in hist if x <= step) else ""}
+        {
+            "after merge": s,
+            "segmentation": " | ".join(visible(p, True) for p in seg_),
+            "tokens": len(seg_),
+            "now": "◀" if s == max(x for x, _ in hist if x <= step) else "",
+        }
         for s, seg_ in hist
-    ]  # fmt: skip
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 

@@ -143,9 +143,15 @@ def build_prompt(
         if bos:
             segs = [Segment("bos", tokenizer.decode(bos)), *segs]
     return Prompt(
-        k_requested=k, k=len(shots), seed=seed, shot_indices=tuple(shots), segments=tuple(segs),
-        n_tokens=n_tokens, max_tokens=max_tokens, notes=tuple(notes),
-    )  # fmt: skip
+        k_requested=k,
+        k=len(shots),
+        seed=seed,
+        shot_indices=tuple(shots),
+        segments=tuple(segs),
+        n_tokens=n_tokens,
+        max_tokens=max_tokens,
+        notes=tuple(notes),
+    )
 
 
 def diff_prompts(a: Prompt, b: Prompt) -> list[tuple[str, str]]:

@@ -126,10 +126,19 @@ class ShotSweepResult:
             std = math.sqrt(sum((a - mean) ** 2 for a in accs) / len(accs))
             longest = max(r.max_tokens for r in runs)
             fits = all(r.truncated == 0 for r in runs) and longest <= self.n_ctx
-            out.append(SweepPoint(
-                k, len(runs), mean, std, min(accs), max(accs),
-                sum(r.mean_tokens for r in runs) / len(runs), longest, fits,
-            ))  # fmt: skip
+            out.append(
+                SweepPoint(
+                    k,
+                    len(runs),
+                    mean,
+                    std,
+                    min(accs),
+                    max(accs),
+                    sum(r.mean_tokens for r in runs) / len(runs),
+                    longest,
+                    fits,
+                )
+            )
         return out
 
 
@@ -250,9 +259,12 @@ def _greedy(model: Any, tokenizer: Any, ids: list[int], max_new: int) -> str:
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     with torch.no_grad():
         out = model.generate(
-            x, attention_mask=torch.ones_like(x), max_new_tokens=max_new, do_sample=False,
+            x,
+            attention_mask=torch.ones_like(x),
+            max_new_tokens=max_new,
+            do_sample=False,
             pad_token_id=pad,
-        )  # fmt: skip
+        )
     text = tokenizer.decode(out[0, len(ids) :], skip_special_tokens=True)
     return text.strip().split("\n")[0].strip()
 

@@ -85,11 +85,16 @@ def _task_dict(task: Task) -> dict[str, Any]:
         return d
 
     return {
-        "name": task.name, "title": task.title, "instruction": task.instruction,
-        "input_prefix": task.input_prefix, "output_prefix": task.output_prefix,
-        "separator": task.separator, "labels": None if task.labels is None else list(task.labels),
-        "examples": [ex(e) for e in task.examples], "items": [ex(e) for e in task.items],
-    }  # fmt: skip
+        "name": task.name,
+        "title": task.title,
+        "instruction": task.instruction,
+        "input_prefix": task.input_prefix,
+        "output_prefix": task.output_prefix,
+        "separator": task.separator,
+        "labels": None if task.labels is None else list(task.labels),
+        "examples": [ex(e) for e in task.examples],
+        "items": [ex(e) for e in task.items],
+    }
 
 
 def task_from_dict(d: dict[str, Any]) -> Task:
@@ -106,12 +111,16 @@ def task_from_dict(d: dict[str, Any]) -> Task:
         # ("Review: ...\nSentiment: ..."); a file that glues them would read "...hard.Sentiment:".
         out_prefix = "\n" + out_prefix
     return Task(
-        name=d["name"], title=d.get("title", d["name"]), instruction=d.get("instruction", ""),
-        input_prefix=in_prefix, output_prefix=out_prefix,
-        separator=d.get("separator", "\n"), labels=None if labels is None else tuple(labels),
+        name=d["name"],
+        title=d.get("title", d["name"]),
+        instruction=d.get("instruction", ""),
+        input_prefix=in_prefix,
+        output_prefix=out_prefix,
+        separator=d.get("separator", "\n"),
+        labels=None if labels is None else tuple(labels),
         examples=tuple(ex(e) for e in d.get("examples", [])),
         items=tuple(ex(e) for e in d["items"]),
-    )  # fmt: skip
+    )
 
 
 def load_task(name: str) -> Task:
@@ -180,9 +189,14 @@ def parse_custom_task(
     n_ex = min(8, len(rows) // 2) if n_examples is None else n_examples
     n_ex = max(0, min(n_ex, len(rows) - 1))
     task = Task(
-        name="custom", title="Your task (typed examples)", instruction=instruction.strip(),
-        input_prefix="", output_prefix=f" {arrow} ", separator="\n", labels=labels,
+        name="custom",
+        title="Your task (typed examples)",
+        instruction=instruction.strip(),
+        input_prefix="",
+        output_prefix=f" {arrow} ",
+        separator="\n",
+        labels=labels,
         examples=tuple(Example(a, b) for a, b in rows[:n_ex]),
         items=tuple(Example(a, b) for a, b in rows[n_ex:]),
-    )  # fmt: skip
+    )
     return CustomTaskParse(task, tuple(errors), len(rows))

@@ -341,9 +341,12 @@ def _embed(model: Any, tokenizer: Any, texts: Sequence[str], seq_len: int, batch
     with torch.no_grad():
         for i in range(0, len(texts), batch):
             enc = tokenizer(
-                list(texts[i : i + batch]), padding=True, truncation=True,
-                max_length=seq_len, return_tensors="pt",
-            )  # fmt: skip
+                list(texts[i : i + batch]),
+                padding=True,
+                truncation=True,
+                max_length=seq_len,
+                return_tensors="pt",
+            )
             h = model(**enc).last_hidden_state.float()  # (B, T, H)
             mask = enc["attention_mask"].unsqueeze(-1).float()  # (B, T, 1)
             pooled = (h * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, H)
@@ -447,8 +450,13 @@ def compare(
             return m(input_ids=lat_input)
 
     else:
-        enc = tok(list(eval_data.texts[:1]), padding=True, truncation=True,
-                  max_length=seq_len, return_tensors="pt")  # fmt: skip
+        enc = tok(
+            list(eval_data.texts[:1]),
+            padding=True,
+            truncation=True,
+            max_length=seq_len,
+            return_tensors="pt",
+        )
 
         def forward(m: Any) -> Any:
             return m(**enc)
@@ -503,15 +511,25 @@ def compare(
                 sample = f"{classes[k]} ({float(probs[k]):.1%}), cosine to fp32 {cos_p:.5f}"
             results.append(
                 QuantResult(
-                    name, sch.label, sch.bits, sch.library, True,
-                    disk_bytes=disk, save_format=fmt, param_bytes=pbytes, n_params=n_params,
+                    name,
+                    sch.label,
+                    sch.bits,
+                    sch.library,
+                    True,
+                    disk_bytes=disk,
+                    save_format=fmt,
+                    param_bytes=pbytes,
+                    n_params=n_params,
                     bits_per_weight=pbytes * 8 / n_params,
                     quantized_bits_per_weight=qbytes * 8 / target_params if target_params else None,
                     quantized_share=target_params / n_params if sch.family != "float" else 1.0,
-                    latency_ms=statistics.median(runs), latency_runs_ms=tuple(runs),
-                    sample=sample, seconds=time.perf_counter() - t0, **q,
+                    latency_ms=statistics.median(runs),
+                    latency_runs_ms=tuple(runs),
+                    sample=sample,
+                    seconds=time.perf_counter() - t0,
+                    **q,
                 )
-            )  # fmt: skip
+            )
         except Exception as e:  # a kernel this CPU lacks, a dtype an op does not support...
             if name == "fp32":
                 raise

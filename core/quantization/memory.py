@@ -118,12 +118,16 @@ def estimate_memory(name: str, *, lora_rank: int = 8) -> MemoryEstimate:
     peft_model = get_peft_model(model, LoraConfig(r=lora_rank, target_modules="all-linear"))
     lora_params, _ = peft_model.get_nb_trainable_parameters()
     return MemoryEstimate(
-        model=name, architecture=type(model).__name__, n_params=n_params,
-        total_bytes=int(total), largest_layer_bytes=int(largest),
+        model=name,
+        architecture=type(model).__name__,
+        n_params=n_params,
+        total_bytes=int(total),
+        largest_layer_bytes=int(largest),
         largest_layer=", ".join(largest_names) if largest_names else "",
         weights={p: total / 4 * b for p, b in PRECISION_BYTES.items()},
         adam={k: int(v) for k, v in adam.items()},
         adam_mixed={k: int(v) for k, v in adam_mixed.items()},
-        lora_rank=lora_rank, lora_params=int(lora_params),
+        lora_rank=lora_rank,
+        lora_params=int(lora_params),
         lora_adapter_bytes=int(lora_params) * 16,  # fp32 weight + grad + 2 Adam moments
-    )  # fmt: skip
+    )

@@ -153,12 +153,17 @@ def roundtrip_layer(model: Any, layer: str, scheme: str, *, row: int = 0) -> Rou
     signal = float(w.pow(2).mean())
     noise = float(err.pow(2).mean())
     return RoundTrip(
-        layer=layer, scheme=scheme, shape=(n_out, n_in), row=row, cols=cols,
+        layer=layer,
+        scheme=scheme,
+        shape=(n_out, n_in),
+        row=row,
+        cols=cols,
         original=tuple(w[row, cols[0] : cols[1]].tolist()),
         dequantized=tuple(deq[row, cols[0] : cols[1]].tolist()),
         grid=tuple(sorted(grid)) if grid is not None else None,
-        rmse=rmse, max_abs_error=float(err.abs().max()),
+        rmse=rmse,
+        max_abs_error=float(err.abs().max()),
         relative_error=float(err.norm() / w.norm().clamp(min=1e-12)),
         snr_db=10 * math.log10(signal / noise) if noise > 0 else float("inf"),
         granularity=granularity,
-    )  # fmt: skip
+    )

@@ -46,25 +46,67 @@ class Scheme:
 SCHEMES: dict[str, Scheme] = {
     s.name: s
     for s in (
-        Scheme("fp32", "fp32 (reference)", 32, "float", "torch",
-               "32-bit floats: the trained weights"),
-        Scheme("fp16", "fp16", 16, "float", "Module.to(torch.float16)",
-               "half precision: 5 exponent bits, 10 mantissa bits"),
-        Scheme("bf16", "bf16", 16, "float", "Module.to(torch.bfloat16)",
-               "bfloat16: fp32's range with only 7 mantissa bits"),
-        Scheme("int8-dynamic", "int8 dynamic (torch)", 8, "torch-dynamic",
-               "torch.ao.quantization.quantize_dynamic",
-               "int8 weights, one scale per tensor; activations quantized at run time"),
-        Scheme("int8", "int8 weight-only (quanto)", 8, "quanto", "optimum.quanto qint8",
-               "int8 weights, one scale per output channel; compute in fp32"),
-        Scheme("fp8", "fp8 e4m3 weight-only (quanto)", 8, "quanto", "optimum.quanto qfloat8",
-               "8-bit floats (4 exponent, 3 mantissa bits), one scale per output channel"),
-        Scheme("int4", "int4 weight-only (quanto)", 4, "quanto", "optimum.quanto qint4",
-               "4-bit integers, a scale and shift per group of up to 128 weights"),
-        Scheme("int2", "int2 weight-only (quanto)", 2, "quanto", "optimum.quanto qint2",
-               "2-bit integers: only 4 levels per group, the extreme end"),
+        Scheme(
+            "fp32", "fp32 (reference)", 32, "float", "torch", "32-bit floats: the trained weights"
+        ),
+        Scheme(
+            "fp16",
+            "fp16",
+            16,
+            "float",
+            "Module.to(torch.float16)",
+            "half precision: 5 exponent bits, 10 mantissa bits",
+        ),
+        Scheme(
+            "bf16",
+            "bf16",
+            16,
+            "float",
+            "Module.to(torch.bfloat16)",
+            "bfloat16: fp32's range with only 7 mantissa bits",
+        ),
+        Scheme(
+            "int8-dynamic",
+            "int8 dynamic (torch)",
+            8,
+            "torch-dynamic",
+            "torch.ao.quantization.quantize_dynamic",
+            "int8 weights, one scale per tensor; activations quantized at run time",
+        ),
+        Scheme(
+            "int8",
+            "int8 weight-only (quanto)",
+            8,
+            "quanto",
+            "optimum.quanto qint8",
+            "int8 weights, one scale per output channel; compute in fp32",
+        ),
+        Scheme(
+            "fp8",
+            "fp8 e4m3 weight-only (quanto)",
+            8,
+            "quanto",
+            "optimum.quanto qfloat8",
+            "8-bit floats (4 exponent, 3 mantissa bits), one scale per output channel",
+        ),
+        Scheme(
+            "int4",
+            "int4 weight-only (quanto)",
+            4,
+            "quanto",
+            "optimum.quanto qint4",
+            "4-bit integers, a scale and shift per group of up to 128 weights",
+        ),
+        Scheme(
+            "int2",
+            "int2 weight-only (quanto)",
+            2,
+            "quanto",
+            "optimum.quanto qint2",
+            "2-bit integers: only 4 levels per group, the extreme end",
+        ),
     )
-}  # fmt: skip
+}
 
 SCHEME_NAMES: tuple[str, ...] = tuple(SCHEMES)
 

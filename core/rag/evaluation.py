@@ -65,14 +65,16 @@ def evaluate_retrieval(
         rank = next((h.rank for h in hits if answers(h, q["doc"], q["span"])), None)
         doc_rank = next((h.rank for h in hits if h.source == q["doc"]), None)
         results.append(
-            QuestionResult(q["question"], q["doc"], q["span"], rank, doc_rank,
-                           hits[0].source if hits else "")
-        )  # fmt: skip
+            QuestionResult(
+                q["question"], q["doc"], q["span"], rank, doc_rank, hits[0].source if hits else ""
+            )
+        )
     n = len(results)
     recall = {k: sum(r.rank is not None and r.rank <= k for r in results) / n for k in ks}
     doc_recall = {
         k: sum(r.doc_rank is not None and r.doc_rank <= k for r in results) / n for k in ks
     }
     mrr = sum(1 / r.rank for r in results if r.rank) / n
-    return RetrievalEval(tuple(ks), recall, doc_recall, mrr, tuple(results), hybrid,
-                         time.perf_counter() - t0)  # fmt: skip
+    return RetrievalEval(
+        tuple(ks), recall, doc_recall, mrr, tuple(results), hybrid, time.perf_counter() - t0
+    )

@@ -163,9 +163,11 @@ def train_bpe(config: BpeConfig) -> BpeResult:
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=256 + config.num_merges, min_frequency=config.min_frequency,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
-    )  # fmt: skip
+        vocab_size=256 + config.num_merges,
+        min_frequency=config.min_frequency,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     lines = config.text.splitlines() or [config.text]
     tok.train_from_iterator(lines, trainer=trainer)
     raw = json.loads(tok.to_str())["model"]["merges"]
@@ -192,6 +194,11 @@ def train_bpe(config: BpeConfig) -> BpeResult:
         merges.append(Merge(rank, left, right, left + right, seen, total))
     final = tok.encode_batch(lines)
     return BpeResult(
-        config, tuple(merges), tuple(counts.most_common()), tokens_before,
-        tuple(i for e in final for i in e.ids), tok.get_vocab_size(), tok.to_str(),
-    )  # fmt: skip
+        config,
+        tuple(merges),
+        tuple(counts.most_common()),
+        tokens_before,
+        tuple(i for e in final for i in e.ids),
+        tok.get_vocab_size(),
+        tok.to_str(),
+    )

@@ -428,10 +428,16 @@ def _tokenize_tiktoken(text: str, data: bytes, b: _Backend, special: bool) -> To
     starts, ends = _char_spans(data, b.byte_lengths[arr])
     ids_t = tuple(ids)
     return TokenizationResult(
-        b.name, "tiktoken", text, ids_t, starts, ends,
+        b.name,
+        "tiktoken",
+        text,
+        ids_t,
+        starts,
+        ends,
         _LazyPieces(b.lib.decode_single_token_bytes, ids_t),
-        _kinds(arr, b.special_ids, None), True,
-    )  # fmt: skip
+        _kinds(arr, b.special_ids, None),
+        True,
+    )
 
 
 def _tokenize_hf(
@@ -460,9 +466,17 @@ def _tokenize_hf(
                 off[i] = off[i - 1, 1]
         spans = _ints(off[:, 0]), _ints(off[:, 1])
     return TokenizationResult(
-        b.name, b.family, text, ids, spans[0], spans[1], _LazyPieces(b.lib.id_to_token, ids),
-        _kinds(arr, b.special_ids, b.unk_id), b.family == "byte-level", byte_decoder(),
-    )  # fmt: skip
+        b.name,
+        b.family,
+        text,
+        ids,
+        spans[0],
+        spans[1],
+        _LazyPieces(b.lib.id_to_token, ids),
+        _kinds(arr, b.special_ids, b.unk_id),
+        b.family == "byte-level",
+        byte_decoder(),
+    )
 
 
 def decode(ids: Sequence[int], tokenizer: str = "cl100k_base") -> str:
@@ -523,7 +537,14 @@ def compare(texts: Mapping[str, str], names: Sequence[str]) -> ComparisonResult:
             continue
         for label, r in results.items():
             rows.append(
-                CompareRow(label, name, r.n_tokens, r.n_chars, r.n_words,
-                           r.tokens_per_word, r.chars_per_token)
-            )  # fmt: skip
+                CompareRow(
+                    label,
+                    name,
+                    r.n_tokens,
+                    r.n_chars,
+                    r.n_words,
+                    r.tokens_per_word,
+                    r.chars_per_token,
+                )
+            )
     return ComparisonResult(tuple(rows), errors)

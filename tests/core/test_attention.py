@@ -235,11 +235,18 @@ def test_decoder_it_cannot_attend_to_a_later_word(results):
 def _synthetic(weights: np.ndarray, special: list[bool]) -> AttentionResult:
     T = weights.shape[-1]
     return AttentionResult(
-        model="synthetic", causal=False, tokens=tuple(f"t{i}" for i in range(T)),
-        token_ids=tuple(range(T)), offsets=tuple((i, i + 1) for i in range(T)),
-        special=np.array(special), segment=np.zeros(T, dtype=np.int8), layers=tuple(weights),
-        chars_left=0, context=512, text="x" * T,
-    )  # fmt: skip
+        model="synthetic",
+        causal=False,
+        tokens=tuple(f"t{i}" for i in range(T)),
+        token_ids=tuple(range(T)),
+        offsets=tuple((i, i + 1) for i in range(T)),
+        special=np.array(special),
+        segment=np.zeros(T, dtype=np.int8),
+        layers=tuple(weights),
+        chars_left=0,
+        context=512,
+        text="x" * T,
+    )
 
 
 @settings(max_examples=40, deadline=None)

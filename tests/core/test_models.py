@@ -12,8 +12,10 @@ def test_catalog_lists_embedded_first():
     names = [s.name for s in models.list_models()]
     assert names[:3] == ["tiny-gpt", "minilm", "cl100k_base"]
     assert {s.name for s in models.list_models(embedded_only=True)} == {
-        "tiny-gpt", "minilm", "cl100k_base",
-    }  # fmt: skip
+        "tiny-gpt",
+        "minilm",
+        "cl100k_base",
+    }
     assert all(s.kind == "encoder" for s in models.list_models("encoder"))
 
 

@@ -26,11 +26,16 @@ from core.prompting import (
 from core.prompting.scoring import _score_group
 
 TOY = Task(
-    name="toy", title="toy", instruction="Give the opposite.", input_prefix="",
-    output_prefix=" => ", separator="\n", labels=None,
+    name="toy",
+    title="toy",
+    instruction="Give the opposite.",
+    input_prefix="",
+    output_prefix=" => ",
+    separator="\n",
+    labels=None,
     examples=(Example("hot", "cold"), Example("up", "down"), Example("big", "small")),
     items=(Example("day", "night", ("night", "sun")), Example("old", "new", ("new", "young"))),
-)  # fmt: skip
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +53,7 @@ def tiny():
         (3, 0, True, 0, "Give the opposite.\nhot => cold\nup => down\nbig => small\nday =>"),
         (9, 0, False, 0, "hot => cold\nup => down\nbig => small\nday =>"),  # clamped to the pool
     ],
-)  # fmt: skip
+)
 def test_build_prompt_cases(k, seed, instruction, item, expected):
     p = build_prompt(TOY, k, seed, item=item, instruction=instruction)
     assert p.text == expected
@@ -90,7 +95,7 @@ def test_different_seeds_draw_different_orders():
         ("# comment\n\na => x\nno arrow here\nb => y\n => z\nc =>  ", 1, 1, ("x", "y"), 3),
         ("a=>x\nb=>y\nc=>z", 1, 2, ("x", "y", "z"), 0),
     ],
-)  # fmt: skip
+)
 def test_parse_custom_task_cases(text, n_examples, n_items, labels, n_errors):
     parsed = parse_custom_task(text)
     assert parsed.task is not None
@@ -108,7 +113,7 @@ def test_parse_custom_task_cases(text, n_examples, n_items, labels, n_errors):
         ("a => x\nb => x\nc => x", "same output"),
         ("no arrows\nat all", "no '=>'"),
     ],
-)  # fmt: skip
+)
 def test_parse_custom_task_refuses_unusable_text(text, why):
     parsed = parse_custom_task(text)
     assert parsed.task is None
@@ -134,10 +139,19 @@ def test_parse_custom_task_never_raises(text):
         ({"items": (Example("a", "b", ("c", "d")),)}, "not a choice"),
         ({"items": (Example("a", "b", ("b",)),)}, "two different choices"),
     ],
-)  # fmt: skip
+)
 def test_task_validation(kwargs, message):
-    base = dict(name="t", title="t", instruction="", input_prefix="", output_prefix=" => ",
-                separator="\n", labels=None, examples=(), items=TOY.items)  # fmt: skip
+    base = dict(
+        name="t",
+        title="t",
+        instruction="",
+        input_prefix="",
+        output_prefix=" => ",
+        separator="\n",
+        labels=None,
+        examples=(),
+        items=TOY.items,
+    )
     with pytest.raises(ValueError, match=message):
         Task(**(base | kwargs))
 
@@ -240,10 +254,16 @@ def test_generation_exact_match_is_recorded(tiny):
 
 def test_overlong_prompts_are_cut_to_the_context(tiny):
     long_task = Task(
-        name="long", title="long", instruction="", input_prefix="", output_prefix=" => ",
-        separator="\n", labels=("yes", "no"), examples=(Example("word " * 300, "yes"),),
+        name="long",
+        title="long",
+        instruction="",
+        input_prefix="",
+        output_prefix=" => ",
+        separator="\n",
+        labels=("yes", "no"),
+        examples=(Example("word " * 300, "yes"),),
         items=(Example("cat " * 400, "no"), Example("dog", "yes")),
-    )  # fmt: skip
+    )
     res = evaluate_shots(long_task, tiny, ks=(0, 1), seeds=(0,))
     assert res.run(0, 0).truncated == 1 and res.run(1, 0).truncated == 2
     assert max(s.n_tokens for r in res.runs for s in r.items) <= res.n_ctx
@@ -256,10 +276,16 @@ def test_paired_difference_sign_test():
 
     def run(correct: list[bool]) -> ShotRun:
         items = tuple(
-            ItemScore(i, "a", ("a", "b"), (0.0, -1.0) if c else (-1.0, 0.0),
-                      (0.7, 0.3) if c else (0.3, 0.7), 3)
+            ItemScore(
+                i,
+                "a",
+                ("a", "b"),
+                (0.0, -1.0) if c else (-1.0, 0.0),
+                (0.7, 0.3) if c else (0.3, 0.7),
+                3,
+            )
             for i, c in enumerate(correct)
-        )  # fmt: skip
+        )
         return ShotRun(0, 0, (), items, 0)
 
     d = paired_difference(run([False] * 10), run([True] * 10))

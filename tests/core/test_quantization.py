@@ -26,8 +26,9 @@ def tiny():
 
 @pytest.fixture(scope="module")
 def causal_results(tiny):
-    cfg = q.QuantConfig(model="tiny-gpt", schemes=ALL, n_eval=8, seq_len=64, latency_runs=1,
-                        max_new_tokens=3)  # fmt: skip
+    cfg = q.QuantConfig(
+        model="tiny-gpt", schemes=ALL, n_eval=8, seq_len=64, latency_runs=1, max_new_tokens=3
+    )
     data = q.causal_eval_data(8)
     return {r.scheme: r for r in q.compare(tiny, ALL, data, config=cfg)}
 
@@ -61,10 +62,19 @@ def test_fp32_is_always_measured_first():
         ({"kind": "seq2seq", "texts": ("a",), "prompt": "p"}, "causal LMs and encoders"),
         ({"kind": "causal-lm", "texts": ("  ",), "prompt": "p"}, "empty"),
         ({"kind": "encoder", "texts": ("a",), "prompt": "p", "labels": ()}, "one label"),
-        ({"kind": "encoder", "texts": ("a",), "prompt": "p", "labels": ("x",),
-          "train_texts": ("b", "c"), "train_labels": ("x", "x")}, "two classes"),
+        (
+            {
+                "kind": "encoder",
+                "texts": ("a",),
+                "prompt": "p",
+                "labels": ("x",),
+                "train_texts": ("b", "c"),
+                "train_labels": ("x", "x"),
+            },
+            "two classes",
+        ),
     ],
-)  # fmt: skip
+)
 def test_eval_data_rejects_hostile_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         q.EvalData(**kwargs)
@@ -176,16 +186,21 @@ def test_kl_matches_torch_and_is_zero_on_itself(seed):
     g = torch.Generator().manual_seed(seed)
     a, b = torch.randn(2, 3, 7, generator=g), torch.randn(2, 3, 7, generator=g)
     kl, _ = q.kl_top1(a, b)
-    ref = torch.nn.functional.kl_div(
-        torch.log_softmax(b, -1), torch.log_softmax(a, -1), log_target=True, reduction="none"
-    ).sum(-1).mean()  # fmt: skip
+    ref = (
+        torch.nn.functional.kl_div(
+            torch.log_softmax(b, -1), torch.log_softmax(a, -1), log_target=True, reduction="none"
+        )
+        .sum(-1)
+        .mean()
+    )
     assert kl == pytest.approx(float(ref), abs=1e-5)
     assert q.kl_top1(a, a) == (0.0, 1.0)
 
 
 # --- round trip ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("scheme, levels", [("int8-dynamic", 256), ("int8", 256), ("int4", 16),
-                                            ("int2", 4)])  # fmt: skip
+@pytest.mark.parametrize(
+    "scheme, levels", [("int8-dynamic", 256), ("int8", 256), ("int4", 16), ("int2", 4)]
+)
 def test_roundtrip_values_snap_onto_the_grid(tiny, scheme, levels):
     layer = q.layer_names(tiny.model)[0]
     rt = q.roundtrip_layer(tiny.model, layer, scheme, row=5)
@@ -215,9 +230,12 @@ def test_roundtrip_int4_equals_quantos_model_weights(tiny):
 
 @pytest.mark.parametrize(
     "layer, scheme, row, error",
-    [("nope", "int4", 0, ValueError), (None, "fp32", 0, ValueError),
-     (None, "int4", 10**6, ValueError)],
-)  # fmt: skip
+    [
+        ("nope", "int4", 0, ValueError),
+        (None, "fp32", 0, ValueError),
+        (None, "int4", 10**6, ValueError),
+    ],
+)
 def test_roundtrip_rejects_bad_requests(tiny, layer, scheme, row, error):
     layer = layer or q.layer_names(tiny.model)[0]
     with pytest.raises(error):
@@ -255,8 +273,14 @@ def test_memory_estimate_rejects_bad_ranks(rank):
 def test_encoder_cosine_and_accuracy_are_measured():
     enc = models.load_encoder("minilm")
     full = q.encoder_eval_data(12, seed=1)
-    data = q.EvalData("encoder", full.texts, full.prompt, full.labels,
-                      full.train_texts[:30], full.train_labels[:30])  # fmt: skip
+    data = q.EvalData(
+        "encoder",
+        full.texts,
+        full.prompt,
+        full.labels,
+        full.train_texts[:30],
+        full.train_labels[:30],
+    )
     cfg = q.QuantConfig(model="minilm", n_eval=12, seq_len=32, latency_runs=1)
     before = enc.model.embeddings.word_embeddings.weight[:3].detach().clone()
     res = {r.scheme: r for r in q.compare(enc, ("int8", "int2"), data, config=cfg)}

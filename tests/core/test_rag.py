@@ -77,9 +77,13 @@ def test_chunks_are_exact_slices_for_any_text(text, size, data):
 
 @pytest.mark.parametrize(
     "size,overlap,msg",
-    [(2, 0, "between 4 and 250"), (300, 0, "between 4 and 250"), (64, 64, "smaller than"),
-     (64, -1, "at least 0")],
-)  # fmt: skip
+    [
+        (2, 0, "between 4 and 250"),
+        (300, 0, "between 4 and 250"),
+        (64, 64, "smaller than"),
+        (64, -1, "at least 0"),
+    ],
+)
 def test_chunk_config_rejects_bad_values(size, overlap, msg):
     with pytest.raises(ValueError, match=msg):
         ChunkConfig(size, overlap)
@@ -88,9 +92,16 @@ def test_chunk_config_rejects_bad_values(size, overlap, msg):
 # --- names and uploads ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "name,msg",
-    [("class/notes", "slashes"), ("a\\b", "slashes"), ("x", "not a valid"), ("", "not a valid"),
-     ("my__kb", "double underscore"), ("-lead", "not a valid"), ("é-notes", "not a valid")],
-)  # fmt: skip
+    [
+        ("class/notes", "slashes"),
+        ("a\\b", "slashes"),
+        ("x", "not a valid"),
+        ("", "not a valid"),
+        ("my__kb", "double underscore"),
+        ("-lead", "not a valid"),
+        ("é-notes", "not a valid"),
+    ],
+)
 def test_collection_names_are_validated(name, msg):
     with pytest.raises(ValueError, match=msg):
         validate_collection_name(name)
@@ -128,14 +139,21 @@ def _pdf(text: str) -> bytes:
 
 @pytest.mark.parametrize(
     "name,size,data,msg",
-    [("big.txt", 50 * 2**20, None, "the limit is"),
-     ("empty.txt", 0, b"", "is empty"),
-     ("tool.exe", 10, b"MZ\x90\x00", "only .txt"),
-     ("blob.txt", 6, b"\x00\x01\x02ab\x00", "binary"),
-     ("spaces.md", 3, b"   ", "empty"),
-     ("broken.pdf", 30, b"%PDF-1.4\nthis is not really a pdf", "could not be read|no extractable"),
-     ("fake.pdf", 5, b"hello", "not a PDF")],
-)  # fmt: skip
+    [
+        ("big.txt", 50 * 2**20, None, "the limit is"),
+        ("empty.txt", 0, b"", "is empty"),
+        ("tool.exe", 10, b"MZ\x90\x00", "only .txt"),
+        ("blob.txt", 6, b"\x00\x01\x02ab\x00", "binary"),
+        ("spaces.md", 3, b"   ", "empty"),
+        (
+            "broken.pdf",
+            30,
+            b"%PDF-1.4\nthis is not really a pdf",
+            "could not be read|no extractable",
+        ),
+        ("fake.pdf", 5, b"hello", "not a PDF"),
+    ],
+)
 def test_hostile_uploads_are_refused_with_a_clear_message(name, size, data, msg):
     with pytest.raises(UploadError, match=msg):
         upload_document(name, size, _never_read if data is None else (lambda: data))

@@ -224,8 +224,15 @@ def small_lm():
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(0)
-    cfg = GPT2Config(n_layer=2, n_head=2, n_embd=32, n_positions=48, vocab_size=97,
-                     bos_token_id=96, eos_token_id=96)  # fmt: skip
+    cfg = GPT2Config(
+        n_layer=2,
+        n_head=2,
+        n_embd=32,
+        n_positions=48,
+        vocab_size=97,
+        bos_token_id=96,
+        eos_token_id=96,
+    )
     return GPT2LMHeadModel(cfg).eval()
 
 
@@ -233,9 +240,13 @@ def _hf_generate(model, prompt, cfg: SamplingConfig, n, eos=None):
     torch.manual_seed(cfg.seed)
     x = torch.tensor([prompt])
     out = model.generate(
-        x, attention_mask=torch.ones_like(x), max_new_tokens=n, pad_token_id=0,
-        eos_token_id=eos, **cfg.generate_kwargs(),
-    )  # fmt: skip
+        x,
+        attention_mask=torch.ones_like(x),
+        max_new_tokens=n,
+        pad_token_id=0,
+        eos_token_id=eos,
+        **cfg.generate_kwargs(),
+    )
     return out[0, len(prompt) :].tolist()
 
 
@@ -245,7 +256,7 @@ GEN_CASES = [
     SamplingConfig(temperature=1.0, seed=3),
     SamplingConfig(
         temperature=0.7, top_k=10, top_p=0.9, min_p=0.05, repetition_penalty=1.2, seed=11
-    ),  # fmt: skip
+    ),
     SamplingConfig(temperature=1.5, top_p=0.0, seed=5),
     SamplingConfig(temperature=2.5, top_k=500, seed=7),
 ]
@@ -265,8 +276,13 @@ def test_generate_equals_transformers_generate(small_lm, cfg):
 
 def test_generate_streams_each_step_and_stops_at_the_context(small_lm):
     seen = []
-    r = generate(small_lm, list(range(40)), SamplingConfig(seed=1), max_new_tokens=30,
-                 on_step=lambda i, rec: seen.append((i, rec.token_id)))  # fmt: skip
+    r = generate(
+        small_lm,
+        list(range(40)),
+        SamplingConfig(seed=1),
+        max_new_tokens=30,
+        on_step=lambda i, rec: seen.append((i, rec.token_id)),
+    )
     assert len(r.steps) == 8  # 48 positions - 40 prompt tokens
     assert seen == list(enumerate(r.token_ids))
 

@@ -9,9 +9,19 @@ import pytest
 from core.tinygpt import TinyGPTConfig, train_tiny_gpt
 
 SHORT = TinyGPTConfig(
-    n_layer=1, n_head=2, n_embd=32, n_ctx=64, vocab_size=400, n_docs=150, val_docs=20,
-    steps=40, batch_size=8, lr=1e-2, warmup=5, eval_tasks=False,
-)  # fmt: skip
+    n_layer=1,
+    n_head=2,
+    n_embd=32,
+    n_ctx=64,
+    vocab_size=400,
+    n_docs=150,
+    val_docs=20,
+    steps=40,
+    batch_size=8,
+    lr=1e-2,
+    warmup=5,
+    eval_tasks=False,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,17 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-PATHS = ["/", "/tokenizer", "/attention", "/sampling", "/prompting", "/lora", "/quantization",
-         "/rag", "/metrics"]  # fmt: skip
+PATHS = [
+    "/",
+    "/tokenizer",
+    "/attention",
+    "/sampling",
+    "/prompting",
+    "/lora",
+    "/quantization",
+    "/rag",
+    "/metrics",
+]
 
 
 def test_navigation_lists_all_nine_pages(visit):

@@ -22,8 +22,10 @@ def test_home_lists_the_lifecycle_and_the_offline_badge():
     assert body.index("Select a model") < body.index("Fine-tune") < body.index("retrieval")
     assert any("Offline" in m.value for m in at.sidebar.markdown)
     assert [s.label for s in at.sidebar.selectbox][:3] == [
-        "Generator (causal LM)", "Encoder (attention, embeddings)", "Tokenizer",
-    ]  # fmt: skip
+        "Generator (causal LM)",
+        "Encoder (attention, embeddings)",
+        "Tokenizer",
+    ]
 
 
 @pytest.mark.parametrize("path", PAGES)

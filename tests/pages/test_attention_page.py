@@ -85,8 +85,10 @@ def test_hide_special_says_renormalized_and_the_url_keeps_the_controls():
     assert "renormalized" in _text(at)
     q = {k: (v if isinstance(v, str) else v[-1]) for k, v in at.query_params.items()}
     assert (q["attention_layer"], q["attention_head"], q["attention_hide_special"]) == (
-        "4", "7", "1",
-    )  # fmt: skip
+        "4",
+        "7",
+        "1",
+    )
     again = _open(q)  # the link reproduces the setup
     assert again.slider(key="attention_layer").value == 4
     assert again.slider(key="attention_head").value == 7

@@ -68,7 +68,7 @@ def test_changing_task_and_k_updates_the_page():
         ("no arrow\nstill none", "has no '=>'"),
         ("a => x\nb => x", "same output"),
     ],
-)  # fmt: skip
+)
 def test_unusable_custom_examples_are_a_clear_message(text, message):
     at = _open(prompting_task="custom", prompting_custom=text)
     assert any(message in w.value for w in at.warning), [w.value for w in at.warning]
@@ -76,8 +76,12 @@ def test_unusable_custom_examples_are_a_clear_message(text, message):
 
 
 def test_custom_task_with_k_larger_than_its_examples():
-    at = _open(prompting_task="custom", prompting_k=8, prompting_draws=1,
-               prompting_custom="hot => cold\nup => down\nday => night\nbad line")  # fmt: skip
+    at = _open(
+        prompting_task="custom",
+        prompting_k=8,
+        prompting_draws=1,
+        prompting_custom="hot => cold\nup => down\nday => night\nbad line",
+    )
     assert any("Line 4" in w.value for w in at.warning)
     assert any("has 1 example" in i.value for i in at.info)
     assert len(at.dataframe[0].value) == 2

@@ -37,8 +37,10 @@ def test_a_run_fills_the_table_with_measured_figures(page):
     assert page.title[0].value == "Quantization comparison"
     table = page.dataframe[0].value
     assert list(table["scheme"]) == [
-        "fp32 (reference)", "int8 weight-only (quanto)", "int4 weight-only (quanto)",
-    ]  # fmt: skip
+        "fp32 (reference)",
+        "int8 weight-only (quanto)",
+        "int4 weight-only (quanto)",
+    ]
     assert table["disk (MB)"].is_monotonic_decreasing
     assert table["KL from fp32 (nats)"].iloc[0] == 0.0
     assert table["KL from fp32 (nats)"].iloc[2] > table["KL from fp32 (nats)"].iloc[1] > 0
@@ -66,9 +68,12 @@ def test_predict_then_reveal_measures_the_ratio_live():
 
 @pytest.mark.parametrize(
     "typed, message",
-    [("someone/some-model", "no network"), ("../../etc/passwd", "not a model name"),
-     ("", "not a model name")],
-)  # fmt: skip
+    [
+        ("someone/some-model", "no network"),
+        ("../../etc/passwd", "not a model name"),
+        ("", "not a model name"),
+    ],
+)
 def test_memory_calculator_hostile_ids_are_clear_messages(page, typed, message):
     page.text_input(key="quant_mem_model").input(typed).run()
     assert not page.exception

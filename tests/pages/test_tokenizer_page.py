@@ -125,9 +125,12 @@ def test_unknown_hub_tokenizer_offline_is_one_clear_message(hub, message):
 
 def test_url_state_round_trips():
     at = open_page(
-        tokenizer_text="hello world", tokenizer_names=["minilm", "cl100k_base"],
-        tokenizer_view="ids", tokenizer_ws="1", tokenizer_bpe_step="3",
-    )  # fmt: skip
+        tokenizer_text="hello world",
+        tokenizer_names=["minilm", "cl100k_base"],
+        tokenizer_view="ids",
+        tokenizer_ws="1",
+        tokenizer_bpe_step="3",
+    )
     assert at.session_state["tokenizer_names"] == ["minilm", "cl100k_base"]
     assert at.session_state["tokenizer_view"] == "ids" and at.session_state["tokenizer_ws"]
     assert at.session_state["tokenizer_bpe_step"] == 3
