@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from core.quantization.schemes import _quanto_qtype, get_scheme, unsupported_reason
+from core.quantization.schemes import get_scheme, quanto_qtype, unsupported_reason
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def roundtrip_layer(model: Any, layer: str, scheme: str, *, row: int = 0) -> Rou
         with torch.no_grad():
             lin.weight.copy_(w)
         holder = torch.nn.Sequential(lin)
-        quanto.quantize(holder, weights=_quanto_qtype(scheme))
+        quanto.quantize(holder, weights=quanto_qtype(scheme))
         quanto.freeze(holder)
         qw = holder[0].weight
         deq = qw.dequantize().float()  # (out, in)

@@ -127,7 +127,8 @@ def get_scheme(name: str) -> Scheme:
     return SCHEMES[name]
 
 
-def _quanto_qtype(name: str) -> Any:
+def quanto_qtype(name: str) -> Any:
+    """The optimum-quanto weight type of a scheme name (``"int8"``, ``"fp8"``, ``"int4"``...)."""
     from optimum import quanto
 
     return {
@@ -161,7 +162,7 @@ def unsupported_reason(name: str) -> str | None:
             return "this CPU has no quantized int8 kernels (torch.backends.quantized: none)"
     if scheme.family == "quanto":
         try:
-            _quanto_qtype(name)
+            quanto_qtype(name)
         except ImportError:
             return "optimum-quanto is not installed (pip install optimum-quanto)"
     return None
@@ -237,6 +238,6 @@ def apply_scheme(model: Any, name: str) -> Any:
             )
     from optimum import quanto
 
-    quanto.quantize(model, weights=_quanto_qtype(name), exclude=list(EXCLUDE))
+    quanto.quantize(model, weights=quanto_qtype(name), exclude=list(EXCLUDE))
     quanto.freeze(model)
     return model
