@@ -17,6 +17,7 @@ from dataclasses import dataclass
 REF_SEPARATOR = "|||"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PAIRS = 5000
+MAX_TEXT_CHARS = 4_000  # per candidate/reference: ROUGE-L is quadratic in length
 CANDIDATE_COLUMNS = ("candidate", "prediction", "hypothesis")
 REFERENCE_PREFIXES = ("reference", "ref")
 
@@ -31,6 +32,26 @@ class Pairs:
     @property
     def max_refs(self) -> int:
         return max((len(r) for r in self.references), default=0)
+
+
+def cut_pairs(pairs: Pairs, max_chars: int = MAX_TEXT_CHARS) -> tuple[Pairs, int]:
+    """Each text cut to ``max_chars`` characters, and how many texts were longer.
+
+    >>> cut_pairs(Pairs(("abcdef",), (("abc", "abcd"),)), 3)
+    (Pairs(predictions=('abc',), references=(('abc', 'abc'),)), 2)
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be positive.")
+    long = sum(len(t) > max_chars for t in pairs.predictions) + sum(
+        len(r) > max_chars for g in pairs.references for r in g
+    )
+    if not long:
+        return pairs, 0
+    cut = Pairs(
+        tuple(t[:max_chars] for t in pairs.predictions),
+        tuple(tuple(r[:max_chars] for r in g) for g in pairs.references),
+    )
+    return cut, long
 
 
 def _check(predictions: list[str], references: list[tuple[str, ...]]) -> Pairs:
