@@ -93,8 +93,7 @@ def read_input(source: str) -> M.Pairs | None:
             if not ref.strip():
                 st.info("Type the reference answer to score this output.")
                 return None
-            alts = tuple(x.strip() for x in _clean(ref).split(M.REF_SEPARATOR) if x.strip())
-            pairs = M.Pairs((_clean(outs[label]),), (alts,))
+            pairs = M.make_pairs([_clean(outs[label])], [M.split_references(_clean(ref))])
     except ValueError as e:
         st.error(str(e), icon=":material/error:")
         return None

@@ -24,9 +24,11 @@ from core.metrics.inputs import (
     cut_pairs,
     diagnose,
     load_examples,
+    make_pairs,
     parse_pairs,
     read_csv,
     scripts,
+    split_references,
     suggest_bleu_tokenizer,
 )
 from core.metrics.report import (
@@ -98,6 +100,7 @@ __all__ = [
     "lcs",
     "load_evaluate_modules",
     "load_examples",
+    "make_pairs",
     "ngram_matches",
     "parse_pairs",
     "read_csv",
@@ -106,6 +109,7 @@ __all__ = [
     "rouge_tokens",
     "score_pairs",
     "scripts",
+    "split_references",
     "split_sentences",
     "suggest_bleu_tokenizer",
 ]

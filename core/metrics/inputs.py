@@ -54,7 +54,19 @@ def cut_pairs(pairs: Pairs, max_chars: int = MAX_TEXT_CHARS) -> tuple[Pairs, int
     return cut, long
 
 
-def _check(predictions: list[str], references: list[tuple[str, ...]]) -> Pairs:
+def split_references(text: str) -> tuple[str, ...]:
+    """The alternative references in ``text``, ``|||`` apart, stripped, empty ones dropped.
+
+    >>> split_references(" the cat ||| a cat |||  ")
+    ('the cat', 'a cat')
+    """
+    return tuple(x.strip() for x in text.split(REF_SEPARATOR) if x.strip())
+
+
+def make_pairs(predictions: Sequence[str], references: Sequence[tuple[str, ...]]) -> Pairs:
+    """:class:`Pairs` after checking them: as many candidates as reference groups, no empty
+    candidate or group, at most :data:`MAX_PAIRS`. Raises ValueError with a plain message."""
+    predictions, references = list(predictions), list(references)
     if not predictions:
         raise ValueError("No candidate: type at least one candidate sentence.")
     if len(predictions) != len(references):
@@ -91,8 +103,7 @@ def parse_pairs(candidates: str, references: str) -> Pairs:
         raise ValueError("The candidate box is empty: type the text to score.")
     if not any(r.strip() for r in lines):
         raise ValueError("The reference box is empty: type the text the candidate should match.")
-    refs = [tuple(x.strip() for x in ln.split(REF_SEPARATOR) if x.strip()) for ln in lines]
-    return _check([c.strip() for c in cands], refs)
+    return make_pairs([c.strip() for c in cands], [split_references(ln) for ln in lines])
 
 
 def read_csv(data: bytes) -> Pairs:
@@ -145,7 +156,7 @@ def read_csv(data: bytes) -> Pairs:
         if not group:
             raise ValueError(f"Row {n}: no reference text.")
         refs.append(group)
-    return _check(preds, refs)
+    return make_pairs(preds, refs)
 
 
 @dataclass(frozen=True)
@@ -176,7 +187,7 @@ def load_examples(path: str | None = None) -> dict[str, Example]:
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     return {
         name: Example(
-            name, e["about"], _check(list(e["candidates"]), [tuple(r) for r in e["references"]])
+            name, e["about"], make_pairs(e["candidates"], [tuple(r) for r in e["references"]])
         )
         for name, e in raw.items()
     }

@@ -472,3 +472,24 @@ def test_compare_with_evaluate_agrees(evaluate_modules, options):
     assert names == [*rouge_rows, "BLEU", "chrF"]
     assert all(a.verdict in ("identical", "equal to 1e-12") for a in rows)
     assert M.Agreement("x", 1.0, 2.0).verdict == "DIFFERENT"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("a cat", ("a cat",)),
+        (" a ||| b |||", ("a", "b")),
+        ("|||", ()),
+        ("x\ny ||| z", ("x\ny", "z")),
+    ],
+)
+def test_split_references(text, want):
+    assert M.split_references(text) == want
+
+
+def test_make_pairs_checks_like_the_typed_input():
+    assert M.make_pairs(["a"], [("b",)]) == M.Pairs(("a",), (("b",),))
+    with pytest.raises(ValueError, match="Reference #1 is empty"):
+        M.make_pairs(["a"], [M.split_references("|||")])
+    with pytest.raises(ValueError, match="Candidate #1 is empty"):
+        M.make_pairs([" "], [("b",)])
