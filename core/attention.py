@@ -506,7 +506,14 @@ def _heaviest(vec: np.ndarray, top: int) -> np.ndarray:
 def token_focus(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) -> TokenFocus:
     """The selected token's row and column of ``v``, ranked, and its row spread over the text.
 
-    >>> # token_focus(r, head_view(r, ViewConfig(5, 0)), 10).attends_to[0]: whom 'it' watches
+    Args:
+        r: the result ``v`` was made from.
+        v: the head as shown (special tokens hidden, pair filter and threshold applied).
+        index: the selected token.
+        top: how many tokens to rank on each side.
+
+    Returns:
+        A :class:`TokenFocus`.
     """
     if not 0 <= index < r.n_tokens:
         raise ValueError(f"token {index} is not in 0-{r.n_tokens - 1}")

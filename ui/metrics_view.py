@@ -133,7 +133,7 @@ def _ci(iv: M.Interval, scale: float = 1.0) -> str:
 
 
 def corpus_cards(s: M.MetricsReport) -> None:
-    n = len(s.rouge.per_pair)
+    n = s.n_pairs
     st.subheader(f"Corpus scores over {n} pair{'s' if n > 1 else ''}")
     cols = st.columns(len(s.rouge.config.rouge_types) + 2)
     names = {
