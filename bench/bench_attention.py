@@ -8,8 +8,8 @@ For 128 and 512 tokens (tiny-gpt: 128 and its context, 256):
    (layers, heads, T, T) numpy array, special-token mask, display tokens) against the raw call
    ``tokenizer(text, truncation=True, max_length=n)`` + ``model(**inputs, output_attentions=True)``.
    The weights are checked equal. Goal: <= 1.1x raw.
-2. What the page adds once per text (the per-head summary) and on every redraw (the selected
-   head's figure), for scale.
+2. What the engine adds once per text (the per-head summary) and on every redraw (the selected
+   head's view with its causal mask, and the selected token's focus), for scale.
 """
 
 from __future__ import annotations
@@ -46,6 +46,15 @@ def _paired(raw, ours, repeats: int) -> tuple[float, float, float]:
             out.append(time.perf_counter() - t0)
     ratios = [o / r for r, o in zip(t_raw, t_ours, strict=True)]
     return statistics.median(t_raw), statistics.median(t_ours), statistics.median(ratios)
+
+
+def _redraw(r: attention.AttentionResult) -> None:
+    """The engine's part of a redraw of the one-head view: the filtered head with the causal
+    mask for the heatmap, and the selected token's ranked row and column (the figures are the
+    page's, timed by bench_pages)."""
+    v = attention.head_view(r, attention.ViewConfig(0, 0))
+    assert v.drawn.shape == (r.n_tokens, r.n_tokens)
+    attention.token_focus(r, v, attention.default_token(r))
 
 
 def main() -> None:
@@ -86,14 +95,8 @@ def main() -> None:
         )
         summ = median_seconds(lambda r=ours: attention.head_summary(r), max(3, args.repeats // 2))
         line = f"        + head summary (once per text) {summ * 1e3:.1f} ms"
-        try:
-            from ui.attention_view import head_figure
-
-            v = attention.head_view(ours, attention.ViewConfig(0, 0))
-            fig = median_seconds(lambda r=ours, v=v: head_figure(r, v).to_json(), 3)
-            line += f" | one-head figure JSON (every redraw) {fig * 1e3:.1f} ms"
-        except ImportError:  # pragma: no cover - streamlit or plotly missing
-            pass
+        view = median_seconds(lambda r=ours: _redraw(r), max(3, args.repeats // 2))
+        line += f" | one-head view + mask + token focus (every redraw) {view * 1e3:.2f} ms"
         print(line)
 
 

@@ -89,9 +89,9 @@ def page(repeats: int) -> None:
     print(f"page first load {first:6.2f} s (starter notes indexed, models loaded)")
     print(f"page warm load  {warm * 1000:6.0f} ms (a new session)")
 
-    from ui.rag_view import stores
+    from core.rag import SessionKnowledgeBases
 
-    kb = stores().view("bench-browser").kb
+    kb = SessionKnowledgeBases().view("bench-browser").kb  # the page's store, opened again
     q = "Where does Tom live?"
 
     def engine() -> None:  # what a threshold change cost before: embed, search, rank sentences

@@ -129,6 +129,12 @@ class AttentionResult:
     def has_pair(self) -> bool:
         return bool(self.segment.any())
 
+    def max_above_diagonal(self, layer: int, head: int) -> float:
+        """The largest weight a token gives a later token in one head (0 under a causal mask)."""
+        if self.n_tokens < 2:
+            return 0.0
+        return float(np.triu(self.head(layer, head), 1).max())
+
     def labels(self) -> list[str]:
         """Unique axis labels ``"3 it"`` (plotly merges equal category names)."""
         return [f"{i} {t}" for i, t in enumerate(self.tokens)]
@@ -140,8 +146,12 @@ class AttentionResult:
 
 
 # --- loading ---------------------------------------------------------------------------------
-def _kind_of(name: str) -> models.Kind:
-    """Encoder or causal LM for a catalog name; a hub id's config decides, else causal."""
+def model_kind(name: str) -> models.Kind:
+    """Encoder or causal LM for a catalog name; a hub id's config decides, else causal.
+
+    >>> model_kind("minilm"), model_kind("tiny-gpt")
+    ('encoder', 'causal-lm')
+    """
     spec = models.resolve(name, "encoder")
     if spec.name in models.MODELS:
         return spec.kind
@@ -157,6 +167,19 @@ def _kind_of(name: str) -> models.Kind:
     return "causal-lm" if ("CausalLM" in archs or "LMHead" in archs) else "encoder"
 
 
+def is_decoder(name: str) -> bool:
+    """Whether ``name`` is a causal LM; an unknown or unreachable model counts as an encoder
+    (loading it then says why it cannot run).
+
+    >>> is_decoder("tiny-gpt"), is_decoder("minilm"), is_decoder("../etc")
+    (True, False, False)
+    """
+    try:
+        return model_kind(name) == "causal-lm"
+    except models.ModelUnavailableError:
+        return False
+
+
 def load_attention_model(name: str) -> models.LoadedModel:
     """The cached model behind ``name``, as an encoder or a causal LM.
 
@@ -165,7 +188,7 @@ def load_attention_model(name: str) -> models.LoadedModel:
             offline alternative).
         ValueError: a model that has no self-attention map to draw (tokenizer, seq2seq).
     """
-    kind = _kind_of(name)
+    kind = model_kind(name)
     if kind == "tokenizer":
         raise ValueError(f"{name} is a tokenizer only: pick a model such as minilm or tiny-gpt.")
     if kind == "seq2seq":
@@ -331,6 +354,11 @@ class HeadView:
     below_threshold: int = 0
     threshold: float = 0.0
 
+    @cached_property
+    def drawn(self) -> np.ndarray:
+        """``matrix`` as float32 with the causal mask's cells NaN (a heatmap leaves them blank)."""
+        return np.where(self.masked, np.float32(np.nan), self.matrix).astype(np.float32)
+
     def row(self, index: int) -> np.ndarray:
         """How much token ``index`` attends to each shown column (zeros when its row is not
         shown, e.g. hidden as a special token or filtered out by the pair filter)."""
@@ -446,6 +474,57 @@ def head_view(r: AttentionResult, config: ViewConfig) -> HeadView:
     return HeadView(
         config.layer, config.head, m, rows, cols, bool(renorm), masked, below, config.threshold
     )
+
+
+@dataclass(frozen=True, eq=False)
+class TokenFocus:
+    """Where one token's attention goes in a :class:`HeadView`, and who attends to it.
+
+    Attributes:
+        index: the token.
+        attends_to, attends_to_weights: the tokens it attends to most (heaviest first, at most
+            ``top``; masked and blanked cells left out) and their weights.
+        attended_by, attended_by_weights: the tokens attending to it most, likewise.
+        weights: (T,) how much it attends to every token of the result (0 where not shown).
+        shade: (T,) ``weights`` divided by their largest value, in [0, 1].
+    """
+
+    index: int
+    attends_to: np.ndarray
+    attends_to_weights: np.ndarray
+    attended_by: np.ndarray
+    attended_by_weights: np.ndarray
+    weights: np.ndarray
+    shade: np.ndarray
+
+
+def _heaviest(vec: np.ndarray, top: int) -> np.ndarray:
+    nonzero = np.flatnonzero(vec > 0)
+    return nonzero[np.argsort(-vec[nonzero], kind="stable")][:top]
+
+
+def token_focus(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) -> TokenFocus:
+    """The selected token's row and column of ``v``, ranked, and its row spread over the text.
+
+    Args:
+        r: the result ``v`` was made from.
+        v: the head as shown (special tokens hidden, pair filter and threshold applied).
+        index: the selected token.
+        top: how many tokens to rank on each side.
+
+    Returns:
+        A :class:`TokenFocus`.
+    """
+    if not 0 <= index < r.n_tokens:
+        raise ValueError(f"token {index} is not in 0-{r.n_tokens - 1}")
+    if top < 1:
+        raise ValueError("top must be positive")
+    row, col = v.row(index), v.col(index)  # (cols,), (rows,)
+    to, by = _heaviest(row, top), _heaviest(col, top)
+    weights = np.zeros(r.n_tokens, dtype=np.float32)
+    weights[v.cols] = row
+    peak = max(float(weights.max()), 1e-12)
+    return TokenFocus(index, v.cols[to], row[to], v.rows[by], col[by], weights, weights / peak)
 
 
 # --- summaries -----------------------------------------------------------------------------------

@@ -15,20 +15,21 @@ page_header(
     "see every count behind the score, and where that misleads.",
 )
 first = next(iter(V.examples().values())).pairs
+opt = M.MetricsConfig.option
 url_state(
     {
         "metrics_source": V.SOURCES[0],
         "metrics_example": next(iter(V.examples())),
         "metrics_candidates": "\n".join(first.predictions),
         "metrics_references": "\n".join(f" {M.REF_SEPARATOR} ".join(g) for g in first.references),
-        "metrics_stem": False,
-        "metrics_lsum_split": True,
-        "metrics_rouge_tok": "default",
-        "metrics_bleu_tok": "13a",
-        "metrics_lowercase": False,
-        "metrics_smooth": "exp",
-        "metrics_chrfpp": False,
-        "metrics_seed": 0,
+        "metrics_stem": opt("use_stemmer")["default"],
+        "metrics_lsum_split": opt("split_sentences")["default"],
+        "metrics_rouge_tok": opt("rouge_tokenizer")["default"],
+        "metrics_bleu_tok": opt("bleu_tokenizer")["default"],
+        "metrics_lowercase": opt("lowercase")["default"],
+        "metrics_smooth": opt("smooth_method")["default"],
+        "metrics_chrfpp": opt("chrf_word_order")["default"] == 2,
+        "metrics_seed": opt("seed")["default"],
         "metrics_pair": 1,
         "metrics_n": 1,
         "metrics_by": "ROUGE",
@@ -37,12 +38,16 @@ url_state(
     choices={
         "metrics_source": V.SOURCES,
         "metrics_example": list(V.examples()),
-        "metrics_rouge_tok": list(M.ROUGE_TOKENIZERS),
-        "metrics_bleu_tok": list(M.BLEU_TOKENIZERS),
-        "metrics_smooth": list(M.SMOOTH_METHODS),
+        "metrics_rouge_tok": list(opt("rouge_tokenizer")["choices"]),
+        "metrics_bleu_tok": list(opt("bleu_tokenizer")["choices"]),
+        "metrics_smooth": list(opt("smooth_method")["choices"]),
         "metrics_by": ["ROUGE", "BLEU"],
     },
-    bounds={"metrics_seed": (0, 2**31 - 1), "metrics_pair": (1, 5000), "metrics_n": (1, 4)},
+    bounds={
+        "metrics_seed": (opt("seed")["min"], opt("seed")["max"]),
+        "metrics_pair": (1, M.inputs.MAX_PAIRS),
+        "metrics_n": (1, 4),
+    },
 )
 
 source = st.radio(
@@ -56,58 +61,63 @@ with st.expander("Options (tokenizers, stemming, smoothing)", expanded=False):
         "ROUGE: Porter stemming",
         key="metrics_stem",
         disabled=st.session_state["metrics_rouge_tok"] != "default",
-        help="'cats' and 'cat' match. Only with rouge_score's default tokenizer.",
+        help=opt("use_stemmer")["help"],
     )
     c[0].checkbox(
         "ROUGE-Lsum: split sentences",
         key="metrics_lsum_split",
-        help="A line break after . ! ? so ROUGE-Lsum scores sentence by sentence (what "
-        "nltk.sent_tokenize does for Hugging Face users; punkt is not available offline).",
+        help=opt("split_sentences")["help"],
     )
     c[0].selectbox(
         "ROUGE tokenizer",
-        M.ROUGE_TOKENIZERS,
+        opt("rouge_tokenizer")["choices"],
         key="metrics_rouge_tok",
-        help="default: rouge_score's (a-z0-9 only); unicode: words of any script; "
-        "char: every character (Chinese, Japanese, Thai).",
+        help=opt("rouge_tokenizer")["help"],
     )
-    status = {t: M.bleu_tokenizer_status(t) for t in M.BLEU_TOKENIZERS}
+    status = {t: M.bleu_tokenizer_status(t) for t in opt("bleu_tokenizer")["choices"]}
     c[1].selectbox(
         "BLEU tokenizer (sacrebleu)",
-        M.BLEU_TOKENIZERS,
+        opt("bleu_tokenizer")["choices"],
         key="metrics_bleu_tok",
         format_func=lambda t: t if status[t] is None else f"{t} (unavailable)",
     )
     c[1].checkbox("Lowercase (BLEU, chrF)", key="metrics_lowercase")
     c[2].selectbox(
         "BLEU smoothing",
-        M.SMOOTH_METHODS,
+        opt("smooth_method")["choices"],
         key="metrics_smooth",
-        help="exp is sacrebleu's default; floor / add-k are Chen & Cherry's 1 and 2.",
+        help=opt("smooth_method")["help"],
     )
     c[2].checkbox("chrF++ (add word bigrams)", key="metrics_chrfpp")
-    c[3].number_input("Bootstrap seed", min_value=0, max_value=2**31 - 1, key="metrics_seed")
+    c[3].number_input(
+        "Bootstrap seed",
+        min_value=opt("seed")["min"],
+        max_value=opt("seed")["max"],
+        key="metrics_seed",
+    )
 
-opts = V.Opts(
-    stem=st.session_state["metrics_stem"] and st.session_state["metrics_rouge_tok"] == "default",
-    lsum_split=st.session_state["metrics_lsum_split"],
-    rouge_tok=st.session_state["metrics_rouge_tok"],
-    bleu_tok=st.session_state["metrics_bleu_tok"],
-    lowercase=st.session_state["metrics_lowercase"],
-    smooth=st.session_state["metrics_smooth"],
-    word_order=2 if st.session_state["metrics_chrfpp"] else 0,
-    seed=int(st.session_state["metrics_seed"]),
+ss = st.session_state
+config = M.MetricsConfig(
+    rouge_tokenizer=ss["metrics_rouge_tok"],
+    use_stemmer=ss["metrics_stem"] and ss["metrics_rouge_tok"] == "default",
+    split_sentences=ss["metrics_lsum_split"],
+    bleu_tokenizer=ss["metrics_bleu_tok"],
+    lowercase=ss["metrics_lowercase"],
+    smooth_method=ss["metrics_smooth"],
+    chrf_word_order=2 if ss["metrics_chrfpp"] else 0,
+    seed=int(ss["metrics_seed"]),
 )
-if status[opts.bleu_tok] is not None:
+if status[config.bleu_tokenizer] is not None:
     st.error(
-        f"sacrebleu's '{opts.bleu_tok}' tokenizer cannot run here: {status[opts.bleu_tok]}. "
+        f"sacrebleu's '{config.bleu_tokenizer}' tokenizer cannot run here: "
+        f"{status[config.bleu_tokenizer]}. "
         "Use 'char' (or 'zh' for Chinese) instead.",
         icon=":material/error:",
     )
     pairs = None
 
 if pairs is not None:
-    scored = V.compute(pairs, opts)
+    scored = V.compute(pairs, config)
     V.warnings(scored)
     V.corpus_cards(scored)
     tabs = st.tabs(
@@ -132,7 +142,7 @@ if pairs is not None:
         )
         n = c[2].slider("n-gram order", 1, 4, key="metrics_n")
         by = c[3].radio("Tokens as seen by", ["ROUGE", "BLEU"], key="metrics_by", horizontal=True)
-        V.match_view(pairs, scored, opts, idx, ref_idx, n, by)
+        V.match_view(pairs, config, idx, ref_idx, n, by)
     with tabs[2]:
         V.rouge_panel(scored)
     with tabs[3]:
@@ -144,7 +154,7 @@ if pairs is not None:
             "loaded **by path**; they must give exactly the scores above."
         )
         if st.toggle("Run the evaluate modules on these pairs", key="metrics_evaluate"):
-            V.evaluate_check(pairs, scored, opts)
+            V.evaluate_check(pairs, scored)
 
 what_to_notice(V.notice_points())
 predict_then_reveal("metrics_predict", V.PREDICT_Q, V.PREDICT_OPTIONS, V.predict_reveal)

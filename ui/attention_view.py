@@ -27,7 +27,9 @@ from core.attention import (
     default_token,
     head_summary,
     thumbnails,
+    token_focus,
 )
+from core.attention import is_decoder as _is_decoder
 
 COLORSCALE = "Blues"
 MASK_COLOR = "#d9d9d9"  # the causal mask's cells (NaN) show the plot background
@@ -100,7 +102,6 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
     labels = r.labels()
     ylab = [labels[i] for i in v.rows]
     xlab = [labels[j] for j in v.cols]
-    z = np.where(v.masked, np.nan, v.matrix)
     shapes = []
     if selected is not None:  # outline the selected token's row and column
         line = {"color": "#d62728", "width": 1}
@@ -134,7 +135,7 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
     size = int(min(900, max(420, 18 * n + 160)))
     heat = {
         "type": "heatmap",
-        "z": _z(z),
+        "z": v.drawn,
         "x": xlab,
         "y": ylab,
         "colorscale": COLORSCALE,
@@ -349,19 +350,18 @@ def summary_figure(s: HeadSummary, metric: str) -> go.Figure:
 def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) -> go.Figure:
     """Two bar charts: whom the token attends to (its row) and who attends to it (its column)."""
     labels = r.labels()
+    focus = token_focus(r, v, index, top=top)
     data = []
     sides = (
-        (v.row(index), [labels[j] for j in v.cols]),
-        (v.col(index), [labels[i] for i in v.rows]),
+        (focus.attends_to, focus.attends_to_weights),
+        (focus.attended_by, focus.attended_by_weights),
     )
-    for k, (vec, names) in enumerate(sides, start=1):
-        nonzero = np.flatnonzero(vec > 0)  # masked (future) and blanked cells are left out
-        order = nonzero[np.argsort(-vec[nonzero], kind="stable")][:top][::-1]
+    for k, (tokens, weights) in enumerate(sides, start=1):
         data.append(
             {
                 "type": "bar",
-                "x": vec[order].tolist(),
-                "y": [names[j] for j in order],
+                "x": weights[::-1].tolist(),  # heaviest at the top
+                "y": [labels[j] for j in tokens[::-1]],
                 "orientation": "h",
                 "marker": {"color": "#1f77b4"},
                 "xaxis": f"x{k}" if k > 1 else "x",
@@ -402,13 +402,12 @@ def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) ->
 
 def token_text_html(r: AttentionResult, v: HeadView, index: int) -> str:
     """The text with each token shaded by how much the selected token attends to it."""
-    vec = v.row(index)
-    weight = dict(zip(v.cols.tolist(), vec.tolist(), strict=True))
-    top = max(vec.max() if len(vec) else 0.0, 1e-12)
+    focus = token_focus(r, v, index)
     spans = []
-    for i, tok in enumerate(r.tokens):
-        w = weight.get(i, 0.0)
-        style = f"background: rgba(31,119,180,{w / top:.2f}); padding: 1px 3px; margin: 1px;"
+    for i, (tok, w, shade) in enumerate(
+        zip(r.tokens, focus.weights.tolist(), focus.shade.tolist(), strict=True)
+    ):
+        style = f"background: rgba(31,119,180,{shade:.2f}); padding: 1px 3px; margin: 1px;"
         style += " border-radius: 4px; display: inline-block;"
         if i == index:
             style += " outline: 2px solid #d62728;"
@@ -439,13 +438,8 @@ def filter_label(f: str) -> str:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def is_decoder(name: str) -> bool:
-    """Whether ``name`` is a causal LM (unknown or unreachable models count as encoders)."""
-    from core.attention import _kind_of
-
-    try:
-        return _kind_of(name) == "causal-lm"
-    except models.ModelUnavailableError:
-        return False
+    """Whether ``name`` is a causal LM (cached: a hub id's config is read once)."""
+    return _is_decoder(name)
 
 
 def result_caption(r: AttentionResult) -> None:
@@ -495,7 +489,7 @@ def view_notes(r: AttentionResult, v: HeadView) -> None:
 def render_head(r: AttentionResult, v: HeadView, selected: int) -> None:
     """The selected head at full size, the causal mask explained, exports, the token explorer."""
     if r.causal:
-        above = float(np.triu(r.head(v.layer, v.head), 1).max()) if r.n_tokens > 1 else 0.0
+        above = r.max_above_diagonal(v.layer, v.head)
         st.info(
             "**Causal mask.** A decoder predicts the next token, so token *i* may only look at "
             "tokens 0…*i*: the grey triangle above the diagonal is masked (set to −∞ before the "

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,50 +17,12 @@ from ui.render import md_escape
 from ui.urlstate import left_out_caption
 
 SOURCES = ["Example set", "Type or paste", "Upload CSV", "Another page's output"]
-MAX_TEXT_CHARS = 4_000  # per candidate/reference: ROUGE-L is quadratic in length
-MAX_ALIGN_TOKENS = 300
 MAX_DRAW_TOKENS = 40
-EVAL_DIR = Path(get_settings().assets_dir) / "metrics"
 TEMPLATE_CSV = (
     "candidate,reference,reference_2\n"
     '"The cat sleeps on the sofa.","The cat is asleep on the couch.","A cat sleeps on the sofa."\n'
     '"I would like a coffee.","I would like a cup of coffee.",\n'
 )
-
-
-@dataclass(frozen=True)
-class Opts:
-    """The page's metric options."""
-
-    stem: bool
-    lsum_split: bool
-    rouge_tok: str
-    bleu_tok: str
-    lowercase: bool
-    smooth: str
-    word_order: int
-    seed: int
-
-    @property
-    def bleu_opts(self) -> dict[str, Any]:
-        return {
-            "tokenize": self.bleu_tok,
-            "lowercase": self.lowercase,
-            "smooth_method": self.smooth,
-        }
-
-    @property
-    def chrf_opts(self) -> dict[str, Any]:
-        return {"word_order": self.word_order, "lowercase": self.lowercase}
-
-
-@dataclass(frozen=True)
-class Scored:
-    rouge: M.RougeResult
-    bleu: M.BleuResult
-    chrf: M.ChrfResult
-    cis: dict[str, M.Interval]
-    diagnostics: tuple[M.Diagnostic, ...]
 
 
 @st.cache_data(show_spinner=False)
@@ -72,20 +32,14 @@ def examples() -> dict[str, M.Example]:
 
 def _cut(pairs: M.Pairs) -> M.Pairs:
     """Cut each text to MAX_TEXT_CHARS, saying so."""
-    long = sum(len(t) > MAX_TEXT_CHARS for t in pairs.predictions) + sum(
-        len(r) > MAX_TEXT_CHARS for g in pairs.references for r in g
-    )
-    if not long:
-        return pairs
-    st.warning(
-        f"{long} text(s) are longer than {MAX_TEXT_CHARS:,} characters and were cut there "
-        "(ROUGE-L's cost grows with the square of the length).",
-        icon=":material/content_cut:",
-    )
-    return M.Pairs(
-        tuple(t[:MAX_TEXT_CHARS] for t in pairs.predictions),
-        tuple(tuple(r[:MAX_TEXT_CHARS] for r in g) for g in pairs.references),
-    )
+    pairs, long = M.cut_pairs(pairs)
+    if long:
+        st.warning(
+            f"{long} text(s) are longer than {M.MAX_TEXT_CHARS:,} characters and were cut there "
+            "(ROUGE-L's cost grows with the square of the length).",
+            icon=":material/content_cut:",
+        )
+    return pairs
 
 
 def _clean(text: str | None) -> str:
@@ -139,8 +93,7 @@ def read_input(source: str) -> M.Pairs | None:
             if not ref.strip():
                 st.info("Type the reference answer to score this output.")
                 return None
-            alts = tuple(x.strip() for x in _clean(ref).split(M.REF_SEPARATOR) if x.strip())
-            pairs = M.Pairs((_clean(outs[label]),), (alts,))
+            pairs = M.make_pairs([_clean(outs[label])], [M.split_references(_clean(ref))])
     except ValueError as e:
         st.error(str(e), icon=":material/error:")
         return None
@@ -148,35 +101,27 @@ def read_input(source: str) -> M.Pairs | None:
 
 
 @st.cache_data(show_spinner="Scoring...", max_entries=32)
-def compute(pairs: M.Pairs, opts: Opts) -> Scored:
+def compute(pairs: M.Pairs, config: M.MetricsConfig) -> M.MetricsReport:
     """Every score of the page for these pairs and options (cached)."""
-    preds, refs = list(pairs.predictions), [list(g) for g in pairs.references]
-    r = M.rouge(
-        preds,
-        refs,
-        use_stemmer=opts.stem,
-        tokenizer=opts.rouge_tok,
-        split_sentences=opts.lsum_split,
-    )
-    b = M.bleu(preds, refs, **opts.bleu_opts)
-    c = M.chrf(preds, refs, **opts.chrf_opts)
-    cis = {
-        **M.bootstrap_ci(r, seed=opts.seed),
-        **M.bootstrap_ci(b, seed=opts.seed),
-        **M.bootstrap_ci(c, seed=opts.seed),
-    }
-    diags = M.diagnose(pairs, bleu_lengths=[s[0] for s in b.stats])
-    return Scored(r, b, c, cis, tuple(diags))
+    return M.score_pairs(pairs, config)
 
 
-def warnings(scored: Scored) -> None:
+@st.cache_data(show_spinner=False, max_entries=64)
+def alignment(
+    candidate: str, reference: str, config: M.MetricsConfig, n: int, by: str
+) -> M.PairAlignment:
+    """One pair's tokens and matches (cached: the match tab redraws on every widget)."""
+    return M.align_pair(candidate, reference, config, n=n, by=by)
+
+
+def warnings(report: M.MetricsReport) -> None:
     icons = {
         "short": ":material/short_text:",
         "script": ":material/translate:",
         "rouge_drops": ":material/translate:",
         "single_reference": ":material/info:",
     }
-    for d in scored.diagnostics:
+    for d in report.diagnostics:
         box = st.info if d.kind == "single_reference" else st.warning
         box(d.message, icon=icons.get(d.kind))
 
@@ -187,8 +132,8 @@ def _ci(iv: M.Interval, scale: float = 1.0) -> str:
     return f"{iv.confidence:.0%} CI [{iv.low * scale:.1f}, {iv.high * scale:.1f}]"
 
 
-def corpus_cards(s: Scored) -> None:
-    n = len(s.rouge.per_pair)
+def corpus_cards(s: M.MetricsReport) -> None:
+    n = s.n_pairs
     st.subheader(f"Corpus scores over {n} pair{'s' if n > 1 else ''}")
     cols = st.columns(len(s.rouge.config.rouge_types) + 2)
     names = {
@@ -199,13 +144,12 @@ def corpus_cards(s: Scored) -> None:
     }
     for col, t in zip(cols, s.rouge.config.rouge_types, strict=False):
         col.metric(names[t], f"{100 * s.rouge.corpus[t].fmeasure:.1f}")
-        col.caption(_ci(s.cis[t], 100))
+        col.caption(_ci(s.intervals[t], 100))
     cols[-2].metric("BLEU", f"{s.bleu.score:.1f}")
-    cols[-2].caption(_ci(s.cis["bleu"]))
-    name = "chrF++" if s.chrf.config.word_order else "chrF"
-    cols[-1].metric(name, f"{s.chrf.score:.1f}")
-    cols[-1].caption(_ci(s.cis["chrf"]))
-    iv = s.cis["bleu"]
+    cols[-2].caption(_ci(s.intervals["bleu"]))
+    cols[-1].metric(s.chrf_name, f"{s.chrf.score:.1f}")
+    cols[-1].caption(_ci(s.intervals["chrf"]))
+    iv = s.intervals["bleu"]
     if not iv.informative:
         st.caption(
             f"All scores on a 0-100 scale. No confidence interval with {n} "
@@ -219,15 +163,15 @@ def corpus_cards(s: Scored) -> None:
     )
 
 
-def rouge_panel(s: Scored) -> None:
+def rouge_panel(s: M.MetricsReport) -> None:
     rows = [
         {
             "type": t,
             "precision": v.precision,
             "recall": v.recall,
             "F1": v.fmeasure,
-            "F1 CI low": s.cis[t].low if s.cis[t].informative else None,
-            "F1 CI high": s.cis[t].high if s.cis[t].informative else None,
+            "F1 CI low": s.intervals[t].low if s.intervals[t].informative else None,
+            "F1 CI high": s.intervals[t].high if s.intervals[t].informative else None,
         }
         for t, v in s.rouge.corpus.items()
     ]
@@ -240,7 +184,7 @@ def rouge_panel(s: Scored) -> None:
     )
 
 
-def bleu_panel(s: Scored) -> None:
+def bleu_panel(s: M.MetricsReport) -> None:
     b = s.bleu
     ns = [f"{i + 1}-gram" for i in range(len(b.precisions))]
     fig = go.Figure(
@@ -277,19 +221,16 @@ def bleu_panel(s: Scored) -> None:
     st.markdown(f"chrF signature: `{s.chrf.signature}`")
 
 
-def pairs_table(pairs: M.Pairs, s: Scored) -> None:
-    b = s.bleu
+def pairs_table(pairs: M.Pairs, s: M.MetricsReport) -> None:
     df = pd.DataFrame(
         {
             "candidate": [p[:90] for p in pairs.predictions],
             "refs": [len(g) for g in pairs.references],
             **{t: [round(100 * x, 1) for x in s.rouge.f1(t)] for t in s.rouge.config.rouge_types},
-            "BLEU (sentence)": [round(x, 1) for x in b.sentence_scores],
-            "BLEU (alone, no eff. order)": [
-                round(x, 1) for x in b.per_sentence(effective_order=False)
-            ],
-            "BLEU (floor smoothing)": [round(x, 1) for x in b.per_sentence(smooth_method="floor")],
-            "chrF": [round(x, 1) for x in s.chrf.sentence_scores],
+            "BLEU (sentence)": [round(x, 1) for x in s.bleu_sentence],
+            "BLEU (alone, no eff. order)": [round(x, 1) for x in s.bleu_alone],
+            "BLEU (floor smoothing)": [round(x, 1) for x in s.bleu_floor],
+            "chrF": [round(x, 1) for x in s.chrf_sentence],
         }
     )
     df.index = df.index + 1
@@ -303,25 +244,21 @@ def pairs_table(pairs: M.Pairs, s: Scored) -> None:
 
 def _chips(tokens: list[str], mask: tuple[bool, ...], clip: tuple[bool, ...] = ()) -> str:
     out = []
-    for i, t in enumerate(tokens[:MAX_ALIGN_TOKENS]):
+    for i, t in enumerate(tokens[: M.MAX_ALIGN_TOKENS]):
         bg = "#b7e4c7" if mask[i] else ("#ffd8a8" if clip and clip[i] else "#e9ecef")
         out.append(
             f'<span style="background:{bg};color:#111;padding:1px 4px;margin:2px;'
             f'border-radius:4px;display:inline-block">{html.escape(t)}</span>'
         )
-    more = len(tokens) - MAX_ALIGN_TOKENS
+    more = len(tokens) - M.MAX_ALIGN_TOKENS
     return "".join(out) + (f" <i>... {more} more</i>" if more > 0 else "") or "<i>(no tokens)</i>"
 
 
-def match_view(pairs: M.Pairs, s: Scored, opts: Opts, idx: int, ref_idx: int, n: int, by: str):
+def match_view(pairs: M.Pairs, config: M.MetricsConfig, idx: int, ref_idx: int, n: int, by: str):
     """Matched n-grams in one pair, and ROUGE-L's longest common subsequence drawn."""
     cand, ref = pairs.predictions[idx], pairs.references[idx][ref_idx]
-    if by == "ROUGE":
-        tok = lambda x: M.rouge_tokens(x, tokenizer=opts.rouge_tok, use_stemmer=opts.stem)  # noqa: E731
-    else:
-        tok = lambda x: M.bleu_tokens(x, tokenize=opts.bleu_tok, lowercase=opts.lowercase)  # noqa: E731
-    ct, rt = tok(cand)[:MAX_ALIGN_TOKENS], tok(ref)[:MAX_ALIGN_TOKENS]
-    m = M.ngram_matches(ct, rt, n)
+    a = alignment(cand, ref, config, n, by)
+    ct, rt, m, lc = list(a.candidate), list(a.reference), a.ngrams, a.lcs
     st.markdown(f"**Candidate** as {by} sees it ({len(ct)} tokens)", help=md_escape(cand[:500]))
     st.markdown(_chips(ct, m.candidate_mask, m.clipped_mask), unsafe_allow_html=True)
     st.markdown(f"**Reference {ref_idx + 1}** ({len(rt)} tokens)", help=md_escape(ref[:500]))
@@ -331,7 +268,6 @@ def match_view(pairs: M.Pairs, s: Scored, opts: Opts, idx: int, ref_idx: int, n:
         f"and {m.reference_total} reference {n}-grams). Orange: in the reference, but "
         f"not credited again - clipping ({m.clipped} clipped)."
     )
-    lc = M.lcs(ct, rt)
     st.markdown(
         f"**ROUGE-L: longest common subsequence, {lc.length} tokens** -> precision "
         f"{lc.length}/{len(ct) or 1}, recall {lc.length}/{len(rt) or 1}"
@@ -407,33 +343,18 @@ def lcs_figure(ct: list[str], rt: list[str], lc: M.Lcs) -> go.Figure:
 
 @st.cache_resource(show_spinner="Loading the evaluate modules by path (first time ~20 s)...")
 def _evaluate_modules() -> dict[str, Any]:
-    import evaluate
-
-    return {n: evaluate.load(str(EVAL_DIR / n)) for n in ("rouge", "sacrebleu", "chrf")}
+    return M.load_evaluate_modules()
 
 
-def evaluate_check(pairs: M.Pairs, s: Scored, opts: Opts) -> None:
+def evaluate_check(pairs: M.Pairs, s: M.MetricsReport) -> None:
     """Score the same pairs with ``evaluate.load(<assets path>)`` and compare with core."""
-    mods = _evaluate_modules()
-    preds, refs = list(pairs.predictions), [list(g) for g in pairs.references]
-    rows = []
-    if opts.rouge_tok == "default":
-        rp, rr = preds, refs
-        if opts.lsum_split:  # the same preprocessing a user applies before evaluate's rouge
-            rp = [M.split_sentences(p) for p in preds]
-            rr = [[M.split_sentences(r) for r in g] for g in refs]
-        er = mods["rouge"].compute(predictions=rp, references=rr, use_stemmer=opts.stem)
-        rows += [(t, s.rouge.corpus[t].fmeasure, er[t]) for t in s.rouge.config.rouge_types]
-    eb = mods["sacrebleu"].compute(predictions=preds, references=refs, **opts.bleu_opts)
-    ec = mods["chrf"].compute(predictions=preds, references=refs, **opts.chrf_opts)
-    rows += [("BLEU", s.bleu.score, eb["score"]), ("chrF", s.chrf.score, ec["score"])]
-    df = pd.DataFrame(rows, columns=["metric", "core.metrics", "evaluate.load(path)"])
-    df["equal"] = [
-        "identical" if a == b else ("equal to 1e-12" if abs(a - b) < 1e-12 else "DIFFERENT")
-        for a, b in zip(df.iloc[:, 1], df.iloc[:, 2], strict=True)
-    ]
+    rows = M.compare_with_evaluate(pairs, s, _evaluate_modules())
+    df = pd.DataFrame(
+        [(a.metric, a.core, a.evaluate, a.verdict) for a in rows],
+        columns=["metric", "core.metrics", "evaluate.load(path)", "equal"],
+    )
     st.dataframe(df, hide_index=True)
-    if opts.rouge_tok != "default":
+    if s.config.rouge_tokenizer != "default":
         st.caption(
             "The evaluate rouge module uses rouge_score's default tokenizer, like the hub's."
         )
@@ -456,16 +377,22 @@ TRAPS = {
 }
 
 
+TRAP_PAIRS = M.Pairs(tuple(TRAPS.values()), ((TRAP_REF,),) * len(TRAPS))
+PLAIN = M.MetricsConfig(split_sentences=False)  # one sentence each: nothing to split
+
+
 def notice_points() -> list[str]:
     """'What to notice', with the numbers computed now by core.metrics."""
-    keys = list(TRAPS)
-    r = M.rouge([TRAPS[k] for k in keys], [TRAP_REF] * len(keys))
-    b = M.bleu([TRAPS[k] for k in keys], [TRAP_REF] * len(keys)).sentence_scores
+    rep = compute(TRAP_PAIRS, PLAIN)
     f = {
-        k: (100 * r.per_pair[i]["rouge1"].fmeasure, 100 * r.per_pair[i]["rougeL"].fmeasure, b[i])
-        for i, k in enumerate(keys)
+        k: (
+            100 * rep.rouge.per_pair[i]["rouge1"].fmeasure,
+            100 * rep.rouge.per_pair[i]["rougeL"].fmeasure,
+            rep.bleu_sentence[i],
+        )
+        for i, k in enumerate(TRAPS)
     }
-    rep = r.per_pair[keys.index("repeated")]["rouge1"]
+    rep1 = rep.rouge.per_pair[list(TRAPS).index("repeated")]["rouge1"]
     return [
         f'A good paraphrase scores low: *"{TRAPS["paraphrase"]}"* against *"{TRAP_REF}"* gets '
         f"ROUGE-1 F1 {f['paraphrase'][0]:.0f} and sentence BLEU {f['paraphrase'][2]:.1f}, "
@@ -476,7 +403,7 @@ def notice_points() -> list[str]:
         f"{f['shuffled'][2]:.1f}, which care about order.",
         f"Clipping: *\"{TRAPS['repeated']}\"* matches 'the' 8 times, yet ROUGE-1 precision "
         "is only "
-        f"{rep.precision:.2f}: each reference word is credited at most as often as it occurs "
+        f"{rep1.precision:.2f}: each reference word is credited at most as often as it occurs "
         "there.",
         "Scores are comparable only with the same tokenizer and options: quote sacrebleu's "
         "signature. More references raise both metrics; with one reference, treat small "
@@ -490,12 +417,13 @@ PREDICT_Q = (
 PREDICT_OPTIONS = ["A: the mat is on the cat", "B: a kitten is sitting on the rug", "They tie"]
 
 
+PREDICT_PAIRS = M.Pairs(
+    ("the mat is on the cat", "a kitten is sitting on the rug"), (("the cat is on the mat",),) * 2
+)
+
+
 def predict_reveal() -> tuple[str, str]:
-    r = M.rouge(
-        ["the mat is on the cat", "a kitten is sitting on the rug"],
-        ["the cat is on the mat"] * 2,
-        rouge_types=["rouge1", "rougeL"],
-    )
+    r = compute(PREDICT_PAIRS, PLAIN).rouge
     a, b = (p["rouge1"].fmeasure for p in r.per_pair)
     la, lb = (p["rougeL"].fmeasure for p in r.per_pair)
     best = PREDICT_OPTIONS[0] if a > b else PREDICT_OPTIONS[1] if b > a else PREDICT_OPTIONS[2]

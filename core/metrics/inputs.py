@@ -17,6 +17,7 @@ from dataclasses import dataclass
 REF_SEPARATOR = "|||"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PAIRS = 5000
+MAX_TEXT_CHARS = 4_000  # per candidate/reference: ROUGE-L is quadratic in length
 CANDIDATE_COLUMNS = ("candidate", "prediction", "hypothesis")
 REFERENCE_PREFIXES = ("reference", "ref")
 
@@ -33,7 +34,39 @@ class Pairs:
         return max((len(r) for r in self.references), default=0)
 
 
-def _check(predictions: list[str], references: list[tuple[str, ...]]) -> Pairs:
+def cut_pairs(pairs: Pairs, max_chars: int = MAX_TEXT_CHARS) -> tuple[Pairs, int]:
+    """Each text cut to ``max_chars`` characters, and how many texts were longer.
+
+    >>> cut_pairs(Pairs(("abcdef",), (("abc", "abcd"),)), 3)
+    (Pairs(predictions=('abc',), references=(('abc', 'abc'),)), 2)
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be positive.")
+    long = sum(len(t) > max_chars for t in pairs.predictions) + sum(
+        len(r) > max_chars for g in pairs.references for r in g
+    )
+    if not long:
+        return pairs, 0
+    cut = Pairs(
+        tuple(t[:max_chars] for t in pairs.predictions),
+        tuple(tuple(r[:max_chars] for r in g) for g in pairs.references),
+    )
+    return cut, long
+
+
+def split_references(text: str) -> tuple[str, ...]:
+    """The alternative references in ``text``, ``|||`` apart, stripped, empty ones dropped.
+
+    >>> split_references(" the cat ||| a cat |||  ")
+    ('the cat', 'a cat')
+    """
+    return tuple(x.strip() for x in text.split(REF_SEPARATOR) if x.strip())
+
+
+def make_pairs(predictions: Sequence[str], references: Sequence[tuple[str, ...]]) -> Pairs:
+    """:class:`Pairs` after checking them: as many candidates as reference groups, no empty
+    candidate or group, at most :data:`MAX_PAIRS`. Raises ValueError with a plain message."""
+    predictions, references = list(predictions), list(references)
     if not predictions:
         raise ValueError("No candidate: type at least one candidate sentence.")
     if len(predictions) != len(references):
@@ -70,8 +103,7 @@ def parse_pairs(candidates: str, references: str) -> Pairs:
         raise ValueError("The candidate box is empty: type the text to score.")
     if not any(r.strip() for r in lines):
         raise ValueError("The reference box is empty: type the text the candidate should match.")
-    refs = [tuple(x.strip() for x in ln.split(REF_SEPARATOR) if x.strip()) for ln in lines]
-    return _check([c.strip() for c in cands], refs)
+    return make_pairs([c.strip() for c in cands], [split_references(ln) for ln in lines])
 
 
 def read_csv(data: bytes) -> Pairs:
@@ -124,7 +156,7 @@ def read_csv(data: bytes) -> Pairs:
         if not group:
             raise ValueError(f"Row {n}: no reference text.")
         refs.append(group)
-    return _check(preds, refs)
+    return make_pairs(preds, refs)
 
 
 @dataclass(frozen=True)
@@ -155,7 +187,7 @@ def load_examples(path: str | None = None) -> dict[str, Example]:
     raw = json.loads(Path(path).read_text(encoding="utf-8"))
     return {
         name: Example(
-            name, e["about"], _check(list(e["candidates"]), [tuple(r) for r in e["references"]])
+            name, e["about"], make_pairs(e["candidates"], [tuple(r) for r in e["references"]])
         )
         for name, e in raw.items()
     }

@@ -3,6 +3,8 @@ call, the page's filters and summaries, and hostile input."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -18,9 +20,12 @@ from core.attention import (
     default_token,
     head_summary,
     head_view,
+    is_decoder,
+    model_kind,
     pool,
     renormalized,
     thumbnails,
+    token_focus,
     word_attention,
     word_tokens,
 )
@@ -232,11 +237,13 @@ def test_decoder_it_cannot_attend_to_a_later_word(results):
     assert got["tired"] == 0.0 and got["animal"] > 0.0
 
 
-def _synthetic(weights: np.ndarray, special: list[bool]) -> AttentionResult:
+def _synthetic(
+    weights: np.ndarray, special: list[bool], *, causal: bool = False
+) -> AttentionResult:
     T = weights.shape[-1]
     return AttentionResult(
         model="synthetic",
-        causal=False,
+        causal=causal,
         tokens=tuple(f"t{i}" for i in range(T)),
         token_ids=tuple(range(T)),
         offsets=tuple((i, i + 1) for i in range(T)),
@@ -332,3 +339,130 @@ def test_thumbnails_pool_scale_and_mask(results, model, text, size):
         assert np.isnan(pooled).any() == (r.causal and n > 1)  # whole blocks above the diagonal
     with pytest.raises(ValueError, match="no heads"):
         thumbnails(r, [], size)
+
+
+# --- the model's kind, masking, the token explorer and pooling, computed in core ----------------
+@pytest.mark.parametrize(
+    ("name", "kind", "decoder"),
+    [
+        ("minilm", "encoder", False),
+        ("tiny-gpt", "causal-lm", True),
+        ("flan-t5-small", "seq2seq", False),
+        ("cl100k_base", "tokenizer", False),
+    ],
+)
+def test_model_kind_and_is_decoder(name, kind, decoder):
+    assert model_kind(name) == kind
+    assert is_decoder(name) is decoder
+
+
+def test_is_decoder_says_no_for_a_name_that_cannot_be_a_model():
+    assert is_decoder("../etc") is False
+    with pytest.raises(models.ModelUnavailableError):
+        model_kind("../etc")
+
+
+def _row_stochastic(shape: tuple[int, ...], seed: int, *, causal: bool = False) -> np.ndarray:
+    w = np.random.default_rng(seed).random(shape).astype(np.float32) + np.float32(0.01)
+    if causal:
+        w = np.tril(w)  # (..., T, T): nothing on later tokens
+    return w / w.sum(-1, keepdims=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 9).flatmap(
+        lambda t: st.tuples(
+            st.lists(st.booleans(), min_size=t, max_size=t),
+            st.booleans(),
+            st.integers(0, 2**16),
+            st.floats(0.0, 0.5),
+        )
+    )
+)
+def test_masked_and_renormalized_rows_still_sum_to_one(data):
+    special, causal, seed, threshold = data
+    t = len(special)
+    r = _synthetic(_row_stochastic((2, 3, t, t), seed, causal=causal), special, causal=causal)
+    for layer, head in ((0, 0), (1, 2)):
+        v = head_view(r, ViewConfig(layer, head, hide_special=True))
+        np.testing.assert_allclose(v.matrix.sum(-1), 1.0, atol=1e-5)  # renormalized rows
+        assert r.special.all() or not r.special[v.rows].any()
+        assert (v.matrix[v.masked] == 0).all()  # the causal mask survives renormalizing
+        assert (np.isnan(v.drawn) == v.masked).all()
+        np.testing.assert_array_equal(v.drawn[~v.masked], v.matrix[~v.masked])
+        cut = head_view(r, ViewConfig(layer, head, threshold=threshold, hide_special=True))
+        assert ((cut.matrix == 0) | (cut.matrix >= threshold)).all()
+
+
+def test_drawn_blanks_exactly_the_causal_mask(results):
+    r = results[("tiny-gpt", CASES[3][1], None)]
+    v = head_view(r, ViewConfig(1, 2))
+    assert v.drawn.dtype == np.float32 and v.drawn.flags.c_contiguous
+    assert (np.isnan(v.drawn) == np.triu(np.ones_like(v.masked), 1)).all()
+    enc = head_view(results[("minilm", PRONOUN, None)], ViewConfig(1, 2))
+    assert not np.isnan(enc.drawn).any() and (enc.drawn == enc.matrix).all()
+
+
+@pytest.mark.parametrize(("model", "text"), [("minilm", PRONOUN), ("tiny-gpt", CASES[3][1])])
+def test_max_above_diagonal_is_zero_only_under_the_causal_mask(results, model, text):
+    r = results[(model, text, None)]
+    got = r.max_above_diagonal(2, 1)
+    assert got == float(np.triu(r.weights[2, 1], 1).max())
+    assert (got == 0.0) is r.causal
+
+
+@pytest.mark.parametrize(
+    ("config", "index"),
+    [
+        (ViewConfig(5, 0), 10),  # 'it'
+        (ViewConfig(0, 2, hide_special=True), 3),
+        (ViewConfig(0, 2, threshold=0.2), 3),
+        (ViewConfig(1, 1, hide_special=True), 0),  # [CLS] hidden: nothing to rank
+    ],
+)
+def test_token_focus_ranks_the_row_and_column(results, config, index):
+    r = results[("minilm", PRONOUN, None)]
+    v = head_view(r, config)
+    f = token_focus(r, v, index, top=5)
+    row, col = v.row(index), v.col(index)
+    np.testing.assert_array_equal(f.attends_to_weights, sorted(row[row > 0], reverse=True)[:5])
+    np.testing.assert_array_equal(f.attended_by_weights, sorted(col[col > 0], reverse=True)[:5])
+    for j, w in zip(f.attends_to, f.attends_to_weights, strict=True):
+        assert row[np.flatnonzero(v.cols == j)[0]] == w
+    for i, w in zip(f.attended_by, f.attended_by_weights, strict=True):
+        assert col[np.flatnonzero(v.rows == i)[0]] == w
+    hidden = np.setdiff1d(np.arange(r.n_tokens), v.cols)
+    np.testing.assert_array_equal(f.weights[v.cols], row)
+    assert f.weights.shape == (r.n_tokens,) and not f.weights[hidden].any()
+    assert f.shade.max() == pytest.approx(1.0 if row.any() else 0.0)
+    assert not row.any() or f.shade.argmax() == f.attends_to[0]
+    with pytest.raises(ValueError, match="not in"):
+        token_focus(r, v, r.n_tokens)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 12), st.integers(1, 6), st.integers(0, 2**16))
+def test_pooling_invariants(t, size, seed):
+    head = _row_stochastic((t, t), seed)
+    same = _synthetic(np.broadcast_to(head, (2, 3, t, t)).copy(), [False] * t)
+    # word_attention's mean over equal heads is that head
+    words = dataclasses.replace(
+        same,
+        text=" ".join(chr(97 + i) for i in range(t)),
+        offsets=tuple((2 * i, 2 * i + 1) for i in range(t)),
+    )
+    got = word_attention(words, "a", [chr(97 + j) for j in range(t)], layer=1)
+    np.testing.assert_allclose(list(got.values()), head[0], atol=1e-6)
+    # equal heads pool to equal thumbnails, within the head's range
+    th = thumbnails(same, [(0, 0), (1, 2)], size)
+    np.testing.assert_array_equal(th.pooled[0], th.pooled[1])
+    assert head.min() - 1e-6 <= th.pooled[0].min() <= th.pooled[0].max() <= head.max() + 1e-6
+    # a constant map pools to the same constant; the blocks tile every token once
+    flat, starts = pool(np.full((t, t), 0.25), size)
+    assert np.allclose(flat, 0.25) and starts[0] == 0 and (np.diff(starts) > 0).all()
+    assert th.ends[-1] == t - 1 and (th.starts <= th.ends).all()
+    assert (th.starts[1:] == th.ends[:-1] + 1).all()
+    # equal blocks of a row-stochastic map: each pooled row sums to (blocks / t)
+    if t % len(starts) == 0:
+        np.testing.assert_allclose(pool(head, size)[0].sum(-1), len(starts) / t, atol=1e-5)
