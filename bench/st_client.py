@@ -37,7 +37,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.state.common import user_key_from_element_id
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-SCRIPT_ERROR_KEY = "genai-script-error"  # ui.serving.ERROR_KEY (bench/ does not import ui/)
+SCRIPT_ERROR_KEY = "genai-script-error"  # the key serve.py gives the error box (ERROR_KEY)
 DONE = {
     ForwardMsg.FINISHED_SUCCESSFULLY,
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
