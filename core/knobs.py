@@ -99,7 +99,7 @@ class Knob:
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 return f"{name} must be a finite number, got {value!r}"
             if not math.isfinite(value):
-                return f"{name} must be a finite number, got {value!r}"
+                return f"{label} must be a finite number, got {value!r}"
         elif kind is str and not isinstance(value, str):
             return f"{name} must be a text, got {value!r}"
         if self.choices is not None and value not in self.choices:
