@@ -119,7 +119,7 @@ CONFIGS = _knob_configs()
 
 def test_the_configs_of_the_issue_use_knobs():
     names = {c.__name__ for c in CONFIGS}
-    assert {"SamplingConfig", "LoraConfigSpec"} <= names
+    assert {"SamplingConfig", "LoraConfigSpec", "QuantConfig"} <= names
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: c.__name__)
