@@ -19,6 +19,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from core.knobs import check, knob
+
 NAMES = tuple(
     "Tom Lily Max Anna Ben Sara Sam Mia Leo Zoe Tim Emma Jack Lucy Noah Ella Finn Rosa Omar "
     "Nina Hugo Ivy Kai Luna".split()
@@ -179,13 +181,12 @@ class CorpusConfig:
         heldout: write documents for the held-out split (the validation text), never trained on.
     """
 
-    n_docs: int = 20_000  # about 4 MB of text, a few minutes of training on 2 cores
+    n_docs: int = knob(20_000, lo=1)  # about 4 MB of text, a few minutes of training on 2 cores
     seed: int = 1337
     heldout: bool = False
 
     def __post_init__(self) -> None:
-        if self.n_docs < 1:
-            raise ValueError(f"n_docs must be at least 1, got {self.n_docs}")
+        check(self)
 
 
 def _story(r: random.Random) -> str:

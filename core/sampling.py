@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from core.knobs import check, knob
+
 # Stage names, in the order they run; "kept" marks tokens that reach the draw.
 PENALTY, TEMPERATURE, TOP_K, TOP_P, MIN_P = (
     "repetition penalty",
@@ -43,13 +45,13 @@ GREEDY = "greedy (temperature 0)"
 KEPT = "kept"
 FILTERS = (TOP_K, TOP_P, MIN_P)
 PIPELINE = (PENALTY, TEMPERATURE, TOP_K, TOP_P, MIN_P, "sample")
-MAX_TEMPERATURE = 10.0
-MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
 class SamplingConfig:
     """Every knob of the sampling pipeline (transformers' names and meanings).
+
+    Each field's range is the one the Sampling page offers; its widgets and link read it here.
 
     Args:
         temperature: divides the logits; 0 = greedy (argmax), 1 = the model's own distribution.
@@ -62,40 +64,46 @@ class SamplingConfig:
         seed: seeds the private random generator of the draw; same seed, same tokens.
     """
 
-    temperature: float = 1.0  # the model's own distribution
-    top_k: int = 0  # off
-    top_p: float = 1.0  # off
-    min_p: float = 0.0  # off
-    repetition_penalty: float = 1.0  # off
-    seed: int = 0
+    temperature: float = knob(  # 1: the model's own distribution
+        1.0,
+        lo=0,
+        hi=2.5,
+        step=0.05,
+        help="Divides the logits: below 1 sharpens, above 1 flattens.",
+    )
+    top_k: int = knob(  # 0: off
+        0, lo=0, hi=100_000, step=1, label="top-k", help="Keep only the k most likely tokens."
+    )
+    top_p: float = knob(  # 1: off
+        1.0,
+        lo=0,
+        hi=1,
+        step=0.01,
+        label="top-p",
+        help="Keep the fewest top tokens whose probabilities reach p.",
+    )
+    min_p: float = knob(  # 0: off
+        0.0,
+        lo=0,
+        hi=1,
+        step=0.01,
+        label="min-p",
+        help="Drop tokens below min-p × the top token's probability.",
+    )
+    repetition_penalty: float = knob(  # 1: off
+        1.0,
+        lo=0.5,
+        hi=2,
+        step=0.05,
+        label="repetition penalty",
+        help="Above 1, tokens already in the context become less likely.",
+    )
+    seed: int = knob(
+        0, lo=0, hi=2**31, step=1, help="Seeds the random draw: same seed, same tokens."
+    )
 
     def __post_init__(self) -> None:
-        for name in ("temperature", "top_p", "min_p", "repetition_penalty"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValueError(f"{name} must be a finite number, got {v!r}")
-        for name in ("top_k", "seed"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                raise ValueError(f"{name} must be a whole number, got {v!r}")
-        if not 0 <= self.temperature <= MAX_TEMPERATURE:
-            raise ValueError(
-                f"temperature must be between 0 (greedy) and {MAX_TEMPERATURE:g}, "
-                f"got {self.temperature}"
-            )
-        if self.top_k < 0:
-            raise ValueError(f"top-k must be 0 (off) or a positive number, got {self.top_k}")
-        if not 0 <= self.top_p <= 1:
-            raise ValueError(f"top-p must be between 0 and 1 (1 = off), got {self.top_p}")
-        if not 0 <= self.min_p <= 1:
-            raise ValueError(f"min-p must be between 0 (off) and 1, got {self.min_p}")
-        if not 0 < self.repetition_penalty <= MAX_TEMPERATURE:
-            raise ValueError(
-                "repetition penalty must be above 0 and at most 10 (1 = off), "
-                f"got {self.repetition_penalty}"
-            )
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be between 0 and 2**63 - 1, got {self.seed}")
+        check(self)
 
     @property
     def greedy(self) -> bool:

@@ -19,16 +19,8 @@ url_state(
     {
         "lora_recipe": first.key,
         "lora_model": first.model,
-        "lora_r": first.r,
-        "lora_alpha": first.alpha,
-        "lora_dropout": 0.05,
         "lora_targets": list(first.targets),
-        "lora_lr": first.lr,
-        "lora_epochs": first.epochs,
-        "lora_batch": first.batch_size,
-        "lora_maxlen": first.max_length,
-        "lora_val": 0.33,
-        "lora_seed": 0,
+        **view.url_knobs(first),  # LoraConfigSpec's ranges, the recipe's settings
     },
     choices={
         "lora_recipe": [*lora.RECIPES, "upload"],
@@ -36,14 +28,7 @@ url_state(
         "lora_batch": view.BATCHES,
         "lora_maxlen": view.LENGTHS,
     },
-    bounds={
-        "lora_r": (0, 256),
-        "lora_alpha": (1, 1024),
-        "lora_dropout": (0.0, 0.5),
-        "lora_epochs": (1, 20),
-        "lora_val": (0.1, 0.5),
-        "lora_seed": (0, 2**31 - 1),
-    },
+    bounds={"lora_val": (view.MIN_VAL_SHARE, 1.0)},  # the form's floor inside the spec's range
 )
 
 # --- data ------------------------------------------------------------------------------------

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core import models
 from core import quantization as q
+from core.knobs import spec
+from core.lora import LoraConfigSpec
 from core.text import clean_text
+from ui import knobs
 from ui import quantization_view as view
 from ui.loaders import get_model
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
@@ -20,19 +25,28 @@ page_header(
 )
 NAMES = [s.name for k in ("causal-lm", "encoder") for s in models.list_models(k)]
 sidebar_lm = active_model("causal-lm")
+# the engine's knobs, at the page's defaults (the page offers fewer texts and runs: each one
+# costs a full evaluation); the LoRA rank of the calculator is LoraConfigSpec's r
+N_EVAL, RUNS = (8, 80), (1, 15)
+KNOBS = {
+    "quant_n_eval": spec(q.QuantConfig, "n_eval"),
+    "quant_runs": spec(q.QuantConfig, "latency_runs"),
+    "quant_rank": spec(LoraConfigSpec, "r"),
+}
 url_state(
-    view.DEFAULTS | {"quant_model": sidebar_lm if sidebar_lm in NAMES else "tiny-gpt"},
+    view.DEFAULTS
+    | {key: replace(k, default=view.DEFAULTS[key]) for key, k in KNOBS.items()}
+    | {"quant_model": sidebar_lm if sidebar_lm in NAMES else "tiny-gpt"},
     choices={
         "quant_model": NAMES,
         "quant_schemes": list(q.SCHEME_NAMES),
         "quant_layer_scheme": [s for s in q.SCHEME_NAMES if s != "fp32"],
     },
     bounds={
-        "quant_n_eval": (8, 80),
-        "quant_runs": (1, 15),
+        "quant_n_eval": N_EVAL,
+        "quant_runs": RUNS,
         "quant_layer_idx": (0, 500),
         "quant_row": (0, 100_000),
-        "quant_rank": (1, 256),
     },
 )
 LABEL = {s.name: s.label for s in q.list_schemes()}
@@ -47,15 +61,24 @@ with st.container(border=True):
         format_func=LABEL.get,
     )
     c = st.columns(3)
-    c[0].slider(
-        "Evaluation texts",
-        8,
-        80,
+    knobs.slider(
+        q.QuantConfig,
+        "n_eval",
         key="quant_n_eval",
-        step=4,
-        help="Held-out documents (causal LM) or test reviews (encoder).",
+        label="Evaluation texts",
+        where=c[0],
+        min_value=N_EVAL[0],
+        max_value=N_EVAL[1],
     )
-    c[1].slider("Timed forwards per scheme (median shown)", 1, 15, key="quant_runs")
+    knobs.slider(
+        q.QuantConfig,
+        "latency_runs",
+        key="quant_runs",
+        label="Timed forwards per scheme (median shown)",
+        where=c[1],
+        min_value=RUNS[0],
+        max_value=RUNS[1],
+    )
     c[2].text_input(
         "Prompt every scheme answers",
         key="quant_prompt",
@@ -180,7 +203,9 @@ def memory_calculator() -> None:
     )
     c = st.columns([3, 1])
     c[0].text_input("Model name or Hugging Face id", key="quant_mem_model")
-    c[1].number_input("LoRA rank", min_value=1, max_value=256, key="quant_rank")
+    knobs.number_input(
+        LoraConfigSpec, "r", key="quant_rank", label="LoRA rank", where=c[1], help=None
+    )
     try:
         est = view.cached_memory(
             st.session_state.quant_mem_model.strip(), int(st.session_state.quant_rank)

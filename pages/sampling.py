@@ -27,12 +27,7 @@ url_state(
     {
         "sampling_model": active,
         "sampling_prompt": view.DEFAULT_PROMPT,
-        "sampling_temperature": 1.0,
-        "sampling_top_k": 0,
-        "sampling_top_p": 1.0,
-        "sampling_min_p": 0.0,
-        "sampling_penalty": 1.0,
-        "sampling_seed": 0,
+        **view.knob_defaults(),  # the engine's defaults and ranges: core.sampling's knobs
         "sampling_n": 30,
         "sampling_n_top": 20,
         "sampling_cmp_by": "temperature",
@@ -46,16 +41,7 @@ url_state(
         "sampling_cmp_seeds": view.CMP_SEEDS,
     },
     max_items={"sampling_cmp_temps": view.CMP_MAX, "sampling_cmp_seeds": view.CMP_MAX},
-    bounds={
-        "sampling_temperature": (0, 2.5),
-        "sampling_top_k": (0, 100_000),
-        "sampling_top_p": (0, 1),
-        "sampling_min_p": (0, 1),
-        "sampling_penalty": (0.5, 2),
-        "sampling_seed": (0, 2**31),
-        "sampling_n": (1, 200),
-        "sampling_n_top": (5, 50),
-    },
+    bounds={"sampling_n": (1, 200), "sampling_n_top": (5, 50)},
 )
 
 c_prompt, c_model = st.columns([3, 1])

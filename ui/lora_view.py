@@ -14,8 +14,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import lora, models, training
+from core.knobs import Knob, spec
 from core.lora import LoraConfigSpec, LoraOutcome, LoraProgress, LoraRunResult
 from core.training import Job, JobStatus
+from ui import knobs
 from ui.render import predict_then_reveal, what_to_notice
 
 JOB = "lora_job"  # session key of the session's current training Job
@@ -23,9 +25,24 @@ OWNER_GRACE_S = 10.0  # a tab gone this long has closed (a network blip reconnec
 LOADED = "lora_loaded"  # session key of a reloaded (SavedRun, model, tokenizer)
 MERGE = "lora_merge"  # session key of the last MergeCheck, by run
 UPLOAD = "Your own upload (CSV/JSONL)"
+# the stops the select sliders offer inside LoraConfigSpec's ranges (checked when drawn)
 LRS = [1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 1.0, 10.0, 100.0]
 BATCHES = [1, 2, 4, 8, 16, 32, 64]
 LENGTHS = [16, 24, 32, 48, 64, 96, 128, 256]
+# the form holds out at least 10% (a smaller share is for scripts: the benchmark holds out 5%)
+MIN_VAL_SHARE = 0.1
+# the form's widget key (and URL parameter) of each LoraConfigSpec field it sets
+KEYS = {
+    "r": "lora_r",
+    "alpha": "lora_alpha",
+    "dropout": "lora_dropout",
+    "lr": "lora_lr",
+    "epochs": "lora_epochs",
+    "batch_size": "lora_batch",
+    "max_length": "lora_maxlen",
+    "val_fraction": "lora_val",
+    "seed": "lora_seed",
+}
 KIND = {"classification": "encoder", "causal-lm": "causal-lm"}
 
 
@@ -70,6 +87,15 @@ def param_count(spec: LoraConfigSpec, labels: tuple[str, ...]) -> lora.ParamCoun
 @st.cache_data(show_spinner=False)
 def recipe_dataset(key: str) -> lora.LoraDataset:
     return lora.load_recipe_dataset(key)
+
+
+def url_knobs(recipe: lora.Recipe) -> dict[str, Knob]:
+    """{widget key: knob} for ``url_state``: LoraConfigSpec's ranges bound the link's values;
+    the recipe's settings are the defaults (the spec's own where the recipe sets none)."""
+    out = {key: spec(LoraConfigSpec, name) for name, key in KEYS.items()}
+    for name in ("r", "alpha", "lr", "epochs", "batch_size", "max_length"):
+        out[KEYS[name]] = replace(out[KEYS[name]], default=getattr(recipe, name))
+    return out
 
 
 def apply_recipe() -> None:
@@ -204,19 +230,30 @@ def settings_panel(choices: list[str]) -> None:
     with s1.container(border=True):
         st.markdown("**Adapter shape**")
         a, b = st.columns(2)
-        a.number_input("Rank r", 0, 256, key="lora_r", help="Width of the bottleneck B @ A")
-        b.number_input("Alpha", 1, 1024, key="lora_alpha", help="The update is scaled by alpha/r")
+        cfg = LoraConfigSpec
+        knobs.number_input(cfg, "r", key=KEYS["r"], label="Rank r", where=a)
+        knobs.number_input(cfg, "alpha", key=KEYS["alpha"], label="Alpha", where=b)
         st.multiselect("Target modules (the model's own layers)", choices, key="lora_targets")
-        st.slider("LoRA dropout", 0.0, 0.5, step=0.05, key="lora_dropout")
+        knobs.slider(cfg, "dropout", key=KEYS["dropout"], label="LoRA dropout")
     with s2.container(border=True):
         st.markdown("**Training**")
         a, b = st.columns(2)
-        a.select_slider("Learning rate", LRS, key="lora_lr", format_func=lambda v: f"{v:g}")
-        b.slider("Epochs", 1, 20, key="lora_epochs")
-        a.select_slider("Batch size", BATCHES, key="lora_batch")
-        b.select_slider("Max length (tokens)", LENGTHS, key="lora_maxlen")
-        a.slider("Held out for validation", 0.1, 0.5, step=0.01, key="lora_val", format="%.2f")
-        b.number_input("Seed", 0, 2**31 - 1, key="lora_seed")
+        knobs.select_slider(cfg, "lr", LRS, key=KEYS["lr"], where=a, format_func="{:g}".format)
+        knobs.slider(cfg, "epochs", key=KEYS["epochs"], label="Epochs", where=b)
+        knobs.select_slider(cfg, "batch_size", BATCHES, key=KEYS["batch_size"], where=a)
+        knobs.select_slider(
+            cfg, "max_length", LENGTHS, key=KEYS["max_length"], label="Max length (tokens)", where=b
+        )
+        knobs.slider(
+            cfg,
+            "val_fraction",
+            key=KEYS["val_fraction"],
+            label="Held out for validation",
+            where=a,
+            format="%.2f",
+            min_value=MIN_VAL_SHARE,
+        )
+        knobs.number_input(cfg, "seed", key=KEYS["seed"], label="Seed", where=b)
 
 
 def spec_from_state(model: str, task: str) -> LoraConfigSpec:

@@ -12,6 +12,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import sampling as smp
+from core.knobs import Knob, spec
+from ui import knobs
 from ui.loaders import get_model
 from ui.urlstate import stable_key, stable_selectbox
 
@@ -37,6 +39,31 @@ STATUS_STYLE = {  # legend label, bar colour
     smp.MIN_P: ("removed by min-p", "#dcdcdc"),
     smp.GREEDY: ("not the argmax (greedy)", "#cfcfcf"),
 }
+
+
+# the page's widget key (and URL parameter) of each SamplingConfig field
+KEYS = {
+    "temperature": "sampling_temperature",
+    "top_k": "sampling_top_k",
+    "top_p": "sampling_top_p",
+    "min_p": "sampling_min_p",
+    "repetition_penalty": "sampling_penalty",
+    "seed": "sampling_seed",
+}
+CONTROLS = (  # (field, widget, label), numbered in the order the pipeline applies them
+    ("repetition_penalty", knobs.slider, "① Repetition penalty (1 = off)"),
+    ("temperature", knobs.slider, "② Temperature (0 = greedy)"),
+    ("top_k", knobs.number_input, "③ Top-k (0 = off)"),
+    ("top_p", knobs.slider, "④ Top-p (1 = off)"),
+    ("min_p", knobs.slider, "⑤ Min-p (0 = off)"),
+    ("seed", knobs.number_input, "⑥ Seed"),
+)
+
+
+def knob_defaults() -> dict[str, Knob]:
+    """{widget key: knob} for ``url_state``: the link's values are bounded by the engine's own
+    ranges (core.sampling.SamplingConfig), the widgets start at its defaults."""
+    return {key: spec(smp.SamplingConfig, name) for name, key in KEYS.items()}
 
 
 def set_action(action: str) -> None:
@@ -66,54 +93,8 @@ def pipeline_controls() -> None:
             "① repetition penalty → ② temperature → ③ top-k → ④ top-p → ⑤ min-p → "
             "⑥ draw with the seed"
         )
-        st.slider(
-            "① Repetition penalty (1 = off)",
-            0.5,
-            2.0,
-            step=0.05,
-            key="sampling_penalty",
-            help="Above 1, tokens already in the context become less likely.",
-        )
-        st.slider(
-            "② Temperature (0 = greedy)",
-            0.0,
-            2.5,
-            step=0.05,
-            key="sampling_temperature",
-            help="Divides the logits: below 1 sharpens, above 1 flattens.",
-        )
-        st.number_input(
-            "③ Top-k (0 = off)",
-            0,
-            100_000,
-            step=1,
-            key="sampling_top_k",
-            help="Keep only the k most likely tokens.",
-        )
-        st.slider(
-            "④ Top-p (1 = off)",
-            0.0,
-            1.0,
-            step=0.01,
-            key="sampling_top_p",
-            help="Keep the fewest top tokens whose probabilities reach p.",
-        )
-        st.slider(
-            "⑤ Min-p (0 = off)",
-            0.0,
-            1.0,
-            step=0.01,
-            key="sampling_min_p",
-            help="Drop tokens below min-p × the top token's probability.",
-        )
-        st.number_input(
-            "⑥ Seed",
-            0,
-            2**31,
-            step=1,
-            key="sampling_seed",
-            help="Seeds the random draw: same seed, same tokens.",
-        )
+        for name, widget, label in CONTROLS:  # range, step and help: the config's knobs
+            widget(smp.SamplingConfig, name, key=KEYS[name], label=label)
         st.slider("Bars shown", 5, 50, key="sampling_n_top")
 
 

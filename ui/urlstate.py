@@ -9,6 +9,10 @@ Usage in a page, before the widgets::
     ...
     sync_url()                                    # at the end: write the values back
 
+A widget bound to a config field takes its default, range and choices from the field's knob
+(:mod:`core.knobs`): ``url_state({"sampling_temperature": spec(SamplingConfig, "temperature")})``
+bounds the link's value by the engine's own range, so the page restates none.
+
 Values in the URL are parsed by their declared type: the type of the default, the type of a
 list default's elements (``[0.0, 0.7]`` -> floats), or an explicit ``types={key: float}``
 (needed for an empty list default). A value that does not parse, is not among ``choices`` or is
@@ -30,6 +34,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import streamlit as st
+
+from core.knobs import Knob
 
 T = TypeVar("T")
 
@@ -153,6 +159,14 @@ def _too_long(formatted: str | list[str]) -> bool:
     return len(formatted) > MAX_URL_VALUE
 
 
+def _knob_bound(k: Knob, bound: tuple[float, float] | None) -> tuple[float, float]:
+    """The knob's range, narrowed by a bound the page gives as well."""
+    lo, hi = k.bounds
+    if bound is not None:
+        lo, hi = max(lo, bound[0]), min(hi, bound[1])
+    return lo, hi
+
+
 def url_state(
     defaults: dict[str, Any],
     *,
@@ -168,23 +182,34 @@ def url_state(
 
     Args:
         defaults: {key: default value}; the default's type (a list's element type) is the
-            declared type of the key.
+            declared type of the key. A :class:`~core.knobs.Knob` (the config field the widget
+            sets) gives its default, and its range and choices bound the value too; for
+            another default (a recipe's), give ``dataclasses.replace(knob, default=...)``.
         choices: {key: allowed values} (of each element for a list).
         bounds: {key: (low, high)} inclusive, for numbers (each element of a list of numbers).
         types: {key: type} to declare a type the default cannot show (an empty list's elements).
         max_items: {key: longest list}.
+
+    A page's own ``choices`` or ``bounds`` for a knob's key narrow the knob's (the stops a
+    select slider offers inside the range).
     """
     choices, bounds, types, max_items = choices or {}, bounds or {}, types or {}, max_items or {}
     st.session_state[_REGISTRY] = list(defaults)
     for key, default in defaults.items():
         if key in st.session_state:
             continue
+        allowed, bound = choices.get(key), bounds.get(key)
+        if isinstance(default, Knob):
+            bound = _knob_bound(default, bound)
+            if default.choices is not None:
+                allowed = [c for c in (allowed or default.choices) if c in default.choices]
+            default = default.default
         st.session_state[key] = parse_value(
             st.query_params.get_all(key),
             default,
             kind=types.get(key),
-            choices=choices.get(key),
-            bound=bounds.get(key),
+            choices=allowed,
+            bound=bound,
             max_items=max_items.get(key),
         )
 

@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from core.knobs import check, knob
 from core.quantization.schemes import (
     SCHEME_NAMES,
     apply_scheme,
@@ -52,10 +53,12 @@ class QuantConfig:
 
     model: str = "tiny-gpt"
     schemes: tuple[str, ...] = DEFAULT_SCHEMES
-    n_eval: int = 40  # small: every scheme re-runs the whole evaluation
-    seq_len: int = 64  # tiny-gpt's documents are short: 64 tokens spans one or two of them
-    latency_runs: int = 5  # median of 5 damps a busy machine's noise
-    max_new_tokens: int = 16
+    n_eval: int = knob(  # small: every scheme re-runs the whole evaluation
+        40, lo=4, hi=300, step=4, help="Held-out documents (causal LM) or test reviews (encoder)."
+    )
+    seq_len: int = knob(64, lo=8, hi=1024)  # tiny-gpt's documents are short: one or two of them
+    latency_runs: int = knob(5, lo=1, hi=50)  # median of 5 damps a busy machine's noise
+    max_new_tokens: int = knob(16, lo=0, hi=128)
     prompt: str = ""  # empty: a default that suits the model kind
     seed: int = 0
 
@@ -69,14 +72,7 @@ class QuantConfig:
             raise ValueError(f"unknown scheme(s) {', '.join(bad)}; choose from {SCHEME_NAMES}")
         if len(set(self.schemes)) != len(self.schemes):
             raise ValueError("each scheme may appear once")
-        if not 4 <= self.n_eval <= 300:
-            raise ValueError(f"n_eval must be between 4 and 300, got {self.n_eval}")
-        if not 8 <= self.seq_len <= 1024:
-            raise ValueError(f"seq_len must be between 8 and 1024, got {self.seq_len}")
-        if not 1 <= self.latency_runs <= 50:
-            raise ValueError(f"latency_runs must be between 1 and 50, got {self.latency_runs}")
-        if not 0 <= self.max_new_tokens <= 128:
-            raise ValueError(f"max_new_tokens must be between 0 and 128, got {self.max_new_tokens}")
+        check(self)
 
     @property
     def ordered_schemes(self) -> tuple[str, ...]:

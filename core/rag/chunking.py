@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from core.knobs import check, knob
+
 MAX_CHUNK_TOKENS = 250  # MiniLM reads 256 tokens including [CLS] and [SEP]; longer chunks are cut
 
 
@@ -26,16 +28,18 @@ class ChunkConfig:
         overlap: tokens shared by consecutive chunks, so a sentence on a boundary stays whole.
     """
 
-    size: int = 120  # about 90 English words: one or two short paragraphs
-    overlap: int = 30  # a quarter of a chunk
+    size: int = knob(  # about 90 English words: one or two short paragraphs
+        120,
+        lo=4,
+        hi=MAX_CHUNK_TOKENS,
+        label="chunk size",
+        help=f"MiniLM tokens per chunk, at most {MAX_CHUNK_TOKENS} so nothing is truncated.",
+    )
+    overlap: int = knob(30, lo=0)  # a quarter of a chunk
 
     def __post_init__(self) -> None:
-        if not 4 <= self.size <= MAX_CHUNK_TOKENS:
-            raise ValueError(
-                f"Chunk size must be between 4 and {MAX_CHUNK_TOKENS} tokens "
-                f"(MiniLM reads at most 256), got {self.size}."
-            )
-        if not 0 <= self.overlap < self.size:
+        check(self)
+        if self.overlap >= self.size:
             raise ValueError(
                 f"Overlap must be at least 0 and smaller than the chunk size ({self.size}), "
                 f"got {self.overlap}."

@@ -16,6 +16,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from core.knobs import check, knob
 from core.tokenizers.engine import byte_decoder
 
 MAX_TRAIN_CHARS = 20_000  # the replay runs in Python: keep the lesson text short
@@ -32,8 +33,8 @@ class BpeConfig:
     """
 
     text: str
-    num_merges: int = 60  # enough to build whole short words from a paragraph
-    min_frequency: int = 2  # a pair seen once teaches nothing
+    num_merges: int = knob(60, lo=1, hi=2000)  # enough to build whole short words from a paragraph
+    min_frequency: int = knob(2, lo=1, hi=1000)  # a pair seen once teaches nothing
 
     def __post_init__(self) -> None:
         if not self.text.strip():
@@ -43,10 +44,7 @@ class BpeConfig:
                 f"The training text has {len(self.text):,} characters; keep it under "
                 f"{MAX_TRAIN_CHARS:,} so every merge can be replayed live."
             )
-        if not 1 <= self.num_merges <= 2000:
-            raise ValueError(f"num_merges must be between 1 and 2000, got {self.num_merges}")
-        if not 1 <= self.min_frequency <= 1000:
-            raise ValueError(f"min_frequency must be between 1 and 1000, got {self.min_frequency}")
+        check(self)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import models
+from core.knobs import spec
 from core.sampling import (
     GREEDY,
     KEPT,
@@ -39,14 +40,15 @@ def one_thread():
 logit_lists = st.lists(
     st.floats(-20, 20, allow_nan=False, width=32), min_size=2, max_size=64, unique=True
 )
+SEED_HI = int(spec(SamplingConfig, "seed").hi)  # the page's range, the engine's too
 configs = st.builds(
     SamplingConfig,
-    temperature=st.sampled_from([0.0, 0.1, 0.5, 1.0, 1.7, 3.0]),
+    temperature=st.sampled_from([0.0, 0.1, 0.5, 1.0, 1.7, 2.5]),
     top_k=st.integers(0, 80),
     top_p=st.floats(0, 1),
     min_p=st.floats(0, 1),
     repetition_penalty=st.sampled_from([0.8, 1.0, 1.3]),
-    seed=st.integers(0, 2**32),
+    seed=st.integers(0, SEED_HI),
 )
 
 
@@ -83,11 +85,13 @@ def _reference_scores(logits, cfg: SamplingConfig, context):
         ({"temperature": -0.1}, "temperature"),
         ({"temperature": float("nan")}, "temperature"),
         ({"temperature": 11.0}, "temperature"),
+        ({"temperature": 2.6}, "temperature must be between 0 and 2.5"),
         ({"top_k": -1}, "top-k"),
         ({"top_k": 2.5}, "top_k"),
         ({"top_p": 1.2}, "top-p"),
         ({"min_p": -0.5}, "min-p"),
         ({"repetition_penalty": 0.0}, "repetition penalty"),
+        ({"repetition_penalty": 5.0}, "repetition penalty must be between 0.5 and 2"),
         ({"seed": -3}, "seed"),
         ({"seed": True}, "seed"),
     ],
@@ -147,7 +151,7 @@ def test_top_p_keeps_the_smallest_set_reaching_p(logits, p, t):
 
 
 @FAST
-@given(logit_lists, st.integers(0, 2**32))
+@given(logit_lists, st.integers(0, SEED_HI))
 def test_greedy_picks_the_argmax_whatever_the_seed(logits, seed):
     r = filter_distribution(logits, SamplingConfig(temperature=0, top_k=3, top_p=0.5, seed=seed))
     assert r.chosen_id == int(np.argmax(np.asarray(logits, dtype=np.float32)))
@@ -166,7 +170,7 @@ def test_same_seed_same_token(logits, cfg):
 
 
 @FAST
-@given(logit_lists, st.floats(0.05, 3.0))
+@given(logit_lists, st.floats(0.05, spec(SamplingConfig, "temperature").hi))
 def test_temperature_reshapes_but_keeps_the_ranking(logits, t):
     r = filter_distribution(logits, SamplingConfig(temperature=t))
     assert r.n_kept == len(logits)  # no filter on: every token stays

@@ -50,14 +50,39 @@ def test_defaults_show_peft_count_and_memory():
     assert at.multiselect(key="lora_targets").value == ["query", "value"]
     assert at.multiselect(key="lora_targets").options == ["query", "key", "value", "dense"]
 
-    at.number_input(key="lora_r").set_value(0).run()
-    assert not at.exception
-    assert any("rank r must be between 1 and 256" in e.value for e in at.error)
-    assert start_button(at).disabled
-    assert at.query_params["lora_r"] == "0"
-
     at.number_input(key="lora_r").set_value(16).run()
     assert metrics(at)["Trainable parameters"] == f"{2 * 73728 + 770:,}"
+
+
+def test_the_form_cannot_submit_rank_zero():
+    """The form's rank is LoraConfigSpec's (r >= 1): it used to offer 0, which core refused."""
+    r = lora_spec("r")
+    at = open_page(lora_r="0")  # a link with r=0 falls back to the recipe's rank
+    assert not at.exception, [e.value for e in at.exception]
+    field = at.number_input(key="lora_r")
+    assert (field.min, field.max, field.value) == (r.lo, r.hi, lora.RECIPES["sentiment"].r)
+    field.set_value(0).run()  # the browser clamps to min; the server falls back likewise
+    assert not at.exception
+    assert at.number_input(key="lora_r").value >= 1
+    assert not at.error and not start_button(at).disabled
+    assert at.query_params["lora_r"] != "0"
+    for key, name in [("lora_epochs", "epochs"), ("lora_dropout", "dropout")]:
+        k, widget = lora_spec(name), at.slider(key=key)
+        assert (widget.min, widget.max) == (k.lo, k.hi)
+
+
+def lora_spec(name: str):
+    from core.knobs import spec
+
+    return spec(lora.LoraConfigSpec, name)
+
+
+def test_a_bad_setting_is_said_plainly():
+    at = open_page()
+    at.multiselect(key="lora_targets").set_value([]).run()
+    assert not at.exception
+    assert any("target module" in e.value for e in at.error)
+    assert start_button(at).disabled
 
 
 def test_url_state_and_recipe_switch():

@@ -159,3 +159,27 @@ def test_quality_sentence_names_a_scheme_that_beats_more_bits():
     ok = {"bf16": 1e-6, "int8": 1e-5, "int4": 2e-4}
     monotone = [fp32, *(replace(_result(s, (5.0,)), kl_from_fp32=v) for s, v in ok.items())]
     assert view.quality_points(monotone, "causal-lm")[0].startswith("Quality falls with the bits")
+
+
+@pytest.mark.parametrize(
+    "query, key, expected",
+    [
+        ({"quant_rank": "0"}, "quant_rank", 8),  # LoraConfigSpec's r starts at 1
+        ({"quant_rank": "256"}, "quant_rank", 256),
+        ({"quant_n_eval": "84"}, "quant_n_eval", 24),  # the page offers up to 80
+        ({"quant_n_eval": "8"}, "quant_n_eval", 8),
+    ],
+)
+def test_link_values_are_bounded_by_the_engine_knobs(query, key, expected):
+    from core.knobs import spec
+    from core.lora import LoraConfigSpec
+
+    at = _open(**query)
+    assert not at.exception, [e.value for e in at.exception]
+    widget = at.number_input(key=key) if key == "quant_rank" else at.slider(key=key)
+    assert widget.value == expected
+    r = spec(LoraConfigSpec, "r")
+    assert (at.number_input(key="quant_rank").min, at.number_input(key="quant_rank").max) == (
+        r.lo,
+        r.hi,
+    )

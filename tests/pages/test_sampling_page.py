@@ -117,6 +117,28 @@ def test_url_state_restores_the_sliders():
     assert _metric(at, "★ Drawn (seed 7, draw 1)")
 
 
+def test_the_sliders_and_the_link_take_the_engine_ranges():
+    """One home per knob: widgets and link bounds are SamplingConfig's; the repetition penalty
+    has its own range (it used to be bounded by the temperature's maximum)."""
+    from core.knobs import spec
+    from core.sampling import SamplingConfig
+
+    at = _open(sampling_temperature="2.5", sampling_penalty="2.5", sampling_top_k="100001")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="sampling_temperature").value == 2.5  # the top of the range
+    assert at.slider(key="sampling_penalty").value == 1.0  # out of range: the default
+    assert at.number_input(key="sampling_top_k").value == 0
+    for name, key in [
+        ("temperature", "sampling_temperature"),
+        ("repetition_penalty", "sampling_penalty"),
+    ]:
+        k, widget = spec(SamplingConfig, name), at.slider(key=key)
+        assert (widget.min, widget.max, widget.step, widget.help) == (k.lo, k.hi, k.step, k.help)
+    for name in ("top_k", "seed"):
+        k, widget = spec(SamplingConfig, name), at.number_input(key=f"sampling_{name}")
+        assert (widget.min, widget.max) == (k.lo, k.hi)
+
+
 def test_hub_model_offline_is_a_clear_message():
     at = _open()
     at.selectbox(key="sampling_model").set_value("gpt2").run()

@@ -192,3 +192,111 @@ def test_stable_selectbox_gets_a_new_widget_when_the_labels_change():
     assert at.selectbox[0].id != first and not at.exception
     assert stable_key("k", ["0: a"]) != stable_key("k", ["0: b"])
     assert stable_key("k", ["0: a"]) == stable_key("k", ["0: a"])
+
+
+# --- bounds from a config field's knob (core.knobs) -------------------------------------------
+def _knob_script():
+    from dataclasses import replace
+
+    import streamlit as st
+
+    from core.knobs import spec
+    from core.lora import LoraConfigSpec
+    from core.sampling import SamplingConfig
+    from ui import knobs
+    from ui.urlstate import sync_url, url_state
+
+    url_state(
+        {
+            "k_temp": spec(SamplingConfig, "temperature"),
+            "k_top_k": replace(spec(SamplingConfig, "top_k"), default=40),  # another default
+            "k_seed": spec(SamplingConfig, "seed"),
+            "k_task": spec(LoraConfigSpec, "task"),  # a knob with choices
+            "k_n": 3,
+        },
+        bounds={"k_seed": (0, 99), "k_n": (0, 10)},  # a page's bound narrows the knob's
+    )
+    knobs.slider(SamplingConfig, "temperature", key="k_temp")
+    knobs.number_input(SamplingConfig, "top_k", key="k_top_k")
+    knobs.number_input(SamplingConfig, "seed", key="k_seed", max_value=99)
+    knobs.select(LoraConfigSpec, "task", key="k_task")
+    st.number_input("n", 0, 10, key="k_n")
+    sync_url()
+
+
+KNOB_URLS = [  # (query, key, value kept): out of the knob's range -> the default, as today
+    ({"k_temp": "2.5"}, "k_temp", 2.5),
+    ({"k_temp": "2.6"}, "k_temp", 1.0),
+    ({"k_temp": "-0.1"}, "k_temp", 1.0),
+    ({"k_temp": "warm"}, "k_temp", 1.0),
+    ({"k_top_k": "100000"}, "k_top_k", 100_000),
+    ({"k_top_k": "100001"}, "k_top_k", 40),
+    ({"k_top_k": "2.5"}, "k_top_k", 40),
+    ({"k_seed": "99"}, "k_seed", 99),
+    ({"k_seed": "100"}, "k_seed", 0),
+    ({}, "k_temp", 1.0),
+    ({"k_task": "causal-lm"}, "k_task", "causal-lm"),
+    ({"k_task": "translation"}, "k_task", "classification"),
+]
+
+
+@pytest.mark.parametrize("query, key, expected", KNOB_URLS)
+def test_url_bounds_come_from_the_config_field(query, key, expected):
+    at = AppTest.from_function(_knob_script)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    kinds = {"k_temp": at.slider, "k_task": at.selectbox}
+    widget = kinds.get(key, at.number_input)(key=key)
+    assert widget.value == expected and type(widget.value) is type(expected)
+
+
+def test_knob_widgets_draw_the_engine_range_and_round_trip():
+    from core.knobs import spec
+    from core.sampling import SamplingConfig
+
+    at = AppTest.from_function(_knob_script).run()
+    temp = spec(SamplingConfig, "temperature")
+    slider = at.slider(key="k_temp")
+    assert (slider.min, slider.max, slider.step) == (temp.lo, temp.hi, temp.step)
+    assert slider.help == temp.help and slider.label == "Temperature"
+    assert at.number_input(key="k_top_k").max == spec(SamplingConfig, "top_k").hi
+    slider.set_value(2.0).run()
+    assert at.query_params["k_temp"] in ("2.0", ["2.0"])
+    assert at.query_params["k_top_k"] in ("40", ["40"])
+    assert at.selectbox(key="k_task").options == ["classification", "causal-lm"]
+
+
+def _widening_script():
+    import streamlit as st
+
+    from core.lora import LoraConfigSpec
+    from ui import knobs
+
+    which = st.query_params.get("which")
+    try:
+        if which == "stops":  # a stop the engine refuses: the page's mistake, raised
+            knobs.select_slider(LoraConfigSpec, "batch_size", [16, 128], key="w_batch")
+        elif which == "widen":
+            knobs.slider(LoraConfigSpec, "epochs", key="w_epochs", max_value=50)
+        else:  # narrowing is fine
+            knobs.slider(LoraConfigSpec, "epochs", key="w_epochs", max_value=10)
+    except ValueError as e:  # the app hides an exception's text; show it to the test
+        st.error(str(e))
+
+
+@pytest.mark.parametrize(
+    "which, message",
+    [("stops", "batch size must be between 1 and 64"), ("widen", "epochs must be between")],
+)
+def test_a_widget_never_offers_more_than_the_engine_takes(which, message):
+    at = AppTest.from_function(_widening_script)
+    at.query_params["which"] = which
+    at.run()
+    assert not at.exception and message in at.error[0].value
+
+
+def test_a_widget_may_offer_less_than_the_engine_takes():
+    at = AppTest.from_function(_widening_script).run()
+    assert not at.exception and not at.error
+    assert (at.slider(key="w_epochs").min, at.slider(key="w_epochs").max) == (1, 10)
