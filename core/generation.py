@@ -146,6 +146,13 @@ class GenerationResult:
         return float(np.mean([math.log(max(s.raw_prob, 1e-45)) for s in self.steps]))
 
 
+def _device(model: Any) -> Any:
+    import torch
+
+    dev = getattr(model, "device", None)
+    return dev if isinstance(dev, torch.device) else torch.device("cpu")
+
+
 def _allowed_mask(allowed: Collection[int], vocab_size: int) -> Any:
     import torch
 
@@ -170,6 +177,7 @@ def generate(
     n_alternatives: int = 5,
     on_step: Callable[[int, StepRecord], None] | None = None,
     first_draw: int = 0,
+    use_cache: bool = True,
 ) -> GenerationResult:
     """Generate up to ``max_new_tokens`` tokens after ``prompt_ids``, like ``model.generate``.
 
@@ -195,6 +203,10 @@ def generate(
             position of the first token generated here: it takes that draw of the seed's
             stream (:func:`core.sampling.draw_generator`), so a text continued here goes on
             exactly as if drawn one token at a time.
+        use_cache: reuse the keys and values of earlier tokens (as ``model.generate`` does);
+            False re-reads the whole text every step (``model.generate(use_cache=False)``), for
+            a model whose numbers depend on the length read at once (dynamically quantized
+            activations are scaled over the whole input).
 
     Returns:
         A :class:`GenerationResult`.
@@ -216,24 +228,26 @@ def generate(
     stops = {int(t) for t in stop_token_ids}
     if eos_token_id is not None:
         stops.add(int(eos_token_id))
+    device = _device(model)
     mask = None  # (1, V) additive: -inf on tokens that may not be drawn
     gen = None  # the seed's stream, made at the first draw (its vocabulary size is known then)
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long)  # (1, T)
     steps: list[StepRecord] = []
     past = None
-    x = ids
+    x = ids.to(device)
     t0 = time.perf_counter()
     stop_id = None
     with torch.inference_mode():
         for i in range(max_new_tokens):
             out = model(
                 input_ids=x,
-                attention_mask=torch.ones(1, ids.shape[1], dtype=torch.long),
+                attention_mask=torch.ones(1, ids.shape[1], dtype=torch.long, device=device),
                 past_key_values=past,
-                use_cache=True,
+                use_cache=use_cache,
             )
-            past = out.past_key_values
-            logits = out.logits[:, -1].to(copy=True, dtype=torch.float32)  # (1, V)
+            past = out.past_key_values if use_cache else None
+            # the draw runs on the CPU, where the seed's stream lives
+            logits = out.logits[:, -1].to("cpu", torch.float32, copy=True)  # (1, V)
             raw = torch.softmax(logits, dim=-1)
             scores = apply_repetition_penalty(logits, ids[0], config.repetition_penalty)
             if allowed_token_ids is not None:
@@ -277,7 +291,7 @@ def generate(
             if allow_each_once and mask is not None:
                 mask[0, tok] = float("-inf")  # each allowed token at most once
             ids = torch.cat([ids, nxt[:, None]], dim=-1)
-            x = nxt[:, None]
+            x = (nxt[:, None] if use_cache else ids).to(device)
     return GenerationResult(
         config=config,
         prompt_ids=tuple(prompt_ids),
@@ -325,14 +339,15 @@ def generate_batch(
     T = max(map(len, rows))
     if T + max_new_tokens > context_size(model):
         raise ValueError(f"{T} + {max_new_tokens} tokens run past the model's context")
+    device = _device(model)
     ids = torch.tensor([[pad_token_id] * (T - len(r)) + list(r) for r in rows])  # (B, T)
-    mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows])  # (B, T)
-    pos = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)  # (B, T)
+    mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows], device=device)
+    pos = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)  # (B, T) positions of real tokens
     stops = torch.tensor(sorted({int(t) for t in stop_token_ids}), dtype=torch.long)
     alive = torch.ones(len(rows), dtype=torch.bool)  # (B,)
     new: list[Any] = []
     past = None
-    x = ids
+    x = ids.to(device)
     padded = bool((mask == 0).any())  # without padding transformers drops the mask
     with torch.inference_mode():
         for _ in range(max_new_tokens):
@@ -344,7 +359,7 @@ def generate_batch(
                 use_cache=True,
             )
             past = out.past_key_values
-            scores = out.logits[:, -1].to(copy=True, dtype=torch.float32)  # (B, V)
+            scores = out.logits[:, -1].to("cpu", torch.float32, copy=True)  # (B, V)
             scores = apply_repetition_penalty(scores, ids, repetition_penalty)
             nxt = torch.argmax(scores, dim=-1)  # (B,)
             nxt = torch.where(alive, nxt, torch.full_like(nxt, pad_token_id))
@@ -353,7 +368,7 @@ def generate_batch(
             ids = torch.cat([ids, nxt[:, None]], dim=-1)
             mask = torch.cat([mask, torch.ones_like(mask[:, :1])], dim=-1)
             pos = torch.cat([pos, pos[:, -1:] + 1], dim=-1)
-            x = nxt[:, None]
+            x = nxt[:, None].to(device)
             if not alive.any():
                 break
     table = torch.stack(new, dim=1).tolist() if new else [[] for _ in rows]  # (B, new)
