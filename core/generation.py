@@ -237,7 +237,9 @@ def generate(
     x = ids.to(device)
     t0 = time.perf_counter()
     stop_id = None
-    with torch.inference_mode():
+    # no_grad, as model.generate: inference tensors would break modules that keep state
+    # across calls (optimum-quanto's int4/int2 weights)
+    with torch.no_grad():
         for i in range(max_new_tokens):
             out = model(
                 input_ids=x,
@@ -349,7 +351,9 @@ def generate_batch(
     past = None
     x = ids.to(device)
     padded = bool((mask == 0).any())  # without padding transformers drops the mask
-    with torch.inference_mode():
+    # no_grad, as model.generate: inference tensors would break modules that keep state
+    # across calls (optimum-quanto's int4/int2 weights)
+    with torch.no_grad():
         for _ in range(max_new_tokens):
             out = model(
                 input_ids=x,
