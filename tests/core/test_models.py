@@ -128,3 +128,36 @@ def test_probe_follows_hf_endpoint(probing, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:8090")
     models.is_online()
     assert probing == [("127.0.0.1", 8090)]
+
+
+# --- context_size: the one reader of a model's context length ----------------------------------
+def _context_cases():
+    from types import SimpleNamespace as NS
+
+    from transformers import BertConfig, GPT2Config
+
+    gpt2 = NS(config=GPT2Config(n_positions=256))
+    bert = NS(config=BertConfig(max_position_embeddings=512))
+    return [
+        ("gpt-2 config", gpt2, None, 256),
+        ("gpt-2 config wins over its tokenizer", gpt2, NS(model_max_length=64), 256),
+        ("bert config", bert, None, 512),
+        ("n_ctx only", NS(config=NS(n_ctx=2048)), None, 2048),
+        ("seq_length only (ChatGLM)", NS(config=NS(seq_length=8192)), None, 8192),
+        ("tokenizer only", NS(config=NS()), NS(model_max_length=128), 128),
+        ("tokenizer without a limit", NS(config=NS()), NS(model_max_length=10**30), 1024),
+        ("zero and bool ignored", NS(config=NS(n_positions=0, n_ctx=True)), None, 1024),
+        ("nothing", None, None, models.DEFAULT_CONTEXT),
+    ]
+
+
+@pytest.mark.parametrize("case", range(9))
+def test_context_size_reads_config_then_tokenizer_then_one_fallback(case):
+    name, model, tok, want = _context_cases()[case]
+    assert models.context_size(model, tok) == want, name
+
+
+def test_context_size_of_the_embedded_models_and_a_callers_fallback():
+    assert models.context_size(models.load_causal_lm("tiny-gpt").model) == 256
+    assert models.context_size(models.load_encoder("minilm").model) == 512
+    assert models.context_size(object(), fallback=512) == 512
