@@ -322,7 +322,8 @@ def _causal_logits(model: Any, windows: Any, batch: int = 8) -> Any:
 
 def _greedy(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int, ctx: int) -> str:
     """Greedy text up to the end-of-text token. Without the KV cache: dynamically quantized
-    activations are scaled over the whole input, so every step re-reads the text, as scored."""
+    activations are scaled over the whole input, so every step re-reads the text, as scored;
+    under no_grad: quanto's int4/int2 tensors cannot be inference tensors."""
     ids = tokenizer(prompt, add_special_tokens=False)["input_ids"] or [tokenizer.eos_token_id]
     eos = tokenizer.eos_token_id
     r = generate(
@@ -333,6 +334,7 @@ def _greedy(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int, ctx: i
         eos_token_id=eos,
         n_alternatives=0,
         use_cache=False,
+        inference_mode=False,
     )
     return tokenizer.decode([t for t in r.token_ids if t != eos])
 
