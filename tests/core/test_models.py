@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace as NS
+
 import pytest
 
 from core import models
@@ -131,30 +133,36 @@ def test_probe_follows_hf_endpoint(probing, monkeypatch):
 
 
 # --- context_size: the one reader of a model's context length ----------------------------------
-def _context_cases():
-    from types import SimpleNamespace as NS
+def _gpt2(n):
+    from transformers import GPT2Config
 
-    from transformers import BertConfig, GPT2Config
-
-    gpt2 = NS(config=GPT2Config(n_positions=256))
-    bert = NS(config=BertConfig(max_position_embeddings=512))
-    return [
-        ("gpt-2 config", gpt2, None, 256),
-        ("gpt-2 config wins over its tokenizer", gpt2, NS(model_max_length=64), 256),
-        ("bert config", bert, None, 512),
-        ("n_ctx only", NS(config=NS(n_ctx=2048)), None, 2048),
-        ("seq_length only (ChatGLM)", NS(config=NS(seq_length=8192)), None, 8192),
-        ("tokenizer only", NS(config=NS()), NS(model_max_length=128), 128),
-        ("tokenizer without a limit", NS(config=NS()), NS(model_max_length=10**30), 1024),
-        ("zero and bool ignored", NS(config=NS(n_positions=0, n_ctx=True)), None, 1024),
-        ("nothing", None, None, models.DEFAULT_CONTEXT),
-    ]
+    return NS(config=GPT2Config(n_positions=n))
 
 
-@pytest.mark.parametrize("case", range(9))
-def test_context_size_reads_config_then_tokenizer_then_one_fallback(case):
-    name, model, tok, want = _context_cases()[case]
-    assert models.context_size(model, tok) == want, name
+def _bert(n):
+    from transformers import BertConfig
+
+    return NS(config=BertConfig(max_position_embeddings=n))
+
+
+CONTEXT_CASES = [
+    ("gpt-2 config", lambda: _gpt2(256), None, 256),
+    ("gpt-2 config wins over its tokenizer", lambda: _gpt2(256), NS(model_max_length=64), 256),
+    ("bert config", lambda: _bert(512), None, 512),
+    ("n_ctx only", lambda: NS(config=NS(n_ctx=2048)), None, 2048),
+    ("seq_length only (ChatGLM)", lambda: NS(config=NS(seq_length=8192)), None, 8192),
+    ("tokenizer only", lambda: NS(config=NS()), NS(model_max_length=128), 128),
+    ("tokenizer without a limit", lambda: NS(config=NS()), NS(model_max_length=10**30), 1024),
+    ("zero and bool ignored", lambda: NS(config=NS(n_positions=0, n_ctx=True)), None, 1024),
+    ("nothing", lambda: None, None, models.DEFAULT_CONTEXT),
+]
+
+
+@pytest.mark.parametrize(
+    "make, tok, want", [c[1:] for c in CONTEXT_CASES], ids=[c[0] for c in CONTEXT_CASES]
+)
+def test_context_size_reads_config_then_tokenizer_then_one_fallback(make, tok, want):
+    assert models.context_size(make(), tok) == want
 
 
 def test_context_size_of_the_embedded_models_and_a_callers_fallback():
