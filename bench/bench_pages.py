@@ -143,11 +143,12 @@ def _causal(name: str = "tiny-gpt"):
 
 @cache
 def _logits():
-    from core import sampling as smp
+    from core import generation as gen
+    from core import models
 
     lm = _causal()
-    ids = smp.encode_prompt(lm.tokenizer, _PROMPT, max_tokens=smp.context_size(lm.model)).ids
-    return ids, smp.next_token_logits(lm.model, ids)
+    ids = gen.encode_prompt(lm.tokenizer, _PROMPT, max_tokens=models.context_size(lm.model)).ids
+    return ids, gen.next_token_logits(lm.model, ids)
 
 
 def _filter_distribution(s: dict[str, Any]) -> Callable[[], object]:
@@ -169,13 +170,14 @@ def _filter_distribution(s: dict[str, Any]) -> Callable[[], object]:
 
 
 def _sampling_compare(s: dict[str, Any]) -> Callable[[], object]:
+    from core import generation as gen
     from core import sampling as smp
 
     ids, _ = _logits()
     lm = _causal()
     configs = [(f"t={t}", smp.SamplingConfig(temperature=t)) for t in (0.0, 0.7, 1.5)]
     n = int(s.get("sampling_n", 30))
-    return lambda: smp.compare(
+    return lambda: gen.compare(
         lm.model, ids, configs, max_new_tokens=n, eos_token_id=lm.tokenizer.eos_token_id
     )
 
@@ -351,7 +353,7 @@ def _ngram_matches(s: dict[str, Any]) -> Callable[[], object]:
 
 ENGINES: dict[str, tuple[str, Callable[[dict[str, Any]], Callable[[], object]]]] = {
     "filter_distribution": ("core.sampling.filter_distribution", _filter_distribution),
-    "sampling_compare": ("core.sampling.compare (3 runs of n tokens)", _sampling_compare),
+    "sampling_compare": ("core.generation.compare (3 runs of n tokens)", _sampling_compare),
     "attention_maps": ("core.attention.attention_maps (minilm)", _attention_maps),
     "head_view": ("core.attention.head_view", _head_view),
     "tokenize": ("core.tokenizers.tokenize x3", _tokenize),

@@ -4,7 +4,7 @@
 
 1. Slider re-filter (``filter_distribution`` on cached logits, every filter on) and the page's
    chart data, against one forward pass of the model. Goal: re-filter < 0.2x a forward pass.
-2. ``core.sampling.generate`` tokens/s against ``model.generate`` with the same settings and
+2. ``core.generation.generate`` tokens/s against ``model.generate`` with the same settings and
    seed (the token ids are checked identical). Goal: >= 0.9x raw.
 """
 
@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from bench.timing import median_seconds  # noqa: E402
+from core import generation as gen  # noqa: E402
 from core import models  # noqa: E402
 from core import sampling as smp  # noqa: E402
 
@@ -35,7 +36,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     lm = models.load_causal_lm(args.model)
     tok, model = lm.tokenizer, lm.model
-    ctx = smp.context_size(model, tok)
+    ctx = models.context_size(model, tok)
     print(
         f"model {lm.name}: {lm.n_params / 1e6:.2f}M parameters, vocab {len(tok)}, "
         f"context {ctx}, torch threads {torch.get_num_threads()}"
@@ -47,9 +48,9 @@ def main() -> None:
     )
     long_text = "Tom liked to play in the park with his red ball. " * 40
     for label, text in (("short prompt", PROMPT), ("full context", long_text)):
-        ids = smp.encode_prompt(tok, text, max_tokens=ctx).ids
-        fwd = median_seconds(lambda ids=ids: smp.next_token_logits(model, ids), args.repeats)
-        logits = smp.next_token_logits(model, ids)
+        ids = gen.encode_prompt(tok, text, max_tokens=ctx).ids
+        fwd = median_seconds(lambda ids=ids: gen.next_token_logits(model, ids), args.repeats)
+        logits = gen.next_token_logits(model, ids)
         filt = median_seconds(
             lambda ids=ids, logits=logits: smp.filter_distribution(logits, cfg, context_ids=ids),
             args.repeats,
@@ -69,7 +70,7 @@ def main() -> None:
         f"re-filter + chart data = {(filt + chart) * 1e3:.1f} ms (goal: redraw < 100 ms)"
     )
 
-    print(f"\n2. generate {args.new_tokens} tokens: core.sampling.generate vs model.generate")
+    print(f"\n2. generate {args.new_tokens} tokens: core.generation.generate vs model.generate")
     prompt = list(tok.encode("Once upon a time,"))
     x = torch.tensor([prompt])
     outs: dict = {}
@@ -80,7 +81,7 @@ def main() -> None:
         reps = max(3, args.repeats // 6)
 
         def ours(cfg=cfg):
-            outs["r"] = smp.generate(
+            outs["r"] = gen.generate(
                 model, prompt, cfg, max_new_tokens=args.new_tokens, eos_token_id=tok.eos_token_id
             )
 

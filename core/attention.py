@@ -202,13 +202,8 @@ def load_attention_model(name: str) -> models.LoadedModel:
 
 
 def model_context(lm: models.LoadedModel) -> int:
-    """The longest input the model takes, in tokens."""
-    cfg = lm.model.config
-    for attr in ("max_position_embeddings", "n_positions", "n_ctx", "seq_length"):
-        v = getattr(cfg, attr, None)
-        if isinstance(v, int) and v > 0:
-            return v
-    return MAX_TOKENS
+    """The longest input the model takes, in tokens (:data:`MAX_TOKENS` when it states none)."""
+    return models.context_size(lm.model, fallback=MAX_TOKENS)
 
 
 # --- the forward pass --------------------------------------------------------------------------

@@ -286,6 +286,44 @@ def model_path(name: str, kind: Kind = "causal-lm") -> str:
     return spec.hub_id
 
 
+# --- context length ------------------------------------------------------------------------------
+CONTEXT_ATTRS = ("n_positions", "max_position_embeddings", "n_ctx", "seq_length")
+DEFAULT_CONTEXT = 1024  # GPT-2's context: what a model that states none is assumed to read
+_MAX_SANE_CONTEXT = 1_000_000  # tokenizers without a limit report 10**30
+
+
+def context_size(model: Any, tokenizer: Any = None, *, fallback: int = DEFAULT_CONTEXT) -> int:
+    """The longest input ``model`` reads, in tokens: the one reader of a context length.
+
+    Looks at the model's config (``n_positions``, ``max_position_embeddings``, ``n_ctx``,
+    ``seq_length``, in that order), then at a sane ``tokenizer.model_max_length`` (a tokenizer
+    that sets none reports 10**30), then falls back to :data:`DEFAULT_CONTEXT`.
+
+    Args:
+        model: a transformers model (or anything with a ``config``; a peft wrapper passes its
+            base model's config through).
+        tokenizer: its tokenizer, consulted only when the config states no length.
+        fallback: the length when neither does; :data:`DEFAULT_CONTEXT` unless a caller keeps
+            a smaller budget of its own for unknown models.
+
+    Returns:
+        A positive number of tokens.
+
+    >>> from types import SimpleNamespace as NS
+    >>> context_size(NS(config=NS(n_positions=256))), context_size(None)
+    (256, 1024)
+    """
+    cfg = getattr(model, "config", None)
+    for attr in CONTEXT_ATTRS:
+        v = getattr(cfg, attr, None)
+        if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+            return v
+    v = getattr(tokenizer, "model_max_length", None)
+    if isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_SANE_CONTEXT:
+        return v
+    return fallback
+
+
 # --- loaders -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LoadedModel:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from core.corpus import CorpusConfig, generate_corpus, heldout_tasks
+from core.generation import greedy_ids
+from core.models import context_size
 
 EOS = "<|endoftext|>"
 
@@ -108,7 +110,7 @@ def _choice_accuracy(model, tok, cases: list[_Choice]) -> float:
     """Share of cases where the gold choice has the highest summed log-probability."""
     import torch
 
-    n_ctx = model.config.n_positions
+    n_ctx = context_size(model)
     right = 0
     for case in cases:
         scores = []
@@ -140,17 +142,11 @@ def _shot_cases(task: dict, k: int, instruction: bool) -> list[_Choice]:
 
 
 def _context_exact_match(model, tok, items: list[dict]) -> float:
-    import torch
-
     hits = 0
     for it in items:
         prompt = f"Context: {it['context']}\nQuestion: {it['question']}\nAnswer:"
-        ids = torch.tensor([tok(prompt)["input_ids"]])
-        with torch.no_grad():
-            out = model.generate(
-                ids, max_new_tokens=6, do_sample=False, pad_token_id=tok.eos_token_id
-            )
-        text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True).split("\n")[0].strip()
+        new = greedy_ids(model, tok(prompt)["input_ids"], max_new_tokens=6)
+        text = tok.decode(list(new), skip_special_tokens=True).split("\n")[0].strip()
         hits += text == it["output"]
     return hits / max(1, len(items))
 

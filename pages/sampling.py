@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import generation as gen
 from core import models
 from core import sampling as smp
 from core.settings import get_settings
@@ -61,11 +62,11 @@ c_model.selectbox(
 name = st.session_state["sampling_model"]
 loaded = get_model(name)
 tok = loaded.tokenizer
-ctx = smp.context_size(loaded.model, tok)
+ctx = models.context_size(loaded.model, tok)
 clean = clean_text(st.session_state["sampling_prompt"], max_chars=get_settings().max_chars)
 input_notes(clean)
 try:
-    prompt = smp.encode_prompt(tok, clean.text, max_tokens=ctx)
+    prompt = gen.encode_prompt(tok, clean.text, max_tokens=ctx)
 except ValueError as e:
     st.info(f"{e} For example: “{view.DEFAULT_PROMPT}”.", icon=":material/edit:")
     sync_url()
@@ -132,19 +133,19 @@ def sliders_and_distribution() -> None:
     cfg = current_config()
     context, result = distribution(steps, cfg)
     if sample:
-        steps.append(smp.step_from_result(result))
+        steps.append(gen.step_from_result(result))
     if go_n:
         n = st.session_state.sampling_n
-        shown: list[smp.StepRecord] = []
+        shown: list[gen.StepRecord] = []
 
-        def on_step(i: int, rec: smp.StepRecord) -> None:
+        def on_step(i: int, rec: gen.StepRecord) -> None:
             shown.append(rec)
             story.html(view.tokens_html(tok, prompt_tail, [*steps, *shown]))
 
         start = list(context[-max(1, ctx - n) :])
         # the text goes on with the draws of its next positions: as "Sample one token" would
         gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
-        smp.generate(loaded.model, start, cfg, **gen_n)
+        gen.generate(loaded.model, start, cfg, **gen_n)
         steps.extend(shown)
     if sample or go_n:
         context, result = distribution(steps, cfg)

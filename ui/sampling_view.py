@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import generation as gen
 from core import sampling as smp
 from core.knobs import Knob, spec
 from ui import knobs
@@ -82,7 +83,7 @@ def use_example() -> None:
 @st.cache_data(max_entries=512, show_spinner=False)
 def cached_logits(model_name: str, ids: tuple[int, ...]) -> np.ndarray:
     """One forward pass per (model, context); every slider move reuses it."""
-    return smp.next_token_logits(get_model(model_name).model, ids)
+    return gen.next_token_logits(get_model(model_name).model, ids)
 
 
 def pipeline_controls() -> None:
@@ -280,7 +281,7 @@ def _colour(p: float) -> str:
 def tokens_html(
     tokenizer,
     prompt_tail: str,
-    steps: Sequence[smp.StepRecord],
+    steps: Sequence[gen.StepRecord],
     *,
     legend: bool = True,
     css_class: str = "sampling-story",
@@ -328,7 +329,7 @@ def _continue_from(step: int, pick_key: str) -> None:
     alt = next((a for a in old.alternatives if a[0] == token), None)
     if alt is None:
         return
-    new = smp.StepRecord(token, alt[1], alt[2], old.alternatives, old.n_kept, old.entropy_bits)
+    new = gen.StepRecord(token, alt[1], alt[2], old.alternatives, old.n_kept, old.entropy_bits)
     st.session_state[STEPS] = [*steps[:step], new]
     st.session_state[pick_key] = None
 
@@ -340,7 +341,7 @@ def alternative_label(tokenizer, alt: tuple[int, float, float]) -> str:
     return out + (" (filtered out)" if final == 0 else "")
 
 
-def alternatives_picker(tokenizer, steps: Sequence[smp.StepRecord]) -> None:
+def alternatives_picker(tokenizer, steps: Sequence[gen.StepRecord]) -> None:
     """Pick a step, click one of its alternatives: the text continues from it.
 
     Both widgets keep stable values (a step index, a token id): their keys follow their labels,
@@ -375,7 +376,7 @@ def alternatives_picker(tokenizer, steps: Sequence[smp.StepRecord]) -> None:
     )
 
 
-def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str) -> None:
+def compare_columns(runs: Sequence[gen.CompareRun], tokenizer, prompt_tail: str) -> None:
     """One column per setting: the generated text, coloured, with its mean log-probability."""
     cols = st.columns(len(runs))
     for col, run in zip(cols, runs, strict=True):
@@ -395,6 +396,6 @@ def compare_columns(runs: Sequence[smp.CompareRun], tokenizer, prompt_tail: str)
 
 @st.cache_data(max_entries=64, show_spinner="Generating the comparison...")
 def cached_compare(model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos):
-    return smp.compare(
+    return gen.compare(
         get_model(model_name).model, ids, list(configs), max_new_tokens=n, eos_token_id=eos
     )

@@ -17,9 +17,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from core import generation as decoding
 from core.lora.batches import encode, mean_loss
 from core.lora.model import max_positions
 from core.lora.spec import Task
+from core.models import context_size
 
 MAX_NEW_TOKENS = 24
 GEN_ROWS = 40  # causal LM: rows generated for exact match (generation is the slow part)
@@ -52,29 +54,29 @@ def generate_completions(
 ) -> list[str]:
     """Greedy continuations of ``prompts`` up to EOS or a blank line, prompts left out.
 
-    Rows are left-padded and run as one batch (generation derives the positions from the
-    attention mask), so 40 prompts cost ~``max_new_tokens`` forward passes, not 40 times that.
+    Rows are left-padded and run as one batch (:func:`core.generation.generate_batch` derives
+    the positions from the attention mask), so 40 prompts cost ~``max_new_tokens`` forward
+    passes, not 40 times that.
     """
-    import torch
-
-    limit = max_positions(model, 1024)
+    limit = context_size(model)
     eos = tok.eos_token_id
+    penalty = decoding.library_greedy(model).repetition_penalty
     out_texts: list[str] = []
     for i in range(0, len(prompts), batch_size):
         rows = [
             ids[-(limit - max_new_tokens) :] or [eos]
             for ids in tok(list(prompts[i : i + batch_size]), add_special_tokens=False)["input_ids"]
         ]
-        T = max(map(len, rows))
-        ids = torch.tensor([[eos] * (T - len(r)) + r for r in rows])  # (B, T) left-padded
-        mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows])  # (B, T)
-        settings = dict(max_new_tokens=max_new_tokens, do_sample=False)
-        with torch.no_grad():
-            out = model.generate(
-                input_ids=ids, attention_mask=mask, pad_token_id=eos, eos_token_id=eos, **settings
-            )
-        for row in out[:, T:]:  # (B, new)
-            text = tok.decode(row, skip_special_tokens=True)
+        new = decoding.generate_batch(
+            model,
+            rows,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=eos,
+            stop_token_ids={eos},
+            repetition_penalty=penalty,
+        )
+        for row in new:
+            text = tok.decode(list(row), skip_special_tokens=True)
             out_texts.append(text.split("\n\n")[0].rstrip())
     return out_texts
 

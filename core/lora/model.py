@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.lora.spec import LoraConfigSpec, Task
+from core.models import context_size
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,6 @@ def build_peft_model(spec: LoraConfigSpec, labels: Sequence[str] = ()):
 
 
 def max_positions(model, default: int) -> int:
-    """The longest sequence the model's position embeddings cover (``default`` if unknown)."""
-    cfg = model.config
-    return (
-        getattr(cfg, "n_positions", None)
-        or getattr(cfg, "max_position_embeddings", None)
-        or default
-    )
+    """The longest sequence the model's position embeddings cover (``default`` if unknown):
+    :func:`core.models.context_size`, with the caller's budget as the fallback."""
+    return context_size(model, fallback=default)

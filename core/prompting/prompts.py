@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.models import context_size
 from core.prompting.tasks import Example, Task
 
 SegmentKind = Literal["bos", "instruction", "shot", "separator", "query"]
@@ -179,7 +180,6 @@ def _bos_ids(tokenizer: Any) -> list[int]:
 
 
 def context_window(model: Any, tokenizer: Any = None, cap: int = 4096) -> int:
-    """The longest input a model takes (``n_positions`` / ``max_position_embeddings``), capped."""
-    cfg = getattr(model, "config", None)
-    n = getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None) or cap
-    return int(min(n, cap))
+    """The longest input a model takes (:func:`core.models.context_size`; ``cap`` when it
+    states none), capped at ``cap``: prompts longer than that are not built here."""
+    return min(context_size(model, tokenizer, fallback=cap), cap)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.generation import greedy_ids
 from core.prompting.cache import ScoreCache
 from core.prompting.prompts import (
     _bos_ids,
@@ -252,20 +253,9 @@ def _softmax(xs: Sequence[float]) -> tuple[float, ...]:
 
 
 def _greedy(model: Any, tokenizer: Any, ids: list[int], max_new: int) -> str:
-    import torch
-
-    device = next(model.parameters()).device
-    x = torch.tensor([ids], device=device)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    with torch.no_grad():
-        out = model.generate(
-            x,
-            attention_mask=torch.ones_like(x),
-            max_new_tokens=max_new,
-            do_sample=False,
-            pad_token_id=pad,
-        )
-    text = tokenizer.decode(out[0, len(ids) :], skip_special_tokens=True)
+    text = tokenizer.decode(
+        list(greedy_ids(model, ids, max_new_tokens=max_new)), skip_special_tokens=True
+    )
     return text.strip().split("\n")[0].strip()
 
 

@@ -22,7 +22,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from core.generation import generate
 from core.knobs import check, knob
+from core.models import context_size
 from core.quantization.schemes import (
     SCHEME_NAMES,
     apply_scheme,
@@ -31,6 +33,7 @@ from core.quantization.schemes import (
     quantizable_linears,
     unsupported_reason,
 )
+from core.sampling import SamplingConfig
 
 DEFAULT_SCHEMES = ("fp32", "fp16", "bf16", "int8-dynamic", "int8", "fp8", "int4", "int2")
 DEFAULT_PROMPT = {"causal-lm": "Once upon a time, there was a", "encoder": "The game was fun."}
@@ -314,19 +317,22 @@ def _causal_logits(model: Any, windows: Any, batch: int = 8) -> Any:
 
 
 def _greedy(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int, ctx: int) -> str:
-    import torch
-
+    """Greedy text up to the end-of-text token. Without the KV cache: dynamically quantized
+    activations are scaled over the whole input, so every step re-reads the text, as scored;
+    under no_grad: quanto's int4/int2 tensors cannot be inference tensors."""
     ids = tokenizer(prompt, add_special_tokens=False)["input_ids"] or [tokenizer.eos_token_id]
-    x = torch.tensor([ids], dtype=torch.long)  # (1, T)
-    new: list[int] = []
-    with torch.no_grad():
-        for _ in range(max_new_tokens):
-            nxt = int(model(input_ids=x[:, -ctx:]).logits[0, -1].float().argmax())
-            if nxt == tokenizer.eos_token_id:
-                break
-            new.append(nxt)
-            x = torch.cat([x, torch.tensor([[nxt]])], dim=1)
-    return tokenizer.decode(new)
+    eos = tokenizer.eos_token_id
+    r = generate(
+        model,
+        ids[-ctx:],
+        SamplingConfig(temperature=0),
+        max_new_tokens=max_new_tokens,
+        eos_token_id=eos,
+        n_alternatives=0,
+        use_cache=False,
+        inference_mode=False,
+    )
+    return tokenizer.decode([t for t in r.token_ids if t != eos])
 
 
 def _embed(model: Any, tokenizer: Any, texts: Sequence[str], seq_len: int, batch: int = 32):
@@ -433,8 +439,7 @@ def compare(
     n_params = sum(p.numel() for p in base.parameters())
     target_params = sum(p.numel() for t in targets for p in base.get_submodule(t).parameters())
     causal = eval_data.kind == "causal-lm"
-    conf = base.config
-    ctx = int(getattr(conf, "n_positions", 0) or getattr(conf, "max_position_embeddings", 0) or 512)
+    ctx = context_size(base, fallback=512)
     seq_len = min(cfg.seq_len, ctx)
 
     if causal:

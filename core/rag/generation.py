@@ -13,9 +13,12 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from core import generation as decoding
+from core.models import context_size
 from core.rag.answering import RagAnswer, _citations
 from core.rag.grounding import SUPPORT_THRESHOLD, support, supported
 from core.rag.sentences import SentenceScore, rank_sentences
+from core.sampling import SamplingConfig
 
 TINY_CONTEXT_TOKENS = 200  # tiny-gpt reads 256 tokens: leave room for the question and answer
 TINY_MAX_NEW = 16
@@ -71,47 +74,33 @@ def copy_generate(lm: Any, prompt: str, passage: str, *, max_new_tokens: int) ->
 
     tiny-gpt learnt the answer format but not to copy reliably (exact match 0 on its held-out
     context questions when decoding freely); masking every token absent from the passage turns
-    it into a reader that can only answer with the passage's words.
+    it into a reader that can only answer with the passage's words, each at most once (no
+    "makes makes...").
     """
-    import torch
-
-    tok, model = lm.tokenizer, lm.model
+    tok = lm.tokenizer
     stops = set(tok.encode("\n")) | ({tok.eos_token_id} if tok.eos_token_id is not None else set())
-    allowed = sorted(set(tok.encode(" " + passage)) | set(tok.encode(passage)) | stops)
-    ids = tok(prompt, return_tensors="pt")["input_ids"]  # (1, T)
-    mask = torch.full((model.config.vocab_size,), float("-inf"))
-    mask[allowed] = 0.0
-    new: list[int] = []
-    with torch.no_grad():
-        for _ in range(max_new_tokens):
-            logits = model(ids).logits[0, -1]  # (vocab,)
-            nxt = int((logits + mask).argmax())
-            if nxt in stops:
-                break
-            new.append(nxt)
-            mask[nxt] = float("-inf")  # each passage token at most once: no "makes makes..."
-            ids = torch.cat([ids, torch.tensor([[nxt]])], dim=1)
-    return tok.decode(new).strip()
+    allowed = set(tok.encode(" " + passage)) | set(tok.encode(passage)) | stops
+    r = decoding.generate(
+        lm.model,
+        tok(prompt)["input_ids"],
+        SamplingConfig(temperature=0),
+        max_new_tokens=max_new_tokens,
+        stop_token_ids=stops,
+        allowed_token_ids=allowed,
+        allow_each_once=True,
+        n_alternatives=0,
+    )
+    new = r.token_ids[:-1] if r.stop_id is not None else r.token_ids
+    return tok.decode(list(new)).strip()
 
 
 def generate(lm: Any, prompt: str, *, max_new_tokens: int, stop_at_newline: bool) -> str:
     """Greedy continuation of ``prompt`` (the prompt is cut from the left to fit the window)."""
-    import torch
-
     tok, model = lm.tokenizer, lm.model
-    window = int(getattr(model.config, "n_positions", None) or model.config.max_position_embeddings)
-    ids = tok(prompt, return_tensors="pt", add_special_tokens=False)["input_ids"]  # (1, T)
-    ids = ids[:, -(window - max_new_tokens) :]
-    eos = tok.eos_token_id
-    with torch.no_grad():
-        out = model.generate(
-            ids,
-            attention_mask=torch.ones_like(ids),
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            pad_token_id=eos if eos is not None else 0,
-        )  # (1, T + new)
-    text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+    window = context_size(model)
+    ids = tok(prompt, add_special_tokens=False)["input_ids"][-(window - max_new_tokens) :]
+    new = decoding.greedy_ids(model, ids, max_new_tokens=max_new_tokens)
+    text = tok.decode(list(new), skip_special_tokens=True)
     if stop_at_newline:
         text = text.split("\n")[0]
     return text.strip()

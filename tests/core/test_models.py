@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace as NS
+
 import pytest
 
 from core import models
@@ -128,3 +130,42 @@ def test_probe_follows_hf_endpoint(probing, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:8090")
     models.is_online()
     assert probing == [("127.0.0.1", 8090)]
+
+
+# --- context_size: the one reader of a model's context length ----------------------------------
+def _gpt2(n):
+    from transformers import GPT2Config
+
+    return NS(config=GPT2Config(n_positions=n))
+
+
+def _bert(n):
+    from transformers import BertConfig
+
+    return NS(config=BertConfig(max_position_embeddings=n))
+
+
+CONTEXT_CASES = [
+    ("gpt-2 config", lambda: _gpt2(256), None, 256),
+    ("gpt-2 config wins over its tokenizer", lambda: _gpt2(256), NS(model_max_length=64), 256),
+    ("bert config", lambda: _bert(512), None, 512),
+    ("n_ctx only", lambda: NS(config=NS(n_ctx=2048)), None, 2048),
+    ("seq_length only (ChatGLM)", lambda: NS(config=NS(seq_length=8192)), None, 8192),
+    ("tokenizer only", lambda: NS(config=NS()), NS(model_max_length=128), 128),
+    ("tokenizer without a limit", lambda: NS(config=NS()), NS(model_max_length=10**30), 1024),
+    ("zero and bool ignored", lambda: NS(config=NS(n_positions=0, n_ctx=True)), None, 1024),
+    ("nothing", lambda: None, None, models.DEFAULT_CONTEXT),
+]
+
+
+@pytest.mark.parametrize(
+    "make, tok, want", [c[1:] for c in CONTEXT_CASES], ids=[c[0] for c in CONTEXT_CASES]
+)
+def test_context_size_reads_config_then_tokenizer_then_one_fallback(make, tok, want):
+    assert models.context_size(make(), tok) == want
+
+
+def test_context_size_of_the_embedded_models_and_a_callers_fallback():
+    assert models.context_size(models.load_causal_lm("tiny-gpt").model) == 256
+    assert models.context_size(models.load_encoder("minilm").model) == 512
+    assert models.context_size(object(), fallback=512) == 512

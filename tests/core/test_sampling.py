@@ -1,4 +1,5 @@
-"""core.sampling: the filters' invariants, parity with transformers' processors and generate."""
+"""core.sampling: the filters' invariants, parity with transformers' processors, and (through
+core.generation's loop, built on them) with transformers' generate."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import models
+from core.generation import encode_prompt, generate, next_token_logits
 from core.knobs import spec
 from core.sampling import (
     GREEDY,
@@ -18,10 +20,7 @@ from core.sampling import (
     TOP_P,
     SamplingConfig,
     draw_generator,
-    encode_prompt,
     filter_distribution,
-    generate,
-    next_token_logits,
 )
 
 FAST = settings(max_examples=60, deadline=None)
