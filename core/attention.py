@@ -202,8 +202,8 @@ def load_attention_model(name: str) -> models.LoadedModel:
 
 
 def model_context(lm: models.LoadedModel) -> int:
-    """The longest input the model takes, in tokens (:data:`MAX_TOKENS` when it states none)."""
-    return models.context_size(lm.model, fallback=MAX_TOKENS)
+    """The longest input the model takes, in tokens (:func:`core.models.context_size`)."""
+    return models.context_size(lm.model, lm.tokenizer)
 
 
 # --- the forward pass --------------------------------------------------------------------------

@@ -292,7 +292,7 @@ DEFAULT_CONTEXT = 1024  # GPT-2's context: what a model that states none is assu
 _MAX_SANE_CONTEXT = 1_000_000  # tokenizers without a limit report 10**30
 
 
-def context_size(model: Any, tokenizer: Any = None, *, fallback: int = DEFAULT_CONTEXT) -> int:
+def context_size(model: Any, tokenizer: Any = None) -> int:
     """The longest input ``model`` reads, in tokens: the one reader of a context length.
 
     Looks at the model's config (``n_positions``, ``max_position_embeddings``, ``n_ctx``,
@@ -303,8 +303,6 @@ def context_size(model: Any, tokenizer: Any = None, *, fallback: int = DEFAULT_C
         model: a transformers model (or anything with a ``config``; a peft wrapper passes its
             base model's config through).
         tokenizer: its tokenizer, consulted only when the config states no length.
-        fallback: the length when neither does; :data:`DEFAULT_CONTEXT` unless a caller keeps
-            a smaller budget of its own for unknown models.
 
     Returns:
         A positive number of tokens.
@@ -321,7 +319,7 @@ def context_size(model: Any, tokenizer: Any = None, *, fallback: int = DEFAULT_C
     v = getattr(tokenizer, "model_max_length", None)
     if isinstance(v, int) and not isinstance(v, bool) and 0 < v < _MAX_SANE_CONTEXT:
         return v
-    return fallback
+    return DEFAULT_CONTEXT
 
 
 # --- loaders -------------------------------------------------------------------------------------

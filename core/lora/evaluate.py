@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 from core import generation as decoding
 from core.lora.batches import encode, mean_loss
-from core.lora.model import max_positions
 from core.lora.spec import Task
 from core.models import context_size
 
@@ -419,7 +418,7 @@ def forgetting_check(model, tok, task: Task, *, n_items: int = 40) -> Forgetting
     model.eval()
     if task == "causal-lm":
         texts = generate_corpus(CorpusConfig(n_docs=n_items, seed=1337, heldout=True))
-        block = min(128, max_positions(model, 256))
+        block = min(128, context_size(model))
         losses = {}
         for adapter in (False, True):
             with _switch(model, adapter):

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.lora.spec import LoraConfigSpec, Task
-from core.models import context_size
 
 
 @dataclass(frozen=True)
@@ -157,9 +156,3 @@ def build_peft_model(spec: LoraConfigSpec, labels: Sequence[str] = ()):
         return get_peft_model(net, _lora_config(spec, net)), tok
     except ValueError as e:
         raise ValueError(f"peft cannot wrap these target modules: {e}") from None
-
-
-def max_positions(model, default: int) -> int:
-    """The longest sequence the model's position embeddings cover (``default`` if unknown):
-    :func:`core.models.context_size`, with the caller's budget as the fallback."""
-    return context_size(model, fallback=default)

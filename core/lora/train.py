@@ -17,8 +17,9 @@ from typing import Any
 from core.lora.batches import Encoded, collate, encode, epoch_batches, mean_loss
 from core.lora.data import LoraDataset, split_dataset
 from core.lora.evaluate import Comparison
-from core.lora.model import ParamCount, build_peft_model, max_positions
+from core.lora.model import ParamCount, build_peft_model
 from core.lora.spec import LoraConfigSpec
+from core.models import context_size
 
 LIVE_VAL_ROWS = 64  # validation rows scored during the run (all of them at the end)
 DIVERGE_FACTOR = 10.0  # a loss 10x the untrained model's has left any useful region
@@ -136,7 +137,7 @@ def fit(
         train, val = split_dataset(dataset, spec.val_fraction, spec.seed)
         labels = dataset.labels
         model, tok = build_peft_model(spec, labels)
-        max_len = min(spec.max_length, max_positions(model, spec.max_length))
+        max_len = min(spec.max_length, context_size(model))
         pad = tok.pad_token_id
         enc_train = encode(train.rows, tok, spec.task, max_len, labels)
         enc_val = encode(val.rows, tok, spec.task, max_len, labels)

@@ -182,4 +182,4 @@ def _bos_ids(tokenizer: Any) -> list[int]:
 def context_window(model: Any, tokenizer: Any = None, cap: int = 4096) -> int:
     """The longest input a model takes (:func:`core.models.context_size`; ``cap`` when it
     states none), capped at ``cap``: prompts longer than that are not built here."""
-    return min(context_size(model, tokenizer, fallback=cap), cap)
+    return min(context_size(model, tokenizer), cap)

@@ -439,7 +439,7 @@ def compare(
     n_params = sum(p.numel() for p in base.parameters())
     target_params = sum(p.numel() for t in targets for p in base.get_submodule(t).parameters())
     causal = eval_data.kind == "causal-lm"
-    ctx = context_size(base, fallback=512)
+    ctx = context_size(base)
     seq_len = min(cfg.seq_len, ctx)
 
     if causal:

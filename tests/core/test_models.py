@@ -165,7 +165,7 @@ def test_context_size_reads_config_then_tokenizer_then_one_fallback(make, tok, w
     assert models.context_size(make(), tok) == want
 
 
-def test_context_size_of_the_embedded_models_and_a_callers_fallback():
+def test_context_size_of_the_embedded_models_and_the_one_fallback():
     assert models.context_size(models.load_causal_lm("tiny-gpt").model) == 256
     assert models.context_size(models.load_encoder("minilm").model) == 512
-    assert models.context_size(object(), fallback=512) == 512
+    assert models.context_size(object()) == models.DEFAULT_CONTEXT
