@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from bench.timing import median_seconds  # noqa: E402
 from core import models  # noqa: E402
 from core import quantization as q  # noqa: E402
-from core.quantization import measure as cmp  # noqa: E402
+from core.evaluation import token_windows  # noqa: E402
 
 
 def raw_quantize(model: torch.nn.Module, scheme: str) -> torch.nn.Module:
@@ -77,7 +77,10 @@ def main() -> None:
     )
 
     if kind == "causal-lm":
-        x = cmp._causal_windows(loaded.tokenizer, data.texts, cfg.seq_len, cfg.n_eval // 4)[:1, :-1]
+        windows = token_windows(
+            loaded.tokenizer, data.texts, cfg.seq_len, max_windows=cfg.n_eval // 4
+        )
+        x = windows[:1, :-1]  # (1, T): the input compare() times
         inputs = {"input_ids": x}
     else:
         inputs = dict(

@@ -26,9 +26,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.settings import get_settings
+
+if TYPE_CHECKING:
+    from core.embeddings import Embedder
 
 Kind = Literal["tokenizer", "encoder", "causal-lm", "seq2seq"]
 KINDS: tuple[Kind, ...] = ("causal-lm", "encoder", "tokenizer", "seq2seq")
@@ -545,6 +548,25 @@ def load_causal_lm(name: str = "tiny-gpt", *, fresh: bool = False) -> LoadedMode
 def load_encoder(name: str = "minilm", *, fresh: bool = False) -> LoadedModel:
     """An encoder (``AutoModel``), eval mode, eager attention. Cached unless fresh."""
     return _load(name, "encoder", "AutoModel", fresh=fresh)
+
+
+def load_embedder(name: str = "minilm") -> Embedder:
+    """The sentence embedder over the registry's encoder (:class:`core.embeddings.Embedder`).
+
+    Built once per name and holding the very object :func:`load_encoder` returns, so RAG,
+    attention, LoRA and quantization share one MiniLM in memory.
+
+    Raises:
+        ModelUnavailableError: a hub encoder offline or an unknown name.
+    """
+
+    def build():
+        from core.embeddings import Embedder, sentence_max_length
+
+        loaded = load_encoder(name)
+        return Embedder(loaded, sentence_max_length(model_path(name, "encoder")))
+
+    return _cached(("embedder", name), build)
 
 
 def load_model(name: str, *, fresh: bool = False) -> LoadedModel:

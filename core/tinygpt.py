@@ -108,24 +108,11 @@ class _Choice:
 
 def _choice_accuracy(model, tok, cases: list[_Choice]) -> float:
     """Share of cases where the gold choice has the highest summed log-probability."""
-    import torch
+    from core.evaluation import ChoiceCase, choice_accuracy
 
     n_ctx = context_size(model)
-    right = 0
-    for case in cases:
-        scores = []
-        for c in case.choices:
-            c_ids = tok(" " + c)["input_ids"]
-            p_ids = tok(case.prompt)["input_ids"][-(n_ctx - len(c_ids)) :]  # keep the end
-            ids = torch.tensor([p_ids + c_ids])
-            with torch.no_grad():
-                logp = torch.log_softmax(model(ids).logits[0, :-1].float(), -1)  # (T-1, V)
-            tgt = ids[0, 1:]
-            scores.append(
-                logp[len(p_ids) - 1 :].gather(1, tgt[len(p_ids) - 1 :, None]).sum().item()
-            )
-        right += case.choices[max(range(len(scores)), key=scores.__getitem__)] == case.gold
-    return right / max(1, len(cases))
+    items = [ChoiceCase(c.prompt, tuple(c.choices), c.gold) for c in cases]
+    return choice_accuracy(model, tok, items, max_tokens=n_ctx)
 
 
 def _shot_cases(task: dict, k: int, instruction: bool) -> list[_Choice]:

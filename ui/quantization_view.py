@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.evaluation import ALPHA
 from core.quantization import (
     DEFAULT_SCHEMES,
     LatencyComparison,
@@ -20,7 +21,6 @@ from core.quantization import (
     estimate_memory,
     roundtrip_layer,
 )
-from core.quantization.timing import ALPHA
 
 COLORS = {
     "fp32": "#4C78A8",

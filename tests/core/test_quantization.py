@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from core import models
 from core import quantization as q
+from core.evaluation import token_windows
 from core.quantization import measure as compare_mod
 from core.quantization import schemes as schemes_mod
 
@@ -116,7 +117,7 @@ def test_quality_is_measured_and_differs_between_schemes(causal_results):
 
 
 def test_perplexity_equals_the_models_own_loss(tiny, causal_results):
-    windows = compare_mod._causal_windows(tiny.tokenizer, q.causal_eval_data(8).texts, 64, 2)
+    windows = token_windows(tiny.tokenizer, q.causal_eval_data(8).texts, 64, max_windows=2)
     with torch.no_grad():  # transformers shifts the labels itself: the same T predictions
         loss = tiny.model(input_ids=windows, labels=windows).loss
     assert causal_results["fp32"].perplexity == pytest.approx(float(loss.exp()), rel=1e-4)

@@ -9,6 +9,7 @@ import statistics
 import pytest
 
 from core import lora
+from core.evaluation import exact_match as _same_answer
 from core.lora.evaluate import (
     FORGOT_A_LOT_PERCENT,
     FORGOT_A_LOT_POINTS,
@@ -16,7 +17,6 @@ from core.lora.evaluate import (
     MergeCheck,
     Timings,
     _corpus_perplexity,
-    _same_answer,
     generate_completion,
     generate_completions,
 )

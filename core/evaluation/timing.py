@@ -1,4 +1,4 @@
-"""Is one set of timed runs faster than another, or is the difference noise?
+"""Latency: warm up, time repeated runs, keep every run, and compare two sets honestly.
 
 Timings on a shared CPU wander, so a verdict compares every run, not two medians: "faster" only
 when every run of one is below every run of the other *and* that separation would be unlikely
@@ -19,12 +19,96 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 ALPHA = 0.05
 Verdict = Literal["faster", "slower", "noise", "too few runs"]
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Repeated wall times of one operation, in milliseconds, with their spread.
+
+    >>> t = Timings((10.0, 11.0, 12.0, 13.0, 50.0))
+    >>> t.median, t.lo, t.hi, t.iqr
+    (12.0, 10.0, 50.0, 2.0)
+    """
+
+    samples_ms: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if not self.samples_ms:
+            raise ValueError("Timings needs at least one sample")
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def q1(self) -> float:
+        return self._quartiles()[0]
+
+    @property
+    def q3(self) -> float:
+        return self._quartiles()[2]
+
+    @property
+    def iqr(self) -> float:
+        """Interquartile range: the middle half of the timings spans this many ms."""
+        return self.q3 - self.q1
+
+    @property
+    def lo(self) -> float:
+        return min(self.samples_ms)
+
+    @property
+    def hi(self) -> float:
+        return max(self.samples_ms)
+
+    def _quartiles(self) -> list[float]:
+        if len(self.samples_ms) == 1:
+            return [self.samples_ms[0]] * 3
+        return statistics.quantiles(self.samples_ms, n=4, method="inclusive")
+
+
+def time_runs(fn: Callable[[], Any], runs: int, *, warmup: int = 1) -> Timings:
+    """Call ``fn`` ``warmup`` times untimed (first calls allocate and pick kernels), then
+    ``runs`` times timed.
+
+    >>> len(time_runs(lambda: None, 3).samples_ms)
+    3
+    """
+    if runs < 1:
+        raise ValueError(f"runs must be 1 or more, got {runs}")
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return Timings(tuple(out))
+
+
+def time_interleaved(fns: Mapping[str, Callable[[], Any]], repeats: int) -> dict[str, Timings]:
+    """Time several operations in turns (a, b, a, b, ...), so that a burst of load on the
+    machine hits them alike. Warm each one up before calling this.
+
+    >>> sorted(time_interleaved({"a": lambda: None, "b": lambda: None}, 2))
+    ['a', 'b']
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be 1 or more, got {repeats}")
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(1000 * (time.perf_counter() - t))
+    return {name: Timings(tuple(ms)) for name, ms in times.items()}
 
 
 @dataclass(frozen=True)
