@@ -1,0 +1,12 @@
+"""Fixtures shared by these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from core import models
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return models.load_causal_lm("tiny-gpt")
