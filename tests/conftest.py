@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -29,6 +31,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # One intra-op thread: the e2e server and the test process share the CPU, and torch's spinning
 # threads slow each other down many times over when oversubscribed (measured here: ~10x).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    """One torch thread in every test, also where torch was imported before the variable above."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def _apptest_like_a_running_server() -> None:

@@ -19,14 +19,6 @@ from core.generation import (
 from core.sampling import SamplingConfig, filter_distribution
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def small_lm():
     """A random GPT-2 with a 48-token context: the context end is easy to reach."""

@@ -26,15 +26,6 @@ from core.sampling import (
 FAST = settings(max_examples=60, deadline=None)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: two threads on a shared 2-core machine spin-wait for each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 # distinct logits: ties at a boundary legitimately keep more than k tokens (as in transformers)
 logit_lists = st.lists(
     st.floats(-20, 20, allow_nan=False, width=32), min_size=2, max_size=64, unique=True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from core import models
@@ -12,15 +11,6 @@ from tests.pages.apptest import open_page
 PAGE = "pages/sampling.py"
 V = models.load_causal_lm("tiny-gpt").model.config.vocab_size
 ALL, ONE = f"{V:,}", "1"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: two threads on a shared 2-core machine spin-wait for each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _open(**query) -> AppTest:

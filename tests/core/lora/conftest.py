@@ -14,16 +14,6 @@ SENT = dict(model="minilm", task="classification", target_modules=("query", "val
 GPT = dict(model="tiny-gpt", task="causal-lm", target_modules=("c_attn",))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def one_thread():
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)  # 2 shared cores: one thread is faster than two fighting
-    yield
-    torch.set_num_threads(old)
-
-
 @pytest.fixture(scope="session")
 def sentiment_run(tmp_path_factory):
     """MiniLM, 24 reviews (16 train / 8 held out), 3 epochs of batch 8 at length 32: 6 steps,
