@@ -113,6 +113,24 @@ def select(
     return (where or st).selectbox(options=list(k.choices), **args, **kw)
 
 
+def checkbox(
+    config: Any,
+    name: str,
+    *,
+    key: str,
+    label: str | None = None,
+    value: Any = None,
+    where: Any = None,
+    **kw: Any,
+) -> bool:
+    """``st.checkbox`` for the bool field ``name``; arguments as :func:`slider`'s."""
+    k = spec(config, name)
+    if k.kind is not bool:
+        raise ValueError(f"{k.name} is not a True / False knob")
+    args = _common(k, key, label, value, kw)
+    return bool((where or st).checkbox(**args, **kw))
+
+
 def select_slider(
     config: Any,
     name: str,
@@ -136,4 +154,4 @@ def select_slider(
     return (where or st).select_slider(options=list(stops), **args, **kw)
 
 
-__all__ = ["number_input", "select", "select_slider", "slider"]
+__all__ = ["checkbox", "number_input", "select", "select_slider", "slider"]
