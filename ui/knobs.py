@@ -32,8 +32,10 @@ def _common(k: Knob, key: str, label: str | None, value: Any, kw: dict[str, Any]
 
 def _range(k: Knob, kw: dict[str, Any], *, need: bool) -> tuple[Any, Any]:
     """The knob's (lo, hi), or a narrower ``min_value``/``max_value`` a page passes (the engine
-    accepts more than this view offers); one outside the knob's range is raised."""
-    lo, hi = kw.pop("min_value", k.lo), kw.pop("max_value", k.hi)
+    accepts more than this view offers); one outside the knob's range is raised. An open upper
+    end stops one step below it (:attr:`core.knobs.Knob.offered`)."""
+    top = k.offered[1] if k.hi_open else k.hi
+    lo, hi = kw.pop("min_value", k.lo), kw.pop("max_value", top)
     for bound in (lo, hi):
         if bound is not None and k.problem(bound) is not None:
             raise ValueError(f"a widget bound outside the knob: {k.problem(bound)}")
