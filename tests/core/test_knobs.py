@@ -158,6 +158,7 @@ def test_the_configs_of_the_issue_use_knobs():
     names = {c.__name__ for c in CONFIGS}
     assert {"SamplingConfig", "LoraConfigSpec", "QuantConfig", "ChunkConfig"} <= names
     assert {"BpeConfig", "CorpusConfig"} <= names
+    assert {"MetricsConfig", "ViewConfig", "AttentionConfig", "TinyGPTConfig"} <= names
 
 
 REQUIRED = {"text": "low lower lowest newer wider"}  # fields a config takes without default
