@@ -86,6 +86,19 @@ class Knob:
         )
 
     @functools.cached_property
+    def inclusive(self) -> tuple[float, float]:
+        """:attr:`bounds` as an inclusive range: an open upper end becomes the last number below
+        it (``hi - 1`` for a whole number), so one chained comparison checks a value.
+
+        >>> Knob(0.0, lo=0.0, hi=1.0, step=0.01, hi_open=True).inclusive
+        (0.0, 0.9999999999999999)
+        """
+        lo, hi = self.bounds
+        if self.hi_open:
+            hi = hi - 1 if self.kind is int else math.nextafter(hi, -math.inf)
+        return lo, hi
+
+    @functools.cached_property
     def offered(self) -> tuple[float, float]:
         """The (lo, hi) a widget or a link may offer: :attr:`bounds`, with an open upper end
         moved one ``step`` below it.
@@ -275,12 +288,8 @@ def check(config: Any) -> None:
         # the common case in a few comparisons: a config is built on every slider move
         if t is kind or (kind is float and t is int):
             if kind is int or (kind is float and math.isfinite(value)):
-                lo, hi = k.bounds
-                if (
-                    lo <= value <= hi
-                    and not (k.hi_open and value == hi)
-                    and (k.choices is None or value in k.choices)
-                ):
+                lo, hi = k.inclusive
+                if lo <= value <= hi and (k.choices is None or value in k.choices):
                     continue
             elif kind is not float and (k.choices is None or value in k.choices):
                 continue
