@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from core import models
+from core.knobs import check, knob
 from core.text import clean_text
 
 PairFilter = Literal["all", "A->A", "A->B", "B->A", "B->B"]
@@ -44,14 +45,19 @@ class AttentionConfig:
     """
 
     model: str = "minilm"
-    max_tokens: int | None = None  # None: min(model context, MAX_TOKENS)
+    max_tokens: int | None = knob(  # None: min(model context, MAX_TOKENS)
+        None,
+        lo=2,
+        hi=4096,
+        of=int,
+        help=f"Longest input in tokens (None: the model's context, at most {MAX_TOKENS}).",
+    )
     text_pair: str | None = None  # sentence B for encoders
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():
             raise ValueError("model must be a model name such as 'minilm' or 'tiny-gpt'")
-        if self.max_tokens is not None and not 2 <= self.max_tokens <= 4096:
-            raise ValueError(f"max_tokens must be between 2 and 4096, got {self.max_tokens}")
+        check(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -380,15 +386,21 @@ class ViewConfig:
 
     layer: int = 0
     head: int = 0
-    threshold: float = 0.0  # in [0, 1)
+    threshold: float = knob(
+        0.0,
+        lo=0.0,
+        hi=1.0,
+        hi_open=True,  # in [0, 1)
+        step=0.01,
+        help="Blank out weights below this value (display only).",
+    )
     hide_special: bool = False
     pair_filter: PairFilter = "all"
 
     def __post_init__(self) -> None:
         if self.layer < 0 or self.head < 0:
             raise ValueError("layer and head are counted from 0")
-        if not 0.0 <= self.threshold < 1.0:
-            raise ValueError(f"threshold must be in [0, 1), got {self.threshold}")
+        check(self)
         if self.pair_filter not in PAIR_FILTERS:
             raise ValueError(f"pair_filter must be one of {PAIR_FILTERS}")
 

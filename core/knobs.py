@@ -40,16 +40,19 @@ _META = "knob"  # the metadata key holding a field's Knob
 
 @dataclasses.dataclass(frozen=True)
 class Knob:
-    """What one config field allows: its default, its inclusive range or choices, its help.
+    """What one config field allows: its default, its range or choices, its help.
 
     Attributes:
         default: the field's default; its type (bool, int, float or str) is the field's kind.
+            None makes the field optional: None is accepted, a value is checked as ``of``.
         lo / hi: inclusive range of a number (None: no limit on that side).
         step: the step a slider or number input moves by (None: the widget's own).
         choices: the allowed values (None: any value of the kind).
         help: one sentence for the widget's tooltip.
         label: the name messages use ("top-k"); the field's name when not given.
         name: the field's name, filled in by :func:`spec`.
+        hi_open: ``hi`` itself is out (a share in [0, 1)); widgets stop one ``step`` below it.
+        of: the kind of an optional field's values (its default, None, cannot show it).
     """
 
     default: Any
@@ -60,10 +63,15 @@ class Knob:
     help: str = ""
     label: str = ""
     name: str = ""
+    hi_open: bool = False
+    of: type | None = None
 
     @functools.cached_property
     def kind(self) -> type:
-        """bool, int, float or str: the type of the default (bool before int: True is an int)."""
+        """bool, int, float or str: ``of``, else the type of the default (bool before int: True
+        is an int)."""
+        if self.of is not None:
+            return self.of
         for kind in (bool, int, float, str):
             if isinstance(self.default, kind):
                 return kind
@@ -77,6 +85,32 @@ class Knob:
             math.inf if self.hi is None else self.hi,
         )
 
+    @functools.cached_property
+    def inclusive(self) -> tuple[float, float]:
+        """:attr:`bounds` as an inclusive range: an open upper end becomes the last number below
+        it (``hi - 1`` for a whole number), so one chained comparison checks a value.
+
+        >>> Knob(0.0, lo=0.0, hi=1.0, step=0.01, hi_open=True).inclusive
+        (0.0, 0.9999999999999999)
+        """
+        lo, hi = self.bounds
+        if self.hi_open:
+            hi = hi - 1 if self.kind is int else math.nextafter(hi, -math.inf)
+        return lo, hi
+
+    @functools.cached_property
+    def offered(self) -> tuple[float, float]:
+        """The (lo, hi) a widget or a link may offer: :attr:`bounds`, with an open upper end
+        moved one ``step`` below it.
+
+        >>> Knob(0.0, lo=0.0, hi=1.0, step=0.01, hi_open=True).offered
+        (0.0, 0.99)
+        """
+        lo, hi = self.bounds
+        if self.hi_open:
+            hi = self.kind(round(hi - (self.step or 1), 12))
+        return lo, hi
+
     def problem(self, value: Any) -> str | None:
         """Why ``value`` does not fit this knob, in a plain sentence; None when it fits.
 
@@ -86,7 +120,11 @@ class Knob:
         >>> k = Knob(8, lo=1, hi=256, label="rank r", name="r")
         >>> [k.problem(v) for v in (8, 0, 2.5)]
         [None, 'rank r must be between 1 and 256, got 0', 'r must be a whole number, got 2.5']
+        >>> Knob(0.0, lo=0.0, hi=1.0, step=0.01, hi_open=True, name="share").problem(1.0)
+        'share must be at least 0 and below 1, got 1.0'
         """
+        if value is None and self.default is None:
+            return None  # an optional field left out
         name, label = self.name or self.label, self.label or self.name
         kind = self.kind
         if kind is bool:
@@ -105,6 +143,12 @@ class Knob:
         if self.choices is not None and value not in self.choices:
             return f"{label} must be one of {self.choices}, got {value!r}"
         lo, hi = self.bounds
+        if kind in (int, float) and self.hi_open and not lo <= value < hi:
+            if self.lo is None:
+                return f"{label} must be below {_num(self.hi)}, got {value!r}"
+            return (
+                f"{label} must be at least {_num(self.lo)} and below {_num(self.hi)}, got {value!r}"
+            )
         if kind in (int, float) and not lo <= value <= hi:
             if self.lo is None:
                 return f"{label} must be at most {_num(self.hi)}, got {value!r}"
@@ -114,12 +158,12 @@ class Knob:
         return None
 
     def clamp(self, value: float) -> float:
-        """``value`` moved into [lo, hi].
+        """``value`` moved into [lo, hi] (the :attr:`offered` range).
 
         >>> Knob(1.0, lo=0.5, hi=2.0).clamp(3)
         2.0
         """
-        lo, hi = self.bounds
+        lo, hi = self.offered
         return self.kind(min(max(value, lo), hi))
 
 
@@ -139,6 +183,8 @@ def knob(
     choices: Sequence[Any] | None = None,
     help: str = "",  # noqa: A002 - peft's and argparse's name for it
     label: str = "",
+    hi_open: bool = False,
+    of: type | None = None,
 ) -> T:
     """A dataclass field whose metadata holds its :class:`Knob` (read back with :func:`spec`).
 
@@ -153,6 +199,8 @@ def knob(
         choices: the allowed values.
         help: the widgets' tooltip.
         label: the name messages use; the field's name when empty.
+        hi_open: ``hi`` itself is out of range (needs a ``step``: widgets stop one below it).
+        of: the kind of the values of an optional field, whose default is None.
 
     Returns:
         A ``dataclasses.field`` (typed as the default, so ``x: float = knob(1.0)`` checks).
@@ -162,7 +210,11 @@ def knob(
     ...
     ValueError: the default 3 does not fit its own knob: value must be at least 5, got 3
     """
-    if isinstance(default, float):
+    if (default is None) != (of is not None):
+        raise ValueError("give `of` (the kind of its values) exactly when the default is None")
+    if hi_open and (hi is None or step is None):
+        raise ValueError("an open upper end needs hi and a step (where the widgets stop)")
+    if isinstance(default, float) or of is float:
         lo, hi, step = (None if v is None else float(v) for v in (lo, hi, step))
     k = Knob(
         default,
@@ -172,6 +224,8 @@ def knob(
         choices=None if choices is None else tuple(choices),
         help=help,
         label=label,
+        hi_open=hi_open,
+        of=of,
     )
     if lo is not None and hi is not None and lo > hi:
         raise ValueError(f"knob range is empty: lo={lo} > hi={hi}")
@@ -211,8 +265,9 @@ def spec(config: Any, name: str) -> Knob:
     >>> @dataclass(frozen=True)
     ... class Demo:
     ...     n: int = knob(3, lo=0, hi=10, help="How many.")
-    >>> spec(Demo, "n")
-    Knob(default=3, lo=0, hi=10, step=None, choices=None, help='How many.', label='n', name='n')
+    >>> k = spec(Demo, "n")
+    >>> k.default, k.lo, k.hi, k.help, k.label, k.name
+    (3, 0, 10, 'How many.', 'n', 'n')
     """
     for k in knob_fields(config):
         if k.name == name:
@@ -233,7 +288,7 @@ def check(config: Any) -> None:
         # the common case in a few comparisons: a config is built on every slider move
         if t is kind or (kind is float and t is int):
             if kind is int or (kind is float and math.isfinite(value)):
-                lo, hi = k.bounds
+                lo, hi = k.inclusive
                 if lo <= value <= hi and (k.choices is None or value in k.choices):
                     continue
             elif kind is not float and (k.choices is None or value in k.choices):

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.corpus import CorpusConfig, generate_corpus, heldout_tasks
 from core.generation import greedy_ids
+from core.knobs import check, knob
 from core.models import context_size
 
 EOS = "<|endoftext|>"
@@ -25,30 +26,38 @@ EOS = "<|endoftext|>"
 
 @dataclass(frozen=True)
 class TinyGPTConfig:
-    """Architecture, corpus and optimisation settings of a tiny-gpt run."""
+    """Architecture, corpus and optimisation settings of a tiny-gpt run.
 
-    n_layer: int = 4
-    n_head: int = 4
-    n_embd: int = 192
-    n_ctx: int = 256  # context window in tokens
-    vocab_size: int = 2048  # upper bound: 256 bytes + merges + <|endoftext|>
-    n_docs: int = 20_000  # training documents (about 4.9 MB of text)
-    val_docs: int = 1_000  # held-out documents, written from another seed
-    steps: int = 1_200
-    batch_size: int = 16
-    lr: float = 3e-3
-    warmup: int = 30
-    weight_decay: float = 0.1
-    seed: int = 1337
-    eval_tasks: bool = True  # score the held-out task sets for the card
+    >>> TinyGPTConfig(steps=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: steps must be at least 1, got 0
+    """
+
+    n_layer: int = knob(4, lo=1, help="Transformer blocks.")
+    n_head: int = knob(4, lo=1, help="Attention heads per block (they split n_embd).")
+    n_embd: int = knob(192, help="Width of the residual stream; a multiple of n_head.")
+    n_ctx: int = knob(256, lo=1, help="Context window in tokens.")
+    vocab_size: int = knob(
+        2048, lo=300, help="Upper bound of the BPE: 256 bytes + merges + <|endoftext|>."
+    )
+    # the corpus sizes' range is CorpusConfig's, checked when the corpus is written
+    n_docs: int = knob(20_000, help="Training documents (about 4.9 MB of text).")
+    val_docs: int = knob(1_000, help="Held-out documents, written from another seed.")
+    steps: int = knob(1_200, lo=1, help="Optimiser steps.")
+    batch_size: int = knob(16, lo=1, help="Sequences per step.")
+    lr: float = knob(3e-3, help="Peak learning rate (after the warm-up, then a cosine decay).")
+    warmup: int = knob(30, help="Steps of linear warm-up.")
+    weight_decay: float = knob(
+        0.1, help="AdamW weight decay of the matrices (not of biases and norms)."
+    )
+    seed: int = knob(1337, help="Seed of the corpus, the initial weights and the batches.")
+    eval_tasks: bool = knob(True, help="Score the held-out task sets for the card.")
 
     def __post_init__(self) -> None:
+        check(self)  # layers, heads, context, steps and batch size at least 1; vocab_size 300
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
-        if min(self.n_layer, self.n_head, self.n_ctx, self.steps, self.batch_size) < 1:
-            raise ValueError("layers, heads, context, steps and batch size must be positive")
-        if self.vocab_size < 300:
-            raise ValueError("vocab_size must be at least 300 (256 bytes + merges + specials)")
 
 
 @dataclass(frozen=True)

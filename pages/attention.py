@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.attention import HEAD_METRICS, PAIR_FILTERS, ViewConfig, head_view, word_attention
+from core.knobs import spec
 from core.models import ModelUnavailableError
 from core.text import clean_text
 from ui import attention_view as av
+from ui import knobs
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
 from ui.urlstate import left_out_caption, stable_selectbox, sync_url, url_state
@@ -27,7 +29,7 @@ url_state(
         "attention_pair": "",
         "attention_layer": 0,
         "attention_head": 0,
-        "attention_threshold": 0.0,
+        "attention_threshold": spec(ViewConfig, "threshold"),  # [0, 1): up to 0.99 offered
         "attention_hide_special": False,
         "attention_filter": "all",
         "attention_token": -1,
@@ -41,7 +43,6 @@ url_state(
     bounds={
         "attention_layer": (0, 200),
         "attention_head": (0, 200),
-        "attention_threshold": (0.0, 0.99),
         "attention_token": (-1, 4096),
     },
 )
@@ -113,14 +114,7 @@ def explorer() -> None:
     c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
     c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
     c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
-    c3.slider(
-        "Threshold",
-        0.0,
-        0.99,
-        step=0.01,
-        key="attention_threshold",
-        help="Blank out weights below this value (display only).",
-    )
+    knobs.slider(ViewConfig, "threshold", key="attention_threshold", label="Threshold", where=c3)
     c4.toggle(
         "Hide special tokens",
         key="attention_hide_special",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from core import metrics as M
+from core.knobs import spec
+from ui import knobs
 from ui import metrics_view as V
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.urlstate import sync_url, url_state
@@ -15,21 +17,21 @@ page_header(
     "see every count behind the score, and where that misleads.",
 )
 first = next(iter(V.examples().values())).pairs
-opt = M.MetricsConfig.option
+CFG = M.MetricsConfig  # the options' defaults, choices, ranges and help: its knobs
 url_state(
     {
         "metrics_source": V.SOURCES[0],
         "metrics_example": next(iter(V.examples())),
         "metrics_candidates": "\n".join(first.predictions),
         "metrics_references": "\n".join(f" {M.REF_SEPARATOR} ".join(g) for g in first.references),
-        "metrics_stem": opt("use_stemmer")["default"],
-        "metrics_lsum_split": opt("split_sentences")["default"],
-        "metrics_rouge_tok": opt("rouge_tokenizer")["default"],
-        "metrics_bleu_tok": opt("bleu_tokenizer")["default"],
-        "metrics_lowercase": opt("lowercase")["default"],
-        "metrics_smooth": opt("smooth_method")["default"],
-        "metrics_chrfpp": opt("chrf_word_order")["default"] == 2,
-        "metrics_seed": opt("seed")["default"],
+        "metrics_stem": spec(CFG, "use_stemmer"),
+        "metrics_lsum_split": spec(CFG, "split_sentences"),
+        "metrics_rouge_tok": spec(CFG, "rouge_tokenizer"),
+        "metrics_bleu_tok": spec(CFG, "bleu_tokenizer"),
+        "metrics_lowercase": spec(CFG, "lowercase"),
+        "metrics_smooth": spec(CFG, "smooth_method"),
+        "metrics_chrfpp": spec(CFG, "chrf_word_order").default == 2,
+        "metrics_seed": spec(CFG, "seed"),
         "metrics_pair": 1,
         "metrics_n": 1,
         "metrics_by": "ROUGE",
@@ -38,13 +40,9 @@ url_state(
     choices={
         "metrics_source": V.SOURCES,
         "metrics_example": list(V.examples()),
-        "metrics_rouge_tok": list(opt("rouge_tokenizer")["choices"]),
-        "metrics_bleu_tok": list(opt("bleu_tokenizer")["choices"]),
-        "metrics_smooth": list(opt("smooth_method")["choices"]),
         "metrics_by": ["ROUGE", "BLEU"],
     },
     bounds={
-        "metrics_seed": (opt("seed")["min"], opt("seed")["max"]),
         "metrics_pair": (1, M.inputs.MAX_PAIRS),
         "metrics_n": (1, 4),
     },
@@ -57,43 +55,46 @@ pairs = V.read_input(source)
 
 with st.expander("Options (tokenizers, stemming, smoothing)", expanded=False):
     c = st.columns(4)
-    c[0].checkbox(
-        "ROUGE: Porter stemming",
+    knobs.checkbox(
+        CFG,
+        "use_stemmer",
         key="metrics_stem",
+        label="ROUGE: Porter stemming",
+        where=c[0],
         disabled=st.session_state["metrics_rouge_tok"] != "default",
-        help=opt("use_stemmer")["help"],
     )
-    c[0].checkbox(
-        "ROUGE-Lsum: split sentences",
+    knobs.checkbox(
+        CFG,
+        "split_sentences",
         key="metrics_lsum_split",
-        help=opt("split_sentences")["help"],
+        label="ROUGE-Lsum: split sentences",
+        where=c[0],
     )
-    c[0].selectbox(
-        "ROUGE tokenizer",
-        opt("rouge_tokenizer")["choices"],
-        key="metrics_rouge_tok",
-        help=opt("rouge_tokenizer")["help"],
+    knobs.select(
+        CFG, "rouge_tokenizer", key="metrics_rouge_tok", label="ROUGE tokenizer", where=c[0]
     )
-    status = {t: M.bleu_tokenizer_status(t) for t in opt("bleu_tokenizer")["choices"]}
-    c[1].selectbox(
-        "BLEU tokenizer (sacrebleu)",
-        opt("bleu_tokenizer")["choices"],
+    status = {t: M.bleu_tokenizer_status(t) for t in spec(CFG, "bleu_tokenizer").choices or ()}
+    knobs.select(
+        CFG,
+        "bleu_tokenizer",
         key="metrics_bleu_tok",
+        label="BLEU tokenizer (sacrebleu)",
+        where=c[1],
+        help=None,  # help=None here and below: no tooltip, as before
         format_func=lambda t: t if status[t] is None else f"{t} (unavailable)",
     )
-    c[1].checkbox("Lowercase (BLEU, chrF)", key="metrics_lowercase")
-    c[2].selectbox(
-        "BLEU smoothing",
-        opt("smooth_method")["choices"],
-        key="metrics_smooth",
-        help=opt("smooth_method")["help"],
+    knobs.checkbox(
+        CFG,
+        "lowercase",
+        key="metrics_lowercase",
+        label="Lowercase (BLEU, chrF)",
+        where=c[1],
+        help=None,
     )
+    knobs.select(CFG, "smooth_method", key="metrics_smooth", label="BLEU smoothing", where=c[2])
     c[2].checkbox("chrF++ (add word bigrams)", key="metrics_chrfpp")
-    c[3].number_input(
-        "Bootstrap seed",
-        min_value=opt("seed")["min"],
-        max_value=opt("seed")["max"],
-        key="metrics_seed",
+    knobs.number_input(
+        CFG, "seed", key="metrics_seed", label="Bootstrap seed", where=c[3], help=None
     )
 
 ss = st.session_state

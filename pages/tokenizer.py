@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core import tokenizers as tk
+from core.knobs import spec
 from core.settings import get_settings
 from core.text import clean_text
+from ui import knobs
 from ui import tokenizer_view as view
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -23,6 +25,9 @@ page_header(
 )
 side = active_model("tokenizer")
 first = side if side in NAMES else "cl100k_base"
+# BpeConfig's num_merges knob gives the default and the engine's range; the page offers fewer
+# merges (each one is replayed live), the replay slider at most as many
+MERGES = (5, 300)
 url_state(
     {
         "tokenizer_text": EX["examples"]["Multilingual line"],
@@ -32,12 +37,12 @@ url_state(
         "tokenizer_ws": False,
         "tokenizer_special": False,
         "tokenizer_bpe_text": EX["bpe_text"],
-        "tokenizer_bpe_merges": 60,
+        "tokenizer_bpe_merges": spec(tk.BpeConfig, "num_merges"),
         "tokenizer_bpe_step": 12,
         "tokenizer_bpe_word": "slowest",
     },
     choices={"tokenizer_names": NAMES, "tokenizer_view": list(view.VIEWS)},
-    bounds={"tokenizer_bpe_merges": (5, 300), "tokenizer_bpe_step": (0, 300)},
+    bounds={"tokenizer_bpe_merges": MERGES, "tokenizer_bpe_step": (0, MERGES[1])},
 )
 
 
@@ -144,7 +149,15 @@ def bpe_body() -> None:
         st.text_area("Training text (a few lines)", key="tokenizer_bpe_text", height=110)
         left_out_caption("tokenizer_bpe_text", "training text")
         a, b = st.columns(2)
-        a.slider("Merges to learn", 5, 300, key="tokenizer_bpe_merges")
+        knobs.slider(
+            tk.BpeConfig,
+            "num_merges",
+            key="tokenizer_bpe_merges",
+            label="Merges to learn",
+            where=a,
+            min_value=MERGES[0],
+            max_value=MERGES[1],
+        )
         b.text_input("Word to follow", key="tokenizer_bpe_word")
         try:
             cfg = tk.BpeConfig(

@@ -32,8 +32,10 @@ def _common(k: Knob, key: str, label: str | None, value: Any, kw: dict[str, Any]
 
 def _range(k: Knob, kw: dict[str, Any], *, need: bool) -> tuple[Any, Any]:
     """The knob's (lo, hi), or a narrower ``min_value``/``max_value`` a page passes (the engine
-    accepts more than this view offers); one outside the knob's range is raised."""
-    lo, hi = kw.pop("min_value", k.lo), kw.pop("max_value", k.hi)
+    accepts more than this view offers); one outside the knob's range is raised. An open upper
+    end stops one step below it (:attr:`core.knobs.Knob.offered`)."""
+    top = k.offered[1] if k.hi_open else k.hi
+    lo, hi = kw.pop("min_value", k.lo), kw.pop("max_value", top)
     for bound in (lo, hi):
         if bound is not None and k.problem(bound) is not None:
             raise ValueError(f"a widget bound outside the knob: {k.problem(bound)}")
@@ -113,6 +115,24 @@ def select(
     return (where or st).selectbox(options=list(k.choices), **args, **kw)
 
 
+def checkbox(
+    config: Any,
+    name: str,
+    *,
+    key: str,
+    label: str | None = None,
+    value: Any = None,
+    where: Any = None,
+    **kw: Any,
+) -> bool:
+    """``st.checkbox`` for the bool field ``name``; arguments as :func:`slider`'s."""
+    k = spec(config, name)
+    if k.kind is not bool:
+        raise ValueError(f"{k.name} is not a True / False knob")
+    args = _common(k, key, label, value, kw)
+    return bool((where or st).checkbox(**args, **kw))
+
+
 def select_slider(
     config: Any,
     name: str,
@@ -136,4 +156,4 @@ def select_slider(
     return (where or st).select_slider(options=list(stops), **args, **kw)
 
 
-__all__ = ["number_input", "select", "select_slider", "slider"]
+__all__ = ["checkbox", "number_input", "select", "select_slider", "slider"]

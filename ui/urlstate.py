@@ -160,8 +160,9 @@ def _too_long(formatted: str | list[str]) -> bool:
 
 
 def _knob_bound(k: Knob, bound: tuple[float, float] | None) -> tuple[float, float]:
-    """The knob's range, narrowed by a bound the page gives as well."""
-    lo, hi = k.bounds
+    """The knob's range (what its widget offers: an open upper end stops a step below it),
+    narrowed by a bound the page gives as well."""
+    lo, hi = k.offered
     if bound is not None:
         lo, hi = max(lo, bound[0]), min(hi, bound[1])
     return lo, hi

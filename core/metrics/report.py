@@ -1,9 +1,9 @@
 """Everything the ROUGE / BLEU page shows for a set of pairs: one config in, one report out.
 
-:class:`MetricsConfig` holds the page's options, each with its default, its range or choices and
-its help (``dataclasses.field(metadata=...)``, as peft's ``LoraConfig`` does), so the widgets and
-the link's bounds read them from here. :func:`score_pairs` runs ROUGE, BLEU, chrF, the bootstrap
-intervals and the diagnostics once and returns a :class:`MetricsReport` with every number drawn.
+:class:`MetricsConfig` holds the page's options, each a :func:`core.knobs.knob` with its default,
+its range or choices and its help, so the widgets and the link's bounds read them from here.
+:func:`score_pairs` runs ROUGE, BLEU, chrF, the bootstrap intervals and the diagnostics once
+and returns a :class:`MetricsReport` with every number drawn.
 :func:`align_pair` gives the tokens and matches of one pair, :func:`compare_with_evaluate` the
 same scores from Hugging Face ``evaluate`` modules loaded by path.
 
@@ -18,11 +18,12 @@ same scores from Hugging Face ``evaluate`` modules loaded by path.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from core.knobs import check, knob
 from core.metrics.align import Lcs, NgramMatch, bleu_tokens, lcs, ngram_matches, rouge_tokens
 from core.metrics.bootstrap import Interval, bootstrap_ci
 from core.metrics.inputs import Diagnostic, Pairs, diagnose
@@ -47,76 +48,49 @@ MAX_ALIGN_TOKENS = 300  # tokens per side shown in the matched n-grams view
 
 @dataclass(frozen=True)
 class MetricsConfig:
-    """The ROUGE / BLEU page's options; ``metadata`` gives each one's help and range or choices.
+    """The ROUGE / BLEU page's options; each field is a :func:`core.knobs.knob` with its help
+    and range or choices (read back with ``core.knobs.spec(MetricsConfig, name)``).
 
     >>> MetricsConfig(chrf_word_order=2).chrf_config.word_order
     2
     >>> MetricsConfig(seed=-1)
     Traceback (most recent call last):
     ...
-    ValueError: seed must be between 0 and 2147483647, got -1.
+    ValueError: seed must be between 0 and 2,147,483,647, got -1
     """
 
-    rouge_tokenizer: str = field(
-        default="default",
-        metadata={
-            "help": "default: rouge_score's (a-z0-9 only); unicode: words of any script; "
-            "char: every character (Chinese, Japanese, Thai).",
-            "choices": ROUGE_TOKENIZERS,
-        },
+    rouge_tokenizer: str = knob(
+        "default",
+        choices=ROUGE_TOKENIZERS,
+        help="default: rouge_score's (a-z0-9 only); unicode: words of any script; "
+        "char: every character (Chinese, Japanese, Thai).",
     )
-    use_stemmer: bool = field(
-        default=False,
-        metadata={"help": "'cats' and 'cat' match. Only with rouge_score's default tokenizer."},
+    use_stemmer: bool = knob(
+        False, help="'cats' and 'cat' match. Only with rouge_score's default tokenizer."
     )
-    split_sentences: bool = field(
-        default=True,
-        metadata={
-            "help": "A line break after . ! ? so ROUGE-Lsum scores sentence by sentence (what "
-            "nltk.sent_tokenize does for Hugging Face users; punkt is not available offline)."
-        },
+    split_sentences: bool = knob(
+        True,
+        help="A line break after . ! ? so ROUGE-Lsum scores sentence by sentence (what "
+        "nltk.sent_tokenize does for Hugging Face users; punkt is not available offline).",
     )
-    bleu_tokenizer: str = field(
-        default="13a",
-        metadata={
-            "help": "sacrebleu's tokenizer: 13a for Latin scripts, zh or char for CJK.",
-            "choices": BLEU_TOKENIZERS,
-        },
+    bleu_tokenizer: str = knob(
+        "13a",
+        choices=BLEU_TOKENIZERS,
+        help="sacrebleu's tokenizer: 13a for Latin scripts, zh or char for CJK.",
     )
-    lowercase: bool = field(default=False, metadata={"help": "Lowercase before BLEU and chrF."})
-    smooth_method: str = field(
-        default="exp",
-        metadata={
-            "help": "exp is sacrebleu's default; floor / add-k are Chen & Cherry's 1 and 2.",
-            "choices": SMOOTH_METHODS,
-        },
+    lowercase: bool = knob(False, help="Lowercase before BLEU and chrF.")
+    smooth_method: str = knob(
+        "exp",
+        choices=SMOOTH_METHODS,
+        help="exp is sacrebleu's default; floor / add-k are Chen & Cherry's 1 and 2.",
     )
-    chrf_word_order: int = field(
-        default=0,
-        metadata={"help": "Word n-grams added to chrF: 2 gives chrF++.", "min": 0, "max": 4},
-    )
-    seed: int = field(
-        default=0,
-        metadata={"help": "Seed of the bootstrap resampling.", "min": 0, "max": 2**31 - 1},
-    )
-    n_resamples: int = field(
-        default=1000,
-        metadata={"help": "Bootstrap resamples per interval.", "min": 10, "max": 100_000},
-    )
-    confidence: float = field(
-        default=0.95,
-        metadata={"help": "Coverage of the bootstrap intervals.", "min": 0.5, "max": 0.99},
-    )
+    chrf_word_order: int = knob(0, lo=0, hi=4, help="Word n-grams added to chrF: 2 gives chrF++.")
+    seed: int = knob(0, lo=0, hi=2**31 - 1, help="Seed of the bootstrap resampling.")
+    n_resamples: int = knob(1000, lo=10, hi=100_000, help="Bootstrap resamples per interval.")
+    confidence: float = knob(0.95, lo=0.5, hi=0.99, help="Coverage of the bootstrap intervals.")
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value, meta = getattr(self, f.name), f.metadata
-            if "choices" in meta and value not in meta["choices"]:
-                raise ValueError(f"Unknown {f.name} {value!r}; choose one of {meta['choices']}.")
-            if "min" in meta and not meta["min"] <= value <= meta["max"]:
-                raise ValueError(
-                    f"{f.name} must be between {meta['min']} and {meta['max']}, got {value}."
-                )
+        check(self)
         # each metric's own rules raise here too (stemming needs rouge_score's tokenizer)
         _ = self.rouge_config, self.bleu_config, self.chrf_config
 
@@ -137,19 +111,6 @@ class MetricsConfig:
     @property
     def chrf_config(self) -> ChrfConfig:
         return ChrfConfig(word_order=self.chrf_word_order, lowercase=self.lowercase)
-
-    @classmethod
-    def option(cls, name: str) -> Mapping[str, Any]:
-        """``name``'s default and metadata in one mapping (``default``, ``help``, ``choices`` or
-        ``min``/``max``), for the widget and the link's bounds.
-
-        >>> MetricsConfig.option("seed")["max"], MetricsConfig.option("smooth_method")["default"]
-        (2147483647, 'exp')
-        """
-        f = next((f for f in fields(cls) if f.name == name), None)
-        if f is None:
-            raise ValueError(f"MetricsConfig has no option {name!r}.")
-        return {"default": f.default, **f.metadata}
 
 
 @dataclass(frozen=True)

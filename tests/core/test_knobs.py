@@ -24,6 +24,8 @@ class Demo:
     floor: int = knob(0, lo=0)  # no upper limit
     mode: str = knob("fast", choices=("fast", "slow"))
     on: bool = knob(True)
+    share: float = knob(0.0, lo=0, hi=1, step=0.01, hi_open=True)  # in [0, 1)
+    cap: int | None = knob(None, lo=2, hi=10, of=int)  # optional
     plain: str = "not a knob"
 
     def __post_init__(self) -> None:
@@ -54,6 +56,18 @@ CASES = [  # (field, value, None when accepted or a piece of the message)
     ("mode", 1, "mode must be a text"),
     ("on", False, None),
     ("on", 1, "on must be True or False"),
+    ("share", 0.0, None),
+    ("share", 0.999, None),
+    ("share", 1.0, "share must be at least 0 and below 1, got 1.0"),
+    ("share", 1, "share must be at least 0 and below 1, got 1"),
+    ("share", -0.01, "share must be at least 0 and below 1"),
+    ("share", float("nan"), "share must be a finite number"),
+    ("cap", None, None),
+    ("cap", 2, None),
+    ("cap", 10, None),
+    ("cap", 1, "cap must be between 2 and 10, got 1"),
+    ("cap", 2.5, "cap must be a whole number"),
+    ("cap", "3", "cap must be a whole number"),
     ("plain", 42, None),  # not a knob: left to the config's own checks
 ]
 
@@ -74,7 +88,8 @@ def test_spec_reads_the_field_back():
     assert (k.name, k.label) == ("rate", "rate of fire")
     assert spec(Demo(), "count") == spec(Demo, "count")  # an instance reads as its class
     assert spec(Demo, "mode").choices == ("fast", "slow")
-    assert [f.name for f in knob_fields(Demo)] == ["rate", "count", "floor", "mode", "on"]
+    names = ["rate", "count", "floor", "mode", "on", "share", "cap"]
+    assert [f.name for f in knob_fields(Demo)] == names
     assert dataclasses.fields(Demo)[0].metadata["help"] == "How often."  # peft's key too
     with pytest.raises(KeyError, match="plain"):
         spec(Demo, "plain")
@@ -89,6 +104,11 @@ def test_spec_reads_the_field_back():
         ({"default": 9, "lo": 1, "hi": 5}, "between 1 and 5"),
         ({"default": 2, "lo": 5, "hi": 1}, "range is empty"),
         ({"default": "c", "choices": ("a", "b")}, "one of"),
+        ({"default": 1.0, "lo": 0, "hi": 1, "step": 0.1, "hi_open": True}, "below 1"),
+        ({"default": 0.0, "lo": 0, "hi": 1, "hi_open": True}, "needs hi and a step"),
+        ({"default": None}, "give `of`"),
+        ({"default": 3, "of": int}, "give `of`"),
+        ({"default": None, "lo": 5, "hi": 1, "of": int}, "range is empty"),
     ],
 )
 def test_a_default_outside_its_own_knob_fails_when_the_class_is_defined(kwargs, message):
@@ -101,6 +121,23 @@ def test_a_default_outside_its_own_knob_fails_when_the_class_is_defined(kwargs, 
 )
 def test_clamp(value, expected):
     assert Knob(0.5, lo=0.0, hi=1.0).clamp(value) == expected
+
+
+def test_an_open_upper_end_is_offered_up_to_one_step_below_it():
+    share, rate = spec(Demo, "share"), spec(Demo, "rate")
+    assert (share.bounds, share.offered) == ((0.0, 1.0), (0.0, 0.99))
+    assert share.problem(share.offered[1]) is None and share.problem(share.hi) is not None
+    assert share.clamp(5.0) == 0.99 and isinstance(share.hi, float)
+    assert rate.offered == rate.bounds == (0.0, 1.0)  # a closed end is offered as it is
+    assert Knob(0, lo=0, hi=10, step=2, hi_open=True).offered == (0, 8)
+
+
+def test_an_optional_knob_takes_none_or_a_value_of_its_kind():
+    cap = spec(Demo, "cap")
+    assert (cap.default, cap.kind, cap.lo, cap.hi) == (None, int, 2, 10)
+    assert Demo().cap is None and Demo(cap=np.int64(4)).cap == 4
+    flt = knob(None, lo=0, hi=1, of=float).metadata["knob"]
+    assert isinstance(flt.lo, float) and flt.problem(0.5) is None and flt.problem(None) is None
 
 
 # --- every config in core that uses knob() ----------------------------------------------------
@@ -121,6 +158,7 @@ def test_the_configs_of_the_issue_use_knobs():
     names = {c.__name__ for c in CONFIGS}
     assert {"SamplingConfig", "LoraConfigSpec", "QuantConfig", "ChunkConfig"} <= names
     assert {"BpeConfig", "CorpusConfig"} <= names
+    assert {"MetricsConfig", "ViewConfig", "AttentionConfig", "TinyGPTConfig"} <= names
 
 
 REQUIRED = {"text": "low lower lowest newer wider"}  # fields a config takes without default
@@ -141,11 +179,13 @@ def test_config_defaults_lie_inside_their_own_ranges_and_post_init_checks(config
     for k in knob_fields(config):
         value = getattr(made, k.name)
         assert k.problem(value) is None, (k.name, value)
-        if k.lo is not None and k.hi is not None:
+        if k.lo is not None and k.hi is not None and k.default is not None:
             assert k.lo <= k.default <= k.hi
         outside = []
         if k.hi is not None:
             outside.append(k.hi + 1)
+        if k.hi_open:
+            outside.append(k.hi)
         if k.lo is not None:
             outside.append(k.lo - 1)
         if k.choices is not None:

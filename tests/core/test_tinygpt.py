@@ -61,5 +61,10 @@ def test_card_and_report_quote_the_run(short_run):
 def test_config_validation():
     with pytest.raises(ValueError, match="divisible"):
         TinyGPTConfig(n_embd=30, n_head=4)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="steps must be at least 1, got 0"):
         TinyGPTConfig(steps=0)
+    for name in ("n_layer", "n_head", "n_ctx", "batch_size"):  # counts: at least one each
+        with pytest.raises(ValueError, match=f"{name} must be at least 1"):
+            TinyGPTConfig(**{name: 0})
+    with pytest.raises(ValueError, match="vocab_size must be at least 300"):
+        TinyGPTConfig(vocab_size=299)

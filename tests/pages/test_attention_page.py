@@ -96,6 +96,16 @@ def test_hide_special_says_renormalized_and_the_url_keeps_the_controls():
     assert "renormalized" in _text(again)
 
 
+def test_the_threshold_slider_and_link_stop_below_one_as_view_config_takes():
+    for raw, kept in (("0.99", 0.99), ("0.2", 0.2), ("1.0", 0.0), ("0.995", 0.0), ("-0.1", 0.0)):
+        at = _open({"attention_threshold": raw})
+        assert not at.exception, raw
+        slider = at.slider(key="attention_threshold")
+        assert (slider.min, slider.max, slider.step) == (0.0, 0.99, 0.01)
+        assert slider.value == kept and slider.label == "Threshold"
+        assert slider.help == "Blank out weights below this value (display only)."
+
+
 def test_sentence_pair_offers_the_pair_filter():
     at = _open({"attention_pair": "It was late."})
     assert "21 tokens" in _text(at)

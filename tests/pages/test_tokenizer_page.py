@@ -143,6 +143,21 @@ def test_url_state_round_trips():
     assert bad.session_state["tokenizer_names"][0] == "cl100k_base"
 
 
+@pytest.mark.parametrize(
+    "raw, kept", [("5", 5), ("300", 300), ("120", 120), ("4", 60), ("301", 60), ("2.5", 60)]
+)
+def test_bpe_merges_slider_and_link_stay_in_the_page_range_inside_bpe_config(raw, kept):
+    from core.knobs import spec
+    from core.tokenizers import BpeConfig
+
+    at = open_page(tokenizer_names=["cl100k_base"], tokenizer_bpe_merges=raw)
+    assert not at.exception
+    slider = at.slider(key="tokenizer_bpe_merges")
+    k = spec(BpeConfig, "num_merges")
+    assert (slider.min, slider.max, slider.value) == (5, 300, kept) and k.default == 60
+    assert k.lo <= slider.min and slider.max <= k.hi  # the page offers less than BPE takes
+
+
 def test_bpe_replay_follows_the_slider():
     at = open_page(tokenizer_names=["cl100k_base"])
     at.slider(key="tokenizer_bpe_step").set_value(1).run()

@@ -119,17 +119,22 @@ def test_metrics_config_rejects_bad_options(options, match):
 def test_every_option_carries_its_default_help_and_range():
     import dataclasses
 
-    for f in dataclasses.fields(M.MetricsConfig):
-        opt = M.MetricsConfig.option(f.name)
-        assert opt["default"] == getattr(M.MetricsConfig(), f.name) and opt["help"]
-        if "min" in opt:
-            M.MetricsConfig(**{f.name: opt["min"]})
-            M.MetricsConfig(**{f.name: opt["max"]})
-    assert M.MetricsConfig.option("bleu_tokenizer")["choices"] == M.BLEU_TOKENIZERS
-    assert M.MetricsConfig.option("rouge_tokenizer")["choices"] == M.ROUGE_TOKENIZERS
-    assert M.MetricsConfig.option("smooth_method")["choices"] == M.SMOOTH_METHODS
-    with pytest.raises(ValueError, match="no option"):
-        M.MetricsConfig.option("temperature")
+    from core.knobs import knob_fields, spec
+
+    names = [f.name for f in dataclasses.fields(M.MetricsConfig)]
+    assert [k.name for k in knob_fields(M.MetricsConfig)] == names  # every option is a knob
+    for name in names:
+        k = spec(M.MetricsConfig, name)
+        assert k.default == getattr(M.MetricsConfig(), name) and k.help
+        if k.lo is not None:
+            M.MetricsConfig(**{name: k.lo})
+            M.MetricsConfig(**{name: k.hi})
+    assert spec(M.MetricsConfig, "bleu_tokenizer").choices == M.BLEU_TOKENIZERS
+    assert spec(M.MetricsConfig, "rouge_tokenizer").choices == M.ROUGE_TOKENIZERS
+    assert spec(M.MetricsConfig, "smooth_method").choices == M.SMOOTH_METHODS
+    assert (spec(M.MetricsConfig, "seed").lo, spec(M.MetricsConfig, "seed").hi) == (0, 2**31 - 1)
+    with pytest.raises(KeyError, match="no knob field"):
+        spec(M.MetricsConfig, "temperature")
 
 
 @pytest.mark.parametrize(
