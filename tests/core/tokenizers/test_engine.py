@@ -1,4 +1,4 @@
-"""core.tokenizers: ids equal the libraries', spans cover the right characters, BPE replays."""
+"""core.tokenizers.engine: ids equal the libraries', spans, special tokens, odd Unicode."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from core import models
 from core.tokenizers import (
-    BpeConfig,
     compare,
     decode,
     examples,
@@ -19,12 +18,14 @@ from core.tokenizers import (
     list_tokenizers,
     special_tokens,
     tokenize,
-    train_bpe,
 )
 from core.tokenizers.engine import byte_decoder
 
 EMBEDDED = ["cl100k_base", "minilm", "tiny-gpt"]
+
+
 BYTE_EXACT = ["cl100k_base", "tiny-gpt"]  # every byte of the text is inside some token
+
 
 CASES = [
     "",
@@ -205,6 +206,8 @@ def test_byte_decoder_is_the_gpt2_alphabet():
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
 # anything a str can hold: surrogates (paired or not) and special-token strings mixed in
 _any_text = st.lists(
     st.one_of(
@@ -279,57 +282,3 @@ def test_examples_have_every_script_the_issue_asks_for():
     assert any("\u0600" <= c <= "\u06ff" for c in line)  # Arabic
     assert any(ord(c) >= 0x1F300 for c in line)  # emoji
     assert {"English", "Arabic", "Chinese (Han)", "Emoji"} <= set(ex["parallel"]["languages"])
-
-
-# --- BPE --------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def bpe():
-    return train_bpe(BpeConfig(examples()["bpe_text"], num_merges=60))
-
-
-def test_bpe_replay_ends_where_the_trained_tokenizer_does(bpe):
-    assert 0 < len(bpe.merges) <= 60 and bpe.vocab_size == 256 + len(bpe.merges)
-    for word, _ in bpe.words:
-        text = bytes(byte_decoder()[c] for c in word).decode()
-        assert bpe.segment(text, len(bpe.merges)) == bpe.encode(text), text
-
-
-def test_bpe_merge_counts_and_token_totals(bpe):
-    text = bpe.config.text
-    assert bpe.tokens_before == len(text.encode()) - text.count("\n")
-    assert bpe.merges[-1].tokens_after == len(bpe.final_ids)
-    totals = [bpe.tokens_before] + [m.tokens_after for m in bpe.merges]
-    assert all(a > b for a, b in zip(totals, totals[1:], strict=False))
-    assert all(m.count >= 2 for m in bpe.merges)  # min_frequency
-    assert bpe.merges[0].count == max(m.count for m in bpe.merges)
-
-
-def test_bpe_segmentation_grows_step_by_step(bpe):
-    hist = bpe.history(" slowest")
-    assert hist[0] == (0, list(" slowest"))
-    steps = [s for s, _ in hist]
-    assert steps == sorted(steps) and len(hist) > 2
-    assert all(len(a) > len(b) for (_, a), (_, b) in zip(hist, hist[1:], strict=False))
-    assert bpe.segment(" slowest", 0) == list(" slowest")
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"text": "  "}, "empty"),
-        ({"text": "x" * 20_001}, "under"),
-        ({"text": "ab", "num_merges": 0}, "num_merges"),
-        ({"text": "ab", "min_frequency": 0}, "min_frequency"),
-    ],
-)
-def test_bpe_config_rejects_bad_values(kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        BpeConfig(**kwargs)
-
-
-def test_bpe_on_multibyte_text_keeps_partial_bytes_visible():
-    r = train_bpe(BpeConfig("日本 日本 日本 日本", num_merges=10))
-    assert r.segment("日本", 0) == ["\\xe6", "\\x97", "\\xa5", "\\xe6", "\\x9c", "\\xac"]
-    assert r.segment("日本", len(r.merges)) == ["日本"] == r.encode("日本")
-    # byte-level merges may join the end of one character to the start of the next
-    assert "\\xa5\\xe6" in r.segment("日本", 1)
