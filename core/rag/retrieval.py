@@ -15,6 +15,7 @@ filters that result (:meth:`Retrieval.at_threshold`) and searches nothing.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -213,7 +214,7 @@ def retrieve(
 
 
 def _hits(
-    order: list[tuple[str, float | None]],
+    order: Sequence[tuple[str, float | None]],
     rows: dict[str, dict[str, Any]],
     vrank: dict[str, int],
     keyword: dict[str, tuple[int, float]],
