@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from core.rag.keyword import RRF_K, rrf
-from core.rag.records import Hit, apply_threshold
+from core.rag.records import Hit
 
 __all__ = ["THRESHOLD_HELP", "Retrieval", "RetrievalConfig", "keyword_index", "retrieve"]
 
@@ -145,12 +145,20 @@ class Retrieval:
     def at_threshold(self, threshold: float | None) -> Retrieval:
         """The same retrieval filtered at another threshold (no search; the ``k`` unfiltered
         hits are kept, so lowering it again brings them back)."""
+        hits = _cut(self.unfiltered, threshold)
+        same = self.vector_unfiltered is self.unfiltered
+        vector = hits if same else _cut(self.vector_unfiltered, threshold)
         return replace(
-            self,
-            config=replace(self.config, threshold=threshold),
-            hits=tuple(apply_threshold(self.unfiltered, threshold)),
-            vector_hits=tuple(apply_threshold(self.vector_unfiltered, threshold)),
+            self, config=replace(self.config, threshold=threshold), hits=hits, vector_hits=vector
         )
+
+
+def _cut(hits: Sequence[Hit], threshold: float | None) -> tuple[Hit, ...]:
+    """:func:`~core.rag.records.apply_threshold`, reusing the hits whose rank stays."""
+    if threshold is None:
+        return tuple(hits)
+    kept = [h for h in hits if h.score >= threshold]
+    return tuple(h if h.rank == i else replace(h, rank=i) for i, h in enumerate(kept, start=1))
 
 
 def retrieve(
@@ -248,8 +256,13 @@ def _hits(
 def _result(
     question: str, config: RetrievalConfig, hits: list[Hit], vector: list[Hit], t0: float
 ) -> Retrieval:
-    plain = Retrieval(question, config, (), (), tuple(hits), tuple(vector))
-    return replace(plain.at_threshold(config.threshold), seconds=time.perf_counter() - t0)
+    unfiltered = tuple(hits)
+    vector_unfiltered = unfiltered if vector is hits else tuple(vector)
+    cut = _cut(unfiltered, config.threshold)
+    vector_cut = cut if vector is hits else _cut(vector_unfiltered, config.threshold)
+    return Retrieval(
+        question, config, cut, vector_cut, unfiltered, vector_unfiltered, time.perf_counter() - t0
+    )
 
 
 def keyword_index(kb: Any, versions: list[str]) -> Any:
