@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import models
-from core.rag import KnowledgeBase, evaluate_retrieval, labelled_questions
+from core.rag import KnowledgeBase, RetrievalConfig, evaluate_retrieval, labelled_questions
 from ui import rag_view as view
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -14,6 +14,7 @@ from ui.urlstate import sync_url, url_state
 GENERATORS = [s.name for s in models.list_models("causal-lm")]
 EXAMPLE = "Where does Tom live?"
 EXAMPLES = ["What does the temperature do when sampling?", "What is QLoRA?", "Why is BLEU zero?"]
+K, THRESHOLD, HYBRID = (RetrievalConfig.knob(n) for n in ("k", "threshold", "hybrid"))
 
 
 @st.cache_data(show_spinner="Measuring recall@k on the labelled questions...", max_entries=8)
@@ -31,17 +32,17 @@ url_state(
     {
         "rag_size": 120,
         "rag_overlap": 30,
-        "rag_k": 4,
-        "rag_threshold": 0.25,
-        "rag_hybrid": False,
+        "rag_k": K["default"],
+        "rag_threshold": THRESHOLD["default"],
+        "rag_hybrid": HYBRID["default"],
         "rag_model": gen_default,
     },
     choices={"rag_model": GENERATORS},
     bounds={
         "rag_size": (32, 250),
         "rag_overlap": (0, 120),
-        "rag_k": (1, 10),
-        "rag_threshold": (-1.0, 1.0),
+        "rag_k": (K["min"], K["max"]),
+        "rag_threshold": (THRESHOLD["min"], THRESHOLD["max"]),
     },
 )
 
@@ -95,27 +96,23 @@ def chat(kb: KnowledgeBase, rev: str) -> None:
         help="Answers from the retrieved chunks. tiny-gpt works offline; hub chat models "
         "need a network.",
     )
-    c2.slider("Top-k chunks", 1, 10, key="rag_k")
+    c2.slider("Top-k chunks", K["min"], K["max"], key="rag_k")
     c3.slider(
         "Similarity threshold (cosine)",
-        -1.0,
-        1.0,
-        step=0.05,
+        THRESHOLD["min"],
+        THRESHOLD["max"],
+        step=THRESHOLD["step"],
         key="rag_threshold",
-        help=view.THRESHOLD_HELP,
+        help=THRESHOLD["help"],
     )
-    c4.toggle(
-        "Hybrid search",
-        key="rag_hybrid",
-        help="Fuse keyword (BM25) and vector rankings by reciprocal rank fusion.",
-    )
+    c4.toggle("Hybrid search", key="rag_hybrid", help=HYBRID["help"])
     with st.container():  # inline under the settings (at the root it would pin to the bottom)
         st.chat_input("Ask a question about the documents", key="rag_ask", on_submit=ask)
     ex_cols = st.columns([1, 2, 2, 3], vertical_alignment="center")
     ex_cols[0].caption("Try:")
     for i, (col, ex) in enumerate(zip(ex_cols[1:], EXAMPLES, strict=True)):
         col.button(ex, key=f"rag_example_{i}", type="tertiary", on_click=ask, args=(ex,))
-    opts = dict(
+    config = RetrievalConfig(
         k=st.session_state["rag_k"],
         threshold=st.session_state["rag_threshold"],
         hybrid=st.session_state["rag_hybrid"],
@@ -124,14 +121,12 @@ def chat(kb: KnowledgeBase, rev: str) -> None:
         with st.expander(f"Earlier questions in this session ({len(history) - 1})"):
             for i, question in enumerate(history[:-1]):
                 if i not in said:
-                    said[i] = view.answers_for(kb, rev, question, "extractive", opts)(
-                        "extractive"
-                    ).text
+                    said[i] = view.extractive_text(kb, rev, question, config)
                 view.earlier_turn(question, said[i])
     if not history:
         st.info("The chat is empty: ask a question in the box above.", icon=":material/chat:")
     else:
-        ext = view.latest_turn(kb, rev, history[-1], st.session_state["rag_model"], opts)
+        ext = view.latest_turn(kb, rev, history[-1], st.session_state["rag_model"], config)
         said[len(history) - 1] = ext.text
         st.button(
             "Clear the chat",

@@ -275,18 +275,26 @@ def spec_from_state(model: str, task: str) -> LoraConfigSpec:
     )
 
 
+def val_loss_diagnosis(res: LoraRunResult):
+    """Core's reading of the run's validation-loss curve (see
+    :func:`core.lora.curves.diagnose_val_loss`): the view only renders it."""
+    from core.lora.curves import diagnose_val_loss
+
+    return diagnose_val_loss(res.val_losses, lr=res.spec.lr, diverged=res.diverged)
+
+
 def run_notices(outcome: LoraOutcome | None) -> list[str]:
     """Sentences about the finished run, each written from that run's own numbers."""
     res = outcome.run if outcome is not None else None
     if res is None or res.diverged:
         return []
     out = []
-    if len(res.val_losses) > 1:
-        (_, v0), (step, v1) = res.val_losses[0], res.val_losses[-1]
-        moved = "fell" if v1 < v0 else "rose" if v1 > v0 else "stayed"
+    curve = val_loss_diagnosis(res)
+    if curve.verdict != "none":
         out.append(
-            f"This run: validation loss {moved} from {v0:.3f} to {v1:.3f} over {step} steps "
-            f"(training loss {res.train_losses[0]:.3f} -> {res.train_losses[-1]:.3f})."
+            f"This run: validation loss {curve.moved} from {curve.start:.3f} to {curve.end:.3f} "
+            f"over {curve.last_step} steps (training loss {res.train_losses[0]:.3f} -> "
+            f"{res.train_losses[-1]:.3f})."
         )
     cmp = res.comparison
     if cmp is not None:
@@ -466,13 +474,9 @@ def show_result(status: JobStatus) -> None:
             f"{res.message} {res.steps_per_s:.2f} steps/s, {fmt_secs(res.seconds)} in all.",
             icon=":material/check_circle:",
         )
-    if res.val_rose:
-        st.warning(
-            f"Validation loss ended higher than it started ({res.val_losses[0][1]:.3f} -> "
-            f"{res.val_losses[-1][1]:.3f}): the learning rate {res.spec.lr:g} is probably too "
-            "high, or the run too short.",
-            icon=":material/trending_up:",
-        )
+    curve = val_loss_diagnosis(res)
+    if curve.warning:
+        st.warning(curve.message, icon=":material/trending_up:")
     saved = outcome.saved if outcome is not None else None
     if saved is not None:
         st.caption(f"Adapter saved with save_pretrained as run `{saved.name}` in `{saved.path}`")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -30,10 +30,11 @@ from core.rag import (
     KbView,
     KnowledgeBase,
     RagAnswer,
+    Retrieval,
+    RetrievalConfig,
     RetrievalEval,
     SessionKnowledgeBases,
     UploadError,
-    apply_threshold,
     text_document,
     upload_document,
 )
@@ -43,12 +44,6 @@ from ui.render import md_escape
 COOKIE = "genai_kb"
 _TOKEN = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _CITE = re.compile(r"\[(\d{1,2})\]")
-THRESHOLD_HELP = (
-    "Cosine similarity compares the direction of the question's MiniLM embedding with a "
-    "chunk's: 1 = same direction (same meaning), 0 = unrelated, below 0 = opposite. With MiniLM, "
-    "chunks that answer a question usually score 0.4-0.7 and unrelated text below 0.2. Chunks "
-    "under the threshold are not shown and not given to the models."
-)
 
 
 def _html_text(text: str) -> str:
@@ -114,10 +109,16 @@ def kb_label(view: KbView) -> str:
 
 # --- cached engine calls --------------------------------------------------------------------------
 @st.cache_data(show_spinner="Retrieving...", max_entries=256)
-def cached_hits(_kb: KnowledgeBase, rev: str, question: str, k: int, hybrid: bool) -> list[Hit]:
-    """The top-``k`` hits before any threshold (the threshold filters them, see
-    :func:`~core.rag.apply_threshold`): a threshold change re-embeds and re-searches nothing."""
-    return _kb.query(question, k, hybrid=hybrid)
+def _cached_retrieval(_kb: KnowledgeBase, rev: str, question: str, config: RetrievalConfig):
+    return _kb.retrieve(question, config)
+
+
+def retrieval_for(kb: KnowledgeBase, rev: str, question: str, config: RetrievalConfig) -> Retrieval:
+    """The turn's one retrieval, at ``config``'s threshold. It is cached before any threshold
+    (see :meth:`~core.rag.Retrieval.at_threshold`): a threshold change re-embeds and re-searches
+    nothing."""
+    unfiltered = _cached_retrieval(kb, rev, question, replace(config, threshold=None))
+    return unfiltered.at_threshold(config.threshold)
 
 
 @st.cache_data(show_spinner="Answering...", max_entries=256)
@@ -127,27 +128,31 @@ def cached_answer(
     question: str,
     model: str,
     hit_ids: tuple[str, ...],
-    _hits: Sequence[Hit],
+    _retrieval: Retrieval,
     retrieve: bool,
 ) -> RagAnswer:
-    """An answer from exactly these hits (``hit_ids`` name them within revision ``rev``)."""
+    """An answer from exactly the hits of ``_retrieval`` (``hit_ids`` name them within revision
+    ``rev``); ``retrieve=False``: from none of them."""
     from core.rag.answering import answer_from_hits
 
-    return answer_from_hits(
-        question, list(_hits), model=model, embedding=_kb.embedding, retrieve=retrieve
-    )
+    return answer_from_hits(_retrieval, model=model, embedding=_kb.embedding, retrieve=retrieve)
 
 
-def answers_for(kb: KnowledgeBase, rev: str, question: str, model: str, opts: dict) -> Any:
-    """Hits at the threshold and an answer from them; a blind answer ignores the knowledge base."""
-    raw = cached_hits(kb, rev, question, opts["k"], opts["hybrid"])
-    hits = apply_threshold(raw, opts["threshold"])
-    ids = tuple(h.chunk_id for h in hits)
+def answers_for(kb: KnowledgeBase, rev: str, retrieval: Retrieval) -> Callable[..., RagAnswer]:
+    """Answers of every model from this one retrieval; a blind answer ignores the knowledge
+    base."""
+    ids = tuple(h.chunk_id for h in retrieval.hits)
+    q = retrieval.question
     return lambda m, retrieve=True: (
-        cached_answer(kb, rev, question, m, ids, hits, True)
+        cached_answer(kb, rev, q, m, ids, retrieval, True)
         if retrieve
-        else cached_answer(kb, "", question, m, (), (), False)
+        else cached_answer(kb, "", q, m, (), retrieval, False)
     )
+
+
+def extractive_text(kb: KnowledgeBase, rev: str, question: str, config: RetrievalConfig) -> str:
+    """The extractive answer to an earlier question (its own retrieval, cached)."""
+    return answers_for(kb, rev, retrieval_for(kb, rev, question, config))("extractive").text
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -595,8 +600,11 @@ def earlier_turn(question: str, answer_text: str) -> None:
     st.chat_message("assistant").text(answer_text)
 
 
-def latest_turn(kb: KnowledgeBase, rev: str, question: str, model: str, opts: dict) -> RagAnswer:
-    """The newest question in full: three answers side by side, chunks, prompts, rankings.
+def latest_turn(
+    kb: KnowledgeBase, rev: str, question: str, model: str, config: RetrievalConfig
+) -> RagAnswer:
+    """The newest question in full: three answers side by side, chunks, prompts, rankings, all
+    from one retrieval.
 
     Returns:
         The extractive answer (remembered for the "earlier questions" list).
@@ -607,7 +615,8 @@ def latest_turn(kb: KnowledgeBase, rev: str, question: str, model: str, opts: di
     with st.chat_message("user"):
         st.text(question)
     with st.chat_message("assistant"):
-        answer = answers_for(kb, rev, question, model, opts)
+        retrieval = retrieval_for(kb, rev, question, config)
+        answer = answers_for(kb, rev, retrieval)
         ext = answer("extractive")
         gen = blind = err = None
         try:
@@ -628,12 +637,12 @@ def latest_turn(kb: KnowledgeBase, rev: str, question: str, model: str, opts: di
             answer_box(f"{model} without retrieval", blind, "Same model, no chunks.", err)
         publish("RAG answer", gen.text if gen else ext.text)
         publish("RAG answer (extractive)", ext.text)
-        st.markdown(f"**Retrieved chunks** (top {opts['k']}, cosine ≥ {opts['threshold']:.2f})")
-        hits_list(ext.hits, opts["threshold"])
-        if opts["hybrid"]:
+        threshold = config.threshold if config.threshold is not None else -1.0
+        st.markdown(f"**Retrieved chunks** (top {config.k}, cosine ≥ {threshold:.2f})")
+        hits_list(retrieval.hits, threshold)
+        if config.hybrid:
             with st.expander("Hybrid vs vector search alone", expanded=True):
-                vector = cached_hits(kb, rev, question, opts["k"], False)
-                hybrid_table(apply_threshold(vector, opts["threshold"]), ext.hits)
+                hybrid_table(retrieval.vector_hits, retrieval.hits)
         if gen is not None and blind is not None:
             with st.expander(f"Exact prompts sent to {model}"):
                 st.markdown("With retrieval")

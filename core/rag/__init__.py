@@ -1,13 +1,16 @@
 """RAG: a chromadb knowledge base over MiniLM embeddings, hybrid retrieval and cited answers.
 
-``KnowledgeBase(path_or_client)`` with ``add_documents``, ``chunk``, ``query(question, k) ->
-list[Hit]`` and ``answer(question, model, k) -> RagAnswer``; ``SessionKnowledgeBases`` gives each
-browser session its own knowledge base over the shared, read-only starter notes. Importing this
-package stays light: chromadb, torch and transformers load on first use.
+``KnowledgeBase(path_or_client)`` with ``add_documents``, ``chunk``,
+``retrieve(question, RetrievalConfig) -> Retrieval`` (one search: the hits and the vector ranking
+alone), ``query(question, k) -> list[Hit]`` and ``answer(question, model, k) -> RagAnswer``;
+``SessionKnowledgeBases`` gives each browser session its own knowledge base over the shared,
+read-only starter notes. Importing this package stays light: chromadb, torch and transformers
+load on first use.
 
 Modules: :mod:`~core.rag.chunking` (token windows), :mod:`~core.rag.documents` (uploads, starter
 notes), :mod:`~core.rag.embedding` (chromadb embedding function), :mod:`~core.rag.store` (the
-knowledge base), :mod:`~core.rag.keyword` (BM25, fusion), :mod:`~core.rag.answering`,
+knowledge base), :mod:`~core.rag.retrieval` (one retrieval per question),
+:mod:`~core.rag.keyword` (BM25, fusion), :mod:`~core.rag.answering`,
 :mod:`~core.rag.evaluation` (recall@k).
 """
 
@@ -26,6 +29,7 @@ from core.rag.documents import (
     upload_document,
 )
 from core.rag.evaluation import RetrievalEval, evaluate_retrieval
+from core.rag.retrieval import Retrieval, RetrievalConfig
 from core.rag.sessions import (
     STARTER_COLLECTION,
     KbView,
@@ -61,6 +65,8 @@ __all__ = [
     "KnowledgeBase",
     "RagAnswer",
     "ReadOnlyError",
+    "Retrieval",
+    "RetrievalConfig",
     "RetrievalEval",
     "SentenceScore",
     "SessionKnowledgeBases",

@@ -1,47 +1,200 @@
 """Retrieval from a knowledge base: vector search over committed chunks, optionally fused with
-BM25 by reciprocal rank fusion (hybrid search)."""
+BM25 by reciprocal rank fusion (hybrid search).
+
+One question is retrieved once: :func:`retrieve` returns a :class:`Retrieval` that holds the
+hits the answerers use (fused or vector order, each with its vector, keyword and fused rank and
+score) and the vector ranking alone, which the page compares them with. A threshold change
+filters that result (:meth:`Retrieval.at_threshold`) and searches nothing.
+
+>>> RetrievalConfig(k=3, hybrid=True).depth
+20
+>>> RetrievalConfig.knob("k")["max"]
+10
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from core.rag.keyword import rrf
+from core.rag.keyword import RRF_K, rrf
 from core.rag.records import Hit
 
+__all__ = ["THRESHOLD_HELP", "Retrieval", "RetrievalConfig", "keyword_index", "retrieve"]
 
-def search(
-    kb: Any,
-    question: str,
-    k: int = 4,
-    *,
-    threshold: float | None = None,
-    hybrid: bool = False,
-    candidates: int | None = None,
-    query_embedding: Any = None,
-) -> list[Hit]:
-    """The ``k`` chunks of ``kb`` closest to ``question``: see
-    :meth:`core.rag.store.KnowledgeBase.query`, which calls this."""
+THRESHOLD_HELP = (
+    "Cosine similarity compares the direction of the question's MiniLM embedding with a "
+    "chunk's: 1 = same direction (same meaning), 0 = unrelated, below 0 = opposite. With MiniLM, "
+    "chunks that answer a question usually score 0.4-0.7 and unrelated text below 0.2. Chunks "
+    "under the threshold are not shown and not given to the models."
+)
+MIN_CANDIDATES = 20  # hybrid search looks at least this deep into each ranking before fusing
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How one question is retrieved: how many chunks, from how close, by which rankings.
+
+    Each field's metadata holds its help and range (``min``/``max``, ``step`` for a slider):
+    the page's widgets and link bounds read them (:meth:`knob`).
+
+    Raises:
+        ValueError: a value outside its range.
+    """
+
+    k: int = field(
+        default=4,
+        metadata={
+            "help": "How many chunks are retrieved and given to the answers.",
+            "min": 1,
+            "max": 10,
+        },
+    )
+    threshold: float | None = field(
+        default=0.25,
+        metadata={"help": THRESHOLD_HELP, "min": -1.0, "max": 1.0, "step": 0.05},
+    )  # None: keep every one of the k chunks
+    hybrid: bool = field(
+        default=False,
+        metadata={"help": "Fuse keyword (BM25) and vector rankings by reciprocal rank fusion."},
+    )
+    candidates: int | None = field(
+        default=None,
+        metadata={
+            "help": "How deep each ranking goes before fusion (default: max(4k, 20)).",
+            "min": 1,
+            "max": 1000,
+        },
+    )
+    rrf_k: int = field(
+        default=RRF_K,
+        metadata={
+            "help": "Reciprocal rank fusion's constant: each ranking adds 1 / (rrf_k + rank).",
+            "min": 1,
+            "max": 1000,
+        },
+    )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value, meta = getattr(self, f.name), f.metadata
+            if value is None or "min" not in meta:
+                continue
+            if isinstance(meta["min"], int) and (
+                isinstance(value, bool) or not isinstance(value, int)
+            ):
+                raise ValueError(f"{f.name} must be a whole number, got {value!r}")
+            if not meta["min"] <= value <= meta["max"]:
+                raise ValueError(
+                    f"{f.name} must be between {meta['min']} and {meta['max']}, got {value}"
+                )
+        if not isinstance(self.hybrid, bool):
+            raise ValueError(f"hybrid must be True or False, got {self.hybrid!r}")
+
+    @property
+    def depth(self) -> int:
+        """How many chunks each ranking returns before fusion (``k`` without hybrid search)."""
+        if not self.hybrid:
+            return max(self.k, self.candidates or self.k)
+        return max(self.k, self.candidates or max(4 * self.k, MIN_CANDIDATES))
+
+    @staticmethod
+    def knob(name: str) -> dict[str, Any]:
+        """A field's default, help and range, for a widget: ``{"default", "help", "min", ...}``.
+
+        Raises:
+            KeyError: no such field.
+        """
+        for f in fields(RetrievalConfig):
+            if f.name == name:
+                return {"default": f.default, **f.metadata}
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """One retrieval of one question: what both answerers and the ranking table use.
+
+    Args:
+        question: the question, stripped.
+        config: the settings it was retrieved with (its threshold is the one applied).
+        hits: the chunks the answers use, best first and numbered 1..: fused order with hybrid
+            search, else vector order; each carries its vector rank, cosine similarity and (hybrid)
+            BM25 rank and score and fused score.
+        vector_hits: the top ``k`` of vector search alone at the threshold (the same as ``hits``
+            without hybrid search): what fusion is compared with.
+        unfiltered, vector_unfiltered: the same two lists before the threshold.
+        seconds: time to embed and search.
+    """
+
+    question: str
+    config: RetrievalConfig
+    hits: tuple[Hit, ...]
+    vector_hits: tuple[Hit, ...]
+    unfiltered: tuple[Hit, ...] = field(default=(), repr=False)
+    vector_unfiltered: tuple[Hit, ...] = field(default=(), repr=False)
+    seconds: float = 0.0
+
+    @classmethod
+    def none(cls, question: str, config: RetrievalConfig | None = None) -> Retrieval:
+        """No retrieval: a question answered without chunks."""
+        return cls((question or "").strip(), config or RetrievalConfig(), (), ())
+
+    def at_threshold(self, threshold: float | None) -> Retrieval:
+        """The same retrieval filtered at another threshold (no search; the ``k`` unfiltered
+        hits are kept, so lowering it again brings them back)."""
+        hits = _cut(self.unfiltered, threshold)
+        same = self.vector_unfiltered is self.unfiltered
+        vector = hits if same else _cut(self.vector_unfiltered, threshold)
+        return replace(
+            self, config=replace(self.config, threshold=threshold), hits=hits, vector_hits=vector
+        )
+
+
+def _cut(hits: Sequence[Hit], threshold: float | None) -> tuple[Hit, ...]:
+    """:func:`~core.rag.records.apply_threshold`, reusing the hits whose rank stays."""
+    if threshold is None:
+        return tuple(hits)
+    kept = [h for h in hits if h.score >= threshold]
+    return tuple(h if h.rank == i else replace(h, rank=i) for i, h in enumerate(kept, start=1))
+
+
+def retrieve(
+    kb: Any, question: str, config: RetrievalConfig, *, query_embedding: Any = None
+) -> Retrieval:
+    """Embed ``question`` once and search ``kb`` once: the hits and the vector ranking alone.
+
+    Args:
+        kb: a :class:`~core.rag.store.KnowledgeBase`.
+        question: the question (not empty).
+        config: k, threshold and hybrid search settings.
+        query_embedding: the question's embedding when already computed (batch evaluation).
+
+    Raises:
+        ValueError: an empty question.
+    """
     import numpy as np
 
+    t0 = time.perf_counter()
     question = (question or "").strip()
     if not question:
         raise ValueError("Type a question first.")
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
     rows_meta = kb._rows()
     versions = sorted(str(m["version"]) for m in rows_meta.values() if m.get("version"))
     total = sum(int(m.get("n_chunks", 0)) for m in rows_meta.values())
     if total == 0 or not versions:
-        return []
-    live = {"version": {"$in": versions}}
-    depth = min(total, max(k, candidates or (max(4 * k, 20) if hybrid else k)))
+        return replace(Retrieval.none(question, config), seconds=time.perf_counter() - t0)
+    k = config.k
+    depth = min(total, config.depth)
     if query_embedding is None:
         query_embedding = kb.embedding.encode([question])[0]
     qv = np.asarray(query_embedding, dtype=np.float32)  # (384,)
     res = kb._chunks.query(
         query_embeddings=[qv],
         n_results=depth,
-        where=live,
+        where={"version": {"$in": versions}},
         include=["documents", "metadatas", "distances"],
     )
     rows: dict[str, dict[str, Any]] = {}
@@ -50,30 +203,35 @@ def search(
         vector_ids, res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True
     ):
         rows[cid] = {"text": text, "meta": meta, "score": 1.0 - float(dist)}
-    order: list[tuple[str, float | None]]
-    if not hybrid:
-        order = [(cid, None) for cid in vector_ids[:k]]
-        keyword: dict[str, tuple[int, float]] = {}
-    else:
-        kw = keyword_index(kb, versions).search(question, depth)
-        keyword = {cid: (r, s) for r, (cid, s) in enumerate(kw, start=1)}
-        fused = rrf([vector_ids, [cid for cid, _ in kw]])[:k]
-        order = [(cid, f) for cid, f in fused]
-        missing = [cid for cid, _ in order if cid not in rows]
-        if missing:
-            got = kb._chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
-            for cid, text, meta, emb in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            ):
-                rows[cid] = {"text": text, "meta": meta, "score": float(np.dot(qv, emb))}
     vrank = {cid: r for r, cid in enumerate(vector_ids, start=1)}
+    vector_order: list[tuple[str, float | None]] = [(cid, None) for cid in vector_ids[:k]]
+    vector = _hits(vector_order, rows, vrank, {})
+    if not config.hybrid:
+        return _result(question, config, vector, vector, t0)
+    kw = keyword_index(kb, versions).search(question, depth)
+    keyword = {cid: (r, s) for r, (cid, s) in enumerate(kw, start=1)}
+    order = rrf([vector_ids, [cid for cid, _ in kw]], k=config.rrf_k)[:k]
+    missing = [cid for cid, _ in order if cid not in rows]
+    if missing:
+        got = kb._chunks.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+        for cid, text, meta, emb in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+        ):
+            rows[cid] = {"text": text, "meta": meta, "score": float(np.dot(qv, emb))}
+    return _result(question, config, _hits(order, rows, vrank, keyword), vector, t0)
+
+
+def _hits(
+    order: Sequence[tuple[str, float | None]],
+    rows: dict[str, dict[str, Any]],
+    vrank: dict[str, int],
+    keyword: dict[str, tuple[int, float]],
+) -> list[Hit]:
     hits: list[Hit] = []
     for cid, fused_score in order:
         if cid not in rows:  # deleted between the two reads by a concurrent writer
             continue
         row, meta = rows[cid], rows[cid]["meta"]
-        if threshold is not None and row["score"] < threshold:
-            continue
         kr = keyword.get(cid)
         hits.append(
             Hit(
@@ -93,6 +251,18 @@ def search(
             )
         )
     return hits
+
+
+def _result(
+    question: str, config: RetrievalConfig, hits: list[Hit], vector: list[Hit], t0: float
+) -> Retrieval:
+    unfiltered = tuple(hits)
+    vector_unfiltered = unfiltered if vector is hits else tuple(vector)
+    cut = _cut(unfiltered, config.threshold)
+    vector_cut = cut if vector is hits else _cut(vector_unfiltered, config.threshold)
+    return Retrieval(
+        question, config, cut, vector_cut, unfiltered, vector_unfiltered, time.perf_counter() - t0
+    )
 
 
 def keyword_index(kb: Any, versions: list[str]) -> Any:

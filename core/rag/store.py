@@ -397,6 +397,27 @@ class KnowledgeBase:
             return self._index(docs, config, on_step)
 
     # --- reading ---------------------------------------------------------------------------------
+    def retrieve(self, question: str, config: Any = None, *, query_embedding: Any = None) -> Any:
+        """Retrieve ``question`` once (see :func:`core.rag.retrieval.retrieve`): the hits the
+        answers use and the vector ranking alone, from committed documents only.
+
+        Args:
+            question: the question (not empty).
+            config: a :class:`~core.rag.retrieval.RetrievalConfig` (default: its defaults).
+            query_embedding: the question's embedding when already computed (batch evaluation).
+
+        Returns:
+            A :class:`~core.rag.retrieval.Retrieval`.
+
+        Raises:
+            ValueError: an empty question.
+        """
+        from core.rag.retrieval import RetrievalConfig, retrieve
+
+        return retrieve(
+            self, question, config or RetrievalConfig(), query_embedding=query_embedding
+        )
+
     def query(
         self,
         question: str,
@@ -411,46 +432,44 @@ class KnowledgeBase:
 
         Args:
             question: the question (not empty).
-            k: how many chunks to return.
+            k: how many chunks to return (1 to 10).
             threshold: drop chunks whose cosine similarity is below it.
             hybrid: fuse the vector ranking with BM25's by reciprocal rank fusion.
             candidates: how deep each ranking goes before fusion (default ``max(4k, 20)``).
             query_embedding: the question's embedding when already computed (batch evaluation).
 
         Returns:
-            Hits, best first, each with its cosine similarity.
+            Hits, best first, each with its cosine similarity (the hits of :meth:`retrieve`).
 
         Raises:
-            ValueError: empty question or ``k < 1``.
+            ValueError: empty question or ``k`` outside 1..10.
         """
-        from core.rag.retrieval import search
+        from core.rag.retrieval import RetrievalConfig
 
-        return search(
-            self,
-            question,
-            k,
-            threshold=threshold,
-            hybrid=hybrid,
-            candidates=candidates,
-            query_embedding=query_embedding,
-        )
+        config = RetrievalConfig(k=k, threshold=threshold, hybrid=hybrid, candidates=candidates)
+        return list(self.retrieve(question, config, query_embedding=query_embedding).hits)
 
     def answer(self, question: str, model: str = "extractive", k: int = 4, **options: Any) -> Any:
-        """Retrieve ``k`` chunks and answer from them (see :func:`core.rag.answering.answer`).
+        """Retrieve ``k`` chunks once and answer from them (see
+        :func:`core.rag.answering.answer`).
 
         Args:
             question: the question.
             model: ``"extractive"`` (quote the best sentences) or a causal LM of the catalog.
             k: chunks retrieved.
-            **options: ``threshold``, ``hybrid``, ``retrieve`` (False: answer without chunks),
-                ``max_new_tokens``.
+            **options: ``threshold`` (default none), ``hybrid``, ``retrieve`` (False: answer
+                without chunks), ``max_new_tokens``.
 
         Returns:
             A :class:`~core.rag.answering.RagAnswer` (text, citations, prompt, hits).
         """
         from core.rag.answering import answer
+        from core.rag.retrieval import RetrievalConfig
 
-        return answer(self, question, model=model, k=k, **options)
+        config = RetrievalConfig(
+            k=k, threshold=options.pop("threshold", None), hybrid=options.pop("hybrid", False)
+        )
+        return answer(self, question, model=model, config=config, **options)
 
 
 def _concat(parts: list[Any]) -> Any:

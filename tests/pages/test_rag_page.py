@@ -106,7 +106,7 @@ def test_threshold_changes_neither_embed_nor_search(monkeypatch):
 
     at = open_page(owner="browser-speed")
     calls = {"query": 0, "answer": 0}
-    query, answer = store.KnowledgeBase.query, answering.answer_from_hits
+    query, answer = store.KnowledgeBase.retrieve, answering.answer_from_hits
 
     def counting_query(self, *a, **kw):
         calls["query"] += 1
@@ -116,7 +116,7 @@ def test_threshold_changes_neither_embed_nor_search(monkeypatch):
         calls["answer"] += 1
         return answer(*a, **kw)
 
-    monkeypatch.setattr(store.KnowledgeBase, "query", counting_query)
+    monkeypatch.setattr(store.KnowledgeBase, "retrieve", counting_query)
     monkeypatch.setattr(answering, "answer_from_hits", counting_answer)
     seconds = []
     for value in (0.2, 0.3, 0.35):  # all below the top chunks' scores: the same hits
@@ -129,6 +129,33 @@ def test_threshold_changes_neither_embed_nor_search(monkeypatch):
     at.slider(key="rag_threshold").set_value(0.95).run()  # hits change: answers, no search
     assert calls["query"] == 0 and calls["answer"] >= 1
     print(f"threshold rerun: {min(seconds) * 1000:.0f} ms (min of {len(seconds)})")
+
+
+def test_a_hybrid_turn_retrieves_once_and_its_table_ranks_the_listed_chunks(monkeypatch):
+    """Three answers, the chunk list and the hybrid table of one question: one search."""
+    from core.rag import store
+
+    at = open_page(owner="browser-once", rag_hybrid="1", rag_threshold="0.1")
+    calls = []
+    retrieve = store.KnowledgeBase.retrieve
+
+    def counting(self, question, *a, **kw):
+        calls.append(question)
+        return retrieve(self, question, *a, **kw)
+
+    monkeypatch.setattr(store.KnowledgeBase, "retrieve", counting)
+    question = "Which rank does RRF give a chunk found by BM25 only?"
+    at.chat_input(key="rag_ask").set_value(question).run()
+    assert not at.exception
+    assert calls == [question], calls  # before: the hybrid table searched again, vector-only
+    table = next(d.value for d in at.dataframe if "BM25 rank" in list(d.value.columns))
+    listed = re.findall(r"<b>\[(\d+)\]</b> ([^<]+?) · chunk (\d+) ·", html_of(at))
+    assert listed and [(int(r), f"{s} #{i}") for r, s, i in listed] == list(
+        zip(table["rank"], table["chunk"], strict=True)
+    )
+    assert "[1]" in answers_of(at)[0]  # the extractive answer cites the listed chunks
+    at.slider(key="rag_threshold").set_value(0.3).run()  # a threshold step: no search
+    assert calls == [question] and not at.exception
 
 
 def test_hostile_inputs_give_messages_and_keep_the_store():
