@@ -44,7 +44,7 @@ class Knob:
 
     Attributes:
         default: the field's default; its type (bool, int, float or str) is the field's kind.
-            None makes the field optional: None is accepted, a value is checked as ``of``.
+            A field with ``of`` is optional: None is accepted, a value is checked as ``of``.
         lo / hi: inclusive range of a number (None: no limit on that side).
         step: the step a slider or number input moves by (None: the widget's own).
         choices: the allowed values (None: any value of the kind).
@@ -52,7 +52,7 @@ class Knob:
         label: the name messages use ("top-k"); the field's name when not given.
         name: the field's name, filled in by :func:`spec`.
         hi_open: ``hi`` itself is out (a share in [0, 1)); widgets stop one ``step`` below it.
-        of: the kind of an optional field's values (its default, None, cannot show it).
+        of: the kind of an optional field's values (a default of None cannot show it).
     """
 
     default: Any
@@ -123,7 +123,7 @@ class Knob:
         >>> Knob(0.0, lo=0.0, hi=1.0, step=0.01, hi_open=True, name="share").problem(1.0)
         'share must be at least 0 and below 1, got 1.0'
         """
-        if value is None and self.default is None:
+        if value is None and self.of is not None:
             return None  # an optional field left out
         name, label = self.name or self.label, self.label or self.name
         kind = self.kind
@@ -200,7 +200,8 @@ def knob(
         help: the widgets' tooltip.
         label: the name messages use; the field's name when empty.
         hi_open: ``hi`` itself is out of range (needs a ``step``: widgets stop one below it).
-        of: the kind of the values of an optional field, whose default is None.
+        of: makes the field optional (None accepted) and names the kind of its values; needed
+            when the default is None.
 
     Returns:
         A ``dataclasses.field`` (typed as the default, so ``x: float = knob(1.0)`` checks).
@@ -210,8 +211,8 @@ def knob(
     ...
     ValueError: the default 3 does not fit its own knob: value must be at least 5, got 3
     """
-    if (default is None) != (of is not None):
-        raise ValueError("give `of` (the kind of its values) exactly when the default is None")
+    if default is None and of is None:
+        raise ValueError("an optional knob with a default of None needs `of`, its values' kind")
     if hi_open and (hi is None or step is None):
         raise ValueError("an open upper end needs hi and a step (where the widgets stop)")
     if isinstance(default, float) or of is float:

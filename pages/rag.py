@@ -5,7 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from core import models
-from core.rag import KnowledgeBase, RetrievalConfig, evaluate_retrieval, labelled_questions
+from core.knobs import spec
+from core.rag import (
+    ChunkConfig,
+    KnowledgeBase,
+    RetrievalConfig,
+    evaluate_retrieval,
+    labelled_questions,
+)
+from ui import knobs
 from ui import rag_view as view
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -14,7 +22,6 @@ from ui.urlstate import sync_url, url_state
 GENERATORS = [s.name for s in models.list_models("causal-lm")]
 EXAMPLE = "Where does Tom live?"
 EXAMPLES = ["What does the temperature do when sampling?", "What is QLoRA?", "Why is BLEU zero?"]
-K, THRESHOLD, HYBRID = (RetrievalConfig.knob(n) for n in ("k", "threshold", "hybrid"))
 
 
 @st.cache_data(show_spinner="Measuring recall@k on the labelled questions...", max_entries=8)
@@ -30,20 +37,15 @@ page_header(
 gen_default = active_model("causal-lm") if active_model("causal-lm") in GENERATORS else "tiny-gpt"
 url_state(
     {
-        "rag_size": 120,
-        "rag_overlap": 30,
-        "rag_k": K["default"],
-        "rag_threshold": THRESHOLD["default"],
-        "rag_hybrid": HYBRID["default"],
+        "rag_size": spec(ChunkConfig, "size"),
+        "rag_overlap": spec(ChunkConfig, "overlap"),
+        "rag_k": spec(RetrievalConfig, "k"),
+        "rag_threshold": spec(RetrievalConfig, "threshold"),
+        "rag_hybrid": spec(RetrievalConfig, "hybrid"),
         "rag_model": gen_default,
     },
     choices={"rag_model": GENERATORS},
-    bounds={
-        "rag_size": (32, 250),
-        "rag_overlap": (0, 120),
-        "rag_k": (K["min"], K["max"]),
-        "rag_threshold": (THRESHOLD["min"], THRESHOLD["max"]),
-    },
+    bounds={"rag_size": view.CHUNK_SIZES, "rag_overlap": view.OVERLAPS},
 )
 
 kbs, owner = view.stores(), view.owner_id()
@@ -96,16 +98,17 @@ def chat(kb: KnowledgeBase, rev: str) -> None:
         help="Answers from the retrieved chunks. tiny-gpt works offline; hub chat models "
         "need a network.",
     )
-    c2.slider("Top-k chunks", K["min"], K["max"], key="rag_k")
-    c3.slider(
-        "Similarity threshold (cosine)",
-        THRESHOLD["min"],
-        THRESHOLD["max"],
-        step=THRESHOLD["step"],
+    knobs.slider(RetrievalConfig, "k", key="rag_k", label="Top-k chunks", where=c2)
+    knobs.slider(
+        RetrievalConfig,
+        "threshold",
         key="rag_threshold",
-        help=THRESHOLD["help"],
+        label="Similarity threshold (cosine)",
+        where=c3,
     )
-    c4.toggle("Hybrid search", key="rag_hybrid", help=HYBRID["help"])
+    knobs.checkbox(
+        RetrievalConfig, "hybrid", key="rag_hybrid", label="Hybrid search", where=c4, toggle=True
+    )
     with st.container():  # inline under the settings (at the root it would pin to the bottom)
         st.chat_input("Ask a question about the documents", key="rag_ask", on_submit=ask)
     ex_cols = st.columns([1, 2, 2, 3], vertical_alignment="center")

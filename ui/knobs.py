@@ -123,14 +123,17 @@ def checkbox(
     label: str | None = None,
     value: Any = None,
     where: Any = None,
+    toggle: bool = False,
     **kw: Any,
 ) -> bool:
-    """``st.checkbox`` for the bool field ``name``; arguments as :func:`slider`'s."""
+    """``st.checkbox`` (``st.toggle`` with ``toggle=True``) for the bool field ``name``;
+    arguments as :func:`slider`'s."""
     k = spec(config, name)
     if k.kind is not bool:
         raise ValueError(f"{k.name} is not a True / False knob")
     args = _common(k, key, label, value, kw)
-    return bool((where or st).checkbox(**args, **kw))
+    container = where or st
+    return bool((container.toggle if toggle else container.checkbox)(**args, **kw))
 
 
 def select_slider(

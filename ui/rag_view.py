@@ -39,9 +39,12 @@ from core.rag import (
     upload_document,
 )
 from core.settings import get_settings
+from ui import knobs
 from ui.render import md_escape
 
 COOKIE = "genai_kb"
+CHUNK_SIZES = (32, 250)  # the chunk sizes the page offers (ChunkConfig takes 4-250)
+OVERLAPS = (0, 120)  # the overlaps it offers
 _TOKEN = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _CITE = re.compile(r"\[(\d{1,2})\]")
 
@@ -376,21 +379,28 @@ def chunk_preview(text: str, chunks: Sequence[Chunk], *, limit: int = 8) -> None
 def chunking_tab(kb: KnowledgeBase, rev: str, docs: Sequence) -> None:
     """Chunk size and overlap sliders, the re-index offer and a preview of one document."""
     c1, c2 = st.columns(2)
-    c1.slider(
-        "Chunk size (MiniLM tokens)",
-        32,
-        250,
-        step=8,
+    lo, hi = CHUNK_SIZES
+    knobs.slider(
+        ChunkConfig,
+        "size",
         key="rag_size",
-        help="MiniLM reads at most 256 tokens, so chunks stay below.",
+        label="Chunk size (MiniLM tokens)",
+        min_value=lo,
+        max_value=hi,
+        step=8,
+        where=c1,
     )
-    c2.slider(
-        "Overlap (tokens)",
-        0,
-        120,
-        step=2,
+    lo, hi = OVERLAPS
+    knobs.slider(
+        ChunkConfig,
+        "overlap",
         key="rag_overlap",
+        label="Overlap (tokens)",
+        min_value=lo,
+        max_value=hi,
+        step=2,
         help="Tokens shared by consecutive chunks, so boundary sentences stay whole.",
+        where=c2,
     )
     try:
         cfg = ChunkConfig(st.session_state["rag_size"], st.session_state["rag_overlap"])

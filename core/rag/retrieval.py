@@ -8,7 +8,8 @@ filters that result (:meth:`Retrieval.at_threshold`) and searches nothing.
 
 >>> RetrievalConfig(k=3, hybrid=True).depth
 20
->>> RetrievalConfig.knob("k")["max"]
+>>> from core.knobs import spec
+>>> spec(RetrievalConfig, "k").hi
 10
 """
 
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from core.knobs import check, knob
 from core.rag.keyword import RRF_K, rrf
 from core.rag.records import Hit
 
@@ -37,61 +39,42 @@ MIN_CANDIDATES = 20  # hybrid search looks at least this deep into each ranking 
 class RetrievalConfig:
     """How one question is retrieved: how many chunks, from how close, by which rankings.
 
-    Each field's metadata holds its help and range (``min``/``max``, ``step`` for a slider):
-    the page's widgets and link bounds read them (:meth:`knob`).
+    Each field is a :func:`core.knobs.knob` holding its default, range and help: the page's
+    widgets and link bounds read them.
 
     Raises:
         ValueError: a value outside its range.
     """
 
-    k: int = field(
-        default=4,
-        metadata={
-            "help": "How many chunks are retrieved and given to the answers.",
-            "min": 1,
-            "max": 10,
-        },
+    k: int = knob(
+        4,
+        lo=1,
+        hi=10,
+        help="How many chunks are retrieved and answered from.",
     )
-    threshold: float | None = field(
-        default=0.25,
-        metadata={"help": THRESHOLD_HELP, "min": -1.0, "max": 1.0, "step": 0.05},
-    )  # None: keep every one of the k chunks
-    hybrid: bool = field(
-        default=False,
-        metadata={"help": "Fuse keyword (BM25) and vector rankings by reciprocal rank fusion."},
+    threshold: float | None = knob(  # None: keep every one of the k chunks
+        0.25,
+        of=float,
+        lo=-1.0,
+        hi=1.0,
+        step=0.05,
+        help=THRESHOLD_HELP,
     )
-    candidates: int | None = field(
-        default=None,
-        metadata={
-            "help": "How deep each ranking goes before fusion (default: max(4k, 20)).",
-            "min": 1,
-            "max": 1000,
-        },
+    hybrid: bool = knob(
+        False, help="Fuse keyword (BM25) and vector rankings by reciprocal rank fusion."
     )
-    rrf_k: int = field(
-        default=RRF_K,
-        metadata={
-            "help": "Reciprocal rank fusion's constant: each ranking adds 1 / (rrf_k + rank).",
-            "min": 1,
-            "max": 1000,
-        },
+    candidates: int | None = knob(
+        None, of=int, lo=1, hi=1000, help="How deep each ranking goes before fusion (max(4k, 20))."
+    )
+    rrf_k: int = knob(
+        RRF_K,
+        lo=1,
+        hi=1000,
+        help="Reciprocal rank fusion's constant: each ranking adds 1 / (rrf_k + rank).",
     )
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value, meta = getattr(self, f.name), f.metadata
-            if value is None or "min" not in meta:
-                continue
-            if isinstance(meta["min"], int) and (
-                isinstance(value, bool) or not isinstance(value, int)
-            ):
-                raise ValueError(f"{f.name} must be a whole number, got {value!r}")
-            if not meta["min"] <= value <= meta["max"]:
-                raise ValueError(
-                    f"{f.name} must be between {meta['min']} and {meta['max']}, got {value}"
-                )
-        if not isinstance(self.hybrid, bool):
-            raise ValueError(f"hybrid must be True or False, got {self.hybrid!r}")
+        check(self)
 
     @property
     def depth(self) -> int:
@@ -99,18 +82,6 @@ class RetrievalConfig:
         if not self.hybrid:
             return max(self.k, self.candidates or self.k)
         return max(self.k, self.candidates or max(4 * self.k, MIN_CANDIDATES))
-
-    @staticmethod
-    def knob(name: str) -> dict[str, Any]:
-        """A field's default, help and range, for a widget: ``{"default", "help", "min", ...}``.
-
-        Raises:
-            KeyError: no such field.
-        """
-        for f in fields(RetrievalConfig):
-            if f.name == name:
-                return {"default": f.default, **f.metadata}
-        raise KeyError(name)
 
 
 @dataclass(frozen=True)

@@ -106,14 +106,27 @@ def test_spec_reads_the_field_back():
         ({"default": "c", "choices": ("a", "b")}, "one of"),
         ({"default": 1.0, "lo": 0, "hi": 1, "step": 0.1, "hi_open": True}, "below 1"),
         ({"default": 0.0, "lo": 0, "hi": 1, "hi_open": True}, "needs hi and a step"),
-        ({"default": None}, "give `of`"),
-        ({"default": 3, "of": int}, "give `of`"),
+        ({"default": None}, "needs `of`"),
+        ({"default": 3, "of": str}, "does not fit"),
         ({"default": None, "lo": 5, "hi": 1, "of": int}, "range is empty"),
     ],
 )
 def test_a_default_outside_its_own_knob_fails_when_the_class_is_defined(kwargs, message):
     with pytest.raises(ValueError, match=message):
         knob(**kwargs)
+
+
+def test_an_optional_knob_with_a_default_takes_none_and_checks_values():
+    @dataclass(frozen=True)
+    class Cut:
+        threshold: float | None = knob(0.25, of=float, lo=-1.0, hi=1.0)
+
+        def __post_init__(self):
+            check(self)
+
+    assert Cut().threshold == 0.25 and Cut(threshold=None).threshold is None
+    with pytest.raises(ValueError, match="between -1 and 1"):
+        Cut(threshold=1.5)
 
 
 @pytest.mark.parametrize(

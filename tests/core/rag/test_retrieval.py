@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from core.knobs import spec
 from core.rag import KnowledgeBase, Retrieval, RetrievalConfig, starter_documents
 from core.rag.answering import answer, answer_from_hits
 from core.rag.keyword import rrf
@@ -51,10 +52,10 @@ def counted(kb, monkeypatch) -> CountingCollection:
         ({"k": 11}, "k must be between 1 and 10"),
         ({"k": 2.5}, "k must be a whole number"),
         ({"k": True}, "k must be a whole number"),
-        ({"threshold": 1.5}, "threshold must be between -1.0 and 1.0"),
+        ({"threshold": 1.5}, "threshold must be between -1 and 1"),
         ({"threshold": -1.01}, "threshold must be between"),
-        ({"candidates": 0}, "candidates must be between 1 and 1000"),
-        ({"rrf_k": 0}, "rrf_k must be between 1 and 1000"),
+        ({"candidates": 0}, "candidates must be between 1 and 1,000"),
+        ({"rrf_k": 0}, "rrf_k must be between 1 and 1,000"),
         ({"hybrid": "yes"}, "hybrid must be True or False"),
     ],
 )
@@ -73,13 +74,13 @@ def test_config_fields_carry_default_help_and_range():
         60,
     )
     for f in fields(RetrievalConfig):
-        knob = RetrievalConfig.knob(f.name)
-        assert knob["default"] == getattr(cfg, f.name) and knob["help"]
-        if "min" in knob:
-            assert knob["min"] < knob["max"]
+        k = spec(RetrievalConfig, f.name)
+        assert k.default == getattr(cfg, f.name) and k.help
+        if k.lo is not None:
+            assert k.lo < k.hi
     assert RetrievalConfig(threshold=None).threshold is None  # no threshold at all
-    with pytest.raises(KeyError):
-        RetrievalConfig.knob("temperature")
+    with pytest.raises((KeyError, ValueError)):
+        spec(RetrievalConfig, "temperature")
 
 
 @pytest.mark.parametrize(
