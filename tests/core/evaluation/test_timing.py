@@ -62,3 +62,31 @@ def test_a_comparison_of_timings_reads_their_samples():
     c = compare_latency(fast.samples_ms, slow.samples_ms)
     assert c.verdict == "faster" and c.ratio == pytest.approx(fast.median / slow.median)
     assert compare_latency(slow.samples_ms, slow.samples_ms).verdict == "noise"
+
+
+# --- verdicts: every run on one side, or it is noise --------------------------------------------
+@pytest.mark.parametrize(
+    ("a", "b", "verdict"),
+    [
+        ([4.0, 4.1, 4.2, 4.0, 4.3], [5.0, 5.2, 5.1, 5.3, 5.0], "faster"),  # bf16 faster: say so
+        ([9.0, 9.5, 9.1, 9.9, 9.2], [5.0, 5.2, 5.1, 5.3, 5.0], "slower"),
+        ([4.0, 6.0, 4.5, 5.5, 5.1], [5.0, 5.2, 5.1, 5.3, 5.0], "noise"),  # overlapping runs
+        ([4.0, 4.1, 4.2], [5.0, 5.2, 5.1], "too few runs"),  # p = 2/20 even if separated
+        ([1.0], [9.0], "too few runs"),
+        ([4.0, 4.1, 4.2, 4.0], [5.0, 5.2, 5.1, 5.3], "faster"),  # 4 and 4: p = 2/70 < 0.05
+    ],
+)
+def test_latency_verdicts_need_every_run_on_one_side(a, b, verdict):
+    c = compare_latency(a, b)
+    assert c.verdict == verdict
+    assert c.spread_a == (min(a), max(a)) and c.spread_b == (min(b), max(b))
+    assert c.ratio == pytest.approx(statistics.median(a) / statistics.median(b))
+    if verdict in ("faster", "slower"):
+        assert c.p_value is not None and c.p_value < 0.05
+    if verdict == "noise":
+        assert c.p_value is None
+
+
+def test_latency_comparison_rejects_empty_runs():
+    with pytest.raises(ValueError):
+        compare_latency([], [1.0])
