@@ -1,4 +1,4 @@
-"""Fixtures shared by these tests."""
+"""Fixtures shared by the core.metrics tests."""
 
 from __future__ import annotations
 

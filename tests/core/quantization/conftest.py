@@ -1,4 +1,4 @@
-"""Fixtures shared by these tests."""
+"""Fixtures shared by the core.quantization tests."""
 
 from __future__ import annotations
 

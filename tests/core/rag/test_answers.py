@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core import models
-from core.rag import Hit, KnowledgeBase, labelled_questions, starter_documents
+from core.rag import Hit, labelled_questions
 from core.rag.answering import extractive_answer
 from core.rag.embedding import MiniLMEmbeddingFunction
 from core.rag.evaluation import answers
@@ -19,13 +19,6 @@ QUESTIONS = labelled_questions()
 # questions and the extractive answer quotes it for 30 of them; this is the one it still misses
 # (its answering sentence ranks third, below two that restate "greedy decoding").
 KNOWN_MISSES = {"What is the problem with greedy decoding?"}
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory):
-    kb = KnowledgeBase(tmp_path_factory.mktemp("kb"), collection="answers")
-    kb.add_documents(starter_documents())
-    return kb
 
 
 def norm(text: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.knobs import spec
-from core.rag import KnowledgeBase, Retrieval, RetrievalConfig, starter_documents
+from core.rag import KnowledgeBase, Retrieval, RetrievalConfig
 from core.rag.answering import answer, answer_from_hits
 from core.rag.keyword import rrf
 
@@ -28,13 +28,6 @@ class CountingCollection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
-
-
-@pytest.fixture(scope="module")
-def kb(tmp_path_factory):
-    kb = KnowledgeBase(tmp_path_factory.mktemp("kb"), collection="retrieval")
-    kb.add_documents(starter_documents())
-    return kb
 
 
 @pytest.fixture
@@ -180,3 +173,12 @@ def test_rrf_constant_is_a_setting(kb):
         ranks = [r for r in (h.vector_rank, h.keyword_rank) if r is not None]
         assert h.fused_score == pytest.approx(sum(1 / (1 + r) for r in ranks))
     assert rrf([ids], k=1)[0][1] == pytest.approx(0.5)
+
+
+def test_hybrid_hits_carry_both_ranks(kb):
+    hits = kb.query("QLoRA", 4, hybrid=True)
+    top_kw = next(h for h in hits if h.keyword_rank == 1)
+    assert top_kw.source == "lora.md" and "QLoRA" in top_kw.text and top_kw.rank <= 2
+    assert all(h.fused_score is not None for h in hits)
+    fused = [h.fused_score for h in hits]
+    assert fused == sorted(fused, reverse=True)
