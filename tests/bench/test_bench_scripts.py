@@ -130,6 +130,7 @@ def test_percentile_is_nearest_rank():
     assert load_students.percentile([], 50) is None
 
 
+@pytest.mark.slow
 def test_load_students_tiny_run(capsys):
     argv = ["--students", "1", "--seconds", "4", "--pages", "home,metrics", "--interact"]
     assert load_students.main([*argv, "--file-watcher", "none", "--run-timeout", "60"]) == 0
@@ -181,6 +182,7 @@ def test_model_engine_calls_run(engine):
     assert note == "" and seconds is not None and seconds > 0, note
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("via", ["apptest", "server"])
 def test_bench_pages_tiny_run(capsys, monkeypatch, tmp_path, via):
     monkeypatch.setenv("GENAI_DATA_DIR", str(tmp_path))  # the script's default: a temp folder
