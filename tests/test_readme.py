@@ -38,5 +38,7 @@ def test_readme_engine_snippet_runs():
     exec(compile(code, "README.md", "exec"), scope)
     assert scope["toks"].tokens and scope["att"].weights.shape[0] == 6
     assert abs(float(scope["pick"].final_probs.sum()) - 1.0) < 1e-5
-    assert scope["hits"] and "Oslo" in scope["hits"][0].text
-    assert scope["bleu"].score > 0 and len(scope["sizes"]) >= 1
+    assert scope["turn"].hits and "Oslo" in scope["turn"].hits[0].text
+    assert scope["report"].bleu.score > 0 and len(scope["sizes"]) >= 1
+    assert len(scope["text"].token_ids) == 20 and 1.0 < scope["ppl"] < 1e4
+    assert scope["n_ctx"] == 256
