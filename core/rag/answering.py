@@ -88,7 +88,9 @@ class RagAnswer:
     grounded: bool = False
 
 
-def _citations(numbers: list[int], hits: list[Any]) -> tuple[Citation, ...]:
+def citations(numbers: list[int], hits: list[Any]) -> tuple[Citation, ...]:
+    """The :class:`Citation` of each distinct hit number in ``numbers`` (1-based), in order;
+    numbers outside the hits are dropped."""
     out = []
     for n in dict.fromkeys(numbers):
         if 1 <= n <= len(hits):
@@ -143,7 +145,7 @@ def extractive_answer(
     return RagAnswer(
         question,
         text,
-        _citations([n for _, n in quoted], hits),
+        citations([n for _, n in quoted], hits),
         "",
         EXTRACTIVE,
         tuple(hits),

@@ -15,7 +15,7 @@ from typing import Any
 
 from core import generation as decoding
 from core.models import context_size
-from core.rag.answering import RagAnswer, _citations
+from core.rag.answering import RagAnswer, citations
 from core.rag.grounding import SUPPORT_THRESHOLD, support, supported
 from core.rag.sentences import SentenceScore, rank_sentences
 from core.sampling import SamplingConfig
@@ -177,7 +177,7 @@ def generated_answer(
     return RagAnswer(
         question,
         text,
-        _citations(numbers, hits),
+        citations(numbers, hits),
         prompt,
         lm.spec.name,
         tuple(hits),

@@ -152,7 +152,7 @@ def retrieve(
     question = (question or "").strip()
     if not question:
         raise ValueError("Type a question first.")
-    rows_meta = kb._rows()
+    rows_meta = kb.document_rows()
     versions = sorted(str(m["version"]) for m in rows_meta.values() if m.get("version"))
     total = sum(int(m.get("n_chunks", 0)) for m in rows_meta.values())
     if total == 0 or not versions:

@@ -112,7 +112,7 @@ class KnowledgeBase:
         )
         self._bm25: tuple[str, Any] | None = None
         with self._lock:
-            if chunking is not None and not self._rows() and chunking != self.chunking:
+            if chunking is not None and not self.document_rows() and chunking != self.chunking:
                 self._set_chunking(chunking)
             self.swept = 0 if read_only else self.sweep()
 
@@ -140,17 +140,17 @@ class KnowledgeBase:
     def _set_chunking(self, config: ChunkConfig) -> None:
         self.update_metadata(chunk_size=config.size, chunk_overlap=config.overlap)
 
-    def _rows(self) -> dict[str, dict[str, Any]]:
+    def document_rows(self) -> dict[str, dict[str, Any]]:
         """Committed document rows: doc id -> metadata (source, chars, sha, version, n_chunks)."""
         got = self._docs.get(include=["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
     def _versions(self) -> list[str]:
-        return sorted(str(m["version"]) for m in self._rows().values() if m.get("version"))
+        return sorted(str(m["version"]) for m in self.document_rows().values() if m.get("version"))
 
     def count(self) -> int:
         """Number of chunks of committed documents (what queries search)."""
-        return sum(int(m.get("n_chunks", 0)) for m in self._rows().values())
+        return sum(int(m.get("n_chunks", 0)) for m in self.document_rows().values())
 
     def stored_chunks(self) -> int:
         """Every chunk row in chromadb, committed or not (a sweep makes it equal :meth:`count`)."""
@@ -160,7 +160,7 @@ class KnowledgeBase:
         """The stored documents, by source name."""
         out = [
             StoredDocument(i, str(m["source"]), int(m["chars"]), str(m["sha"]))
-            for i, m in self._rows().items()
+            for i, m in self.document_rows().items()
         ]
         return sorted(out, key=lambda d: d.source.lower())
 
@@ -177,7 +177,7 @@ class KnowledgeBase:
 
     def revision(self) -> str:
         """A fingerprint that changes whenever documents, chunks or chunk settings change."""
-        rows = self._rows()
+        rows = self.document_rows()
         docs = ",".join(f"{i}:{m.get('sha')}:{m.get('version')}" for i, m in sorted(rows.items()))
         cfg = self.chunking
         raw = f"{self.name}|{cfg.size}|{cfg.overlap}|{docs}"
@@ -192,7 +192,7 @@ class KnowledgeBase:
             How many chunk rows were deleted.
         """
         with self._lock:
-            rows = self._rows()
+            rows = self.document_rows()
             legacy = [i for i, m in rows.items() if not m.get("version")]
             live = {str(m["version"]) for m in rows.values() if m.get("version")}
             got = self._chunks.get(include=["metadatas"])
@@ -252,7 +252,7 @@ class KnowledgeBase:
         """Write new versions of ``docs`` chunked with ``cfg``, commit them, drop the old ones.
         The caller holds the write lock."""
         t0 = time.perf_counter()
-        known = set(self._rows())
+        known = set(self.document_rows())
         rows: list[tuple[Document, str, list[Any]]] = []
         skipped = []
         for d in docs:
@@ -342,7 +342,7 @@ class KnowledgeBase:
         """
         self._check_writable()
         with self._lock:
-            rows = other._rows()
+            rows = other.document_rows()
             versions = sorted(str(m["version"]) for m in rows.values() if m.get("version"))
             if not versions:
                 return 0
