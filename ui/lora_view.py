@@ -98,22 +98,27 @@ def url_knobs(recipe: lora.Recipe) -> dict[str, Knob]:
     return out
 
 
+# widget key -> LoraConfigSpec field: the ones a recipe sets, then the rest of the form
+_RECIPE_STATE = {
+    "lora_r": "r",
+    "lora_alpha": "alpha",
+    "lora_lr": "lr",
+    "lora_epochs": "epochs",
+    "lora_batch": "batch_size",
+    "lora_maxlen": "max_length",
+}
+_RUN_STATE = {"lora_dropout": "dropout", "lora_val": "val_fraction", "lora_seed": "seed"}
+
+
 def apply_recipe() -> None:
     """Reset the settings to the chosen recipe's (a widget callback)."""
     key = st.session_state.get("lora_recipe")
     r = lora.RECIPES.get(key)
     if r is None:
         return
-    st.session_state.update(
-        lora_model=r.model,
-        lora_r=r.r,
-        lora_alpha=r.alpha,
-        lora_targets=list(r.targets),
-        lora_lr=r.lr,
-        lora_epochs=r.epochs,
-        lora_batch=r.batch_size,
-        lora_maxlen=r.max_length,
-    )
+    spec = r.spec()
+    st.session_state.update(lora_model=r.model, lora_targets=list(r.targets))
+    st.session_state.update({key: getattr(spec, name) for key, name in _RECIPE_STATE.items()})
 
 
 def model_options(task: str) -> list[str]:
@@ -259,20 +264,8 @@ def settings_panel(choices: list[str]) -> None:
 def spec_from_state(model: str, task: str) -> LoraConfigSpec:
     """The run's spec from the widgets' values. Raises ValueError with a plain message."""
     ss = st.session_state
-    return LoraConfigSpec(
-        model=model,
-        task=task,
-        r=ss.lora_r,
-        alpha=ss.lora_alpha,
-        dropout=ss.lora_dropout,
-        target_modules=tuple(ss.lora_targets),
-        lr=ss.lora_lr,
-        epochs=ss.lora_epochs,
-        batch_size=ss.lora_batch,
-        max_length=ss.lora_maxlen,
-        val_fraction=ss.lora_val,
-        seed=ss.lora_seed,
-    )
+    fields = {name: ss[key] for key, name in {**_RECIPE_STATE, **_RUN_STATE}.items()}
+    return LoraConfigSpec(model=model, task=task, target_modules=tuple(ss.lora_targets), **fields)
 
 
 def run_notices(outcome: LoraOutcome | None) -> list[str]:
