@@ -91,7 +91,7 @@ input_notes(clean)
 wanted = list(dict.fromkeys(st.session_state["tokenizer_names"] or [first]))
 if st.session_state["tokenizer_hub"].strip():
     wanted.append(st.session_state["tokenizer_hub"].strip())
-names, missing = view.available(wanted)
+names, missing = tk.split_available(wanted)
 if missing:
     view.unavailable_message(missing)
 

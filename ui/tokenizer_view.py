@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import models
 from core import tokenizers as tk
 from core.text import CleanText
 from core.tokenizers import BpeResult, ComparisonResult, Token, TokenizationResult
@@ -103,20 +102,6 @@ def chips_html(result: TokenizationResult, view: str, show_ws: bool, limit: int 
     return "".join(parts)
 
 
-def available(names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    """Split tokenizer names into those that load here and the others, with the reason."""
-    ok: list[str] = []
-    missing: dict[str, str] = {}
-    for name in names:
-        try:
-            tk.special_tokens(name)  # loads the tokenizer once (cached in core)
-        except models.ModelUnavailableError as e:
-            missing[name] = str(e)
-        else:
-            ok.append(name)
-    return ok, missing
-
-
 def unavailable_message(missing: dict[str, str]) -> None:
     """One notice for every tokenizer that cannot load here, instead of a broken column each."""
     offline = [n for n, why in missing.items() if "no network" in why]
@@ -133,7 +118,7 @@ def unavailable_message(missing: dict[str, str]) -> None:
 
 def special_note(result: TokenizationResult, parsed: bool) -> None:
     """Say how special-token strings typed in the text were read (only when there are some)."""
-    typed = sorted(s for s in tk.special_tokens(result.tokenizer) if s in result.text)
+    typed = result.typed_specials
     if not typed:
         return
     shown = ", ".join(f"`{s}`" for s in typed)
@@ -173,9 +158,10 @@ def token_block(result: TokenizationResult, view: str, show_ws: bool) -> None:
         notes.append(f"showing the first {MAX_CHIPS:,} of {result.n_tokens:,} tokens")
     if result.n_special:
         notes.append(f"{result.n_special} special token(s), dashed border")
-    n_unk = sum(k == "unknown" for k in result.kinds)
-    if n_unk:
-        notes.append(f"{n_unk} unknown [UNK] token(s), red: this vocabulary cannot spell them")
+    if result.n_unknown:
+        notes.append(
+            f"{result.n_unknown} unknown [UNK] token(s), red: this vocabulary cannot spell them"
+        )
     if view == "text" and any(t.partial for t in result.head(MAX_CHIPS)):
         notes.append("italic = part of a character's bytes (\\xNN)")
     if not result.lossless:
@@ -333,8 +319,7 @@ def wordpiece_panel(words: Sequence[str]) -> None:
 
 def language_caption(comp: ComparisonResult) -> str:
     """One sentence naming the most expensive language, measured."""
-    worst = max(comp.rows, key=lambda r: r.n_tokens)
-    eng = next(r for r in comp.rows if r.label == "English" and r.tokenizer == worst.tokenizer)
+    worst, eng = comp.most_expensive("English")
     return (
         f"Most expensive here: {worst.label} with {worst.tokenizer}, {worst.n_tokens} tokens "
         f"vs {eng.n_tokens} for English (×{worst.n_tokens / max(eng.n_tokens, 1):.1f}). "
