@@ -43,7 +43,9 @@ KEYS = {
     "val_fraction": "lora_val",
     "seed": "lora_seed",
 }
+RECIPE_FIELDS = ("r", "alpha", "lr", "epochs", "batch_size", "max_length")  # what a recipe sets
 KIND = {"classification": "encoder", "causal-lm": "causal-lm"}
+R_MAX = spec(LoraConfigSpec, "r").hi  # the largest rank the spec allows
 
 
 # --- the browser session that owns a run ---------------------------------------------------------
@@ -93,21 +95,9 @@ def url_knobs(recipe: lora.Recipe) -> dict[str, Knob]:
     """{widget key: knob} for ``url_state``: LoraConfigSpec's ranges bound the link's values;
     the recipe's settings are the defaults (the spec's own where the recipe sets none)."""
     out = {key: spec(LoraConfigSpec, name) for name, key in KEYS.items()}
-    for name in ("r", "alpha", "lr", "epochs", "batch_size", "max_length"):
+    for name in RECIPE_FIELDS:
         out[KEYS[name]] = replace(out[KEYS[name]], default=getattr(recipe, name))
     return out
-
-
-# widget key -> LoraConfigSpec field: the ones a recipe sets, then the rest of the form
-_RECIPE_STATE = {
-    "lora_r": "r",
-    "lora_alpha": "alpha",
-    "lora_lr": "lr",
-    "lora_epochs": "epochs",
-    "lora_batch": "batch_size",
-    "lora_maxlen": "max_length",
-}
-_RUN_STATE = {"lora_dropout": "dropout", "lora_val": "val_fraction", "lora_seed": "seed"}
 
 
 def apply_recipe() -> None:
@@ -118,7 +108,7 @@ def apply_recipe() -> None:
         return
     spec = r.spec()
     st.session_state.update(lora_model=r.model, lora_targets=list(r.targets))
-    st.session_state.update({key: getattr(spec, name) for key, name in _RECIPE_STATE.items()})
+    st.session_state.update({KEYS[name]: getattr(spec, name) for name in RECIPE_FIELDS})
 
 
 def model_options(task: str) -> list[str]:
@@ -264,7 +254,7 @@ def settings_panel(choices: list[str]) -> None:
 def spec_from_state(model: str, task: str) -> LoraConfigSpec:
     """The run's spec from the widgets' values. Raises ValueError with a plain message."""
     ss = st.session_state
-    fields = {name: ss[key] for key, name in {**_RECIPE_STATE, **_RUN_STATE}.items()}
+    fields = {name: ss[key] for name, key in KEYS.items()}
     return LoraConfigSpec(model=model, task=task, target_modules=tuple(ss.lora_targets), **fields)
 
 
@@ -313,7 +303,7 @@ def notice_and_predict(
             "weights never change, which is why one base can serve many adapters.",
         ]
     )
-    doubled_r = min(256, 2 * spec.r)
+    doubled_r = min(R_MAX, 2 * spec.r)
 
     def reveal() -> tuple[str, str]:
         doubled = lora.count_trainable(replace(spec, r=doubled_r), labels)
