@@ -250,8 +250,7 @@ def summary(result: smp.SamplingResult, tokenizer) -> None:
         delta_color="off",
         help=f"Token {result.draw_index + 1} of the text. {smp.SEED_RULE}",
     )
-    counts = {f: int((result.removed_by == f).sum()) for f in (*smp.FILTERS, smp.GREEDY)}
-    removed = " · ".join(f"{f} removed {n:,}" for f, n in counts.items() if n)
+    removed = " · ".join(f"{f} removed {n:,}" for f, n in result.removed_counts.items() if n)
     st.caption(removed or "No filter removed anything: every token can be drawn.")
     for note in result.notes:
         st.info(note, icon=":material/info:")
@@ -327,11 +326,9 @@ def _continue_from(step: int, pick_key: str) -> None:
     steps = st.session_state.get(STEPS, [])
     if not isinstance(token, int) or step >= len(steps):
         return
-    old = steps[step]
-    alt = next((a for a in old.alternatives if a[0] == token), None)
-    if alt is None:
+    new = steps[step].swapped(token)
+    if new is None:
         return
-    new = gen.StepRecord(token, alt[1], alt[2], old.alternatives, old.n_kept, old.entropy_bits)
     st.session_state[STEPS] = [*steps[:step], new]
     st.session_state[pick_key] = None
 
