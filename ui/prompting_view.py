@@ -322,7 +322,7 @@ def notice_points(
     at_k = pts.get(k_few)
     if at_k is not None and at_k.n_draws > 1:
         gap = abs(d.accuracy_b - d.accuracy_a)
-        spread = at_k.accuracy_max - at_k.accuracy_min
+        spread = at_k.spread
         if spread > 0 and spread >= gap:
             first += (
                 f" Re-drawing the shots moves {k_few}-shot accuracy by {spread * 100:.0f} points, "
@@ -341,17 +341,17 @@ def notice_points(
             "With one shot draw there is no spread to see: raise 'Shot draws' to measure how "
             "much the choice and order of the examples moves accuracy."
         )
-    elif all(p.accuracy_max == p.accuracy_min for p in multi):
+    elif all(p.spread == 0 for p in multi):
         draws = max(p.n_draws for p in multi)
         out.append(
             f"Re-drawing which examples are shots, and their order, did not move accuracy at any "
             f"k here ({draws} draws): on these items this model reads every draw alike."
         )
     else:
-        widest = max(multi, key=lambda p: p.accuracy_max - p.accuracy_min)
+        widest = max(multi, key=lambda p: p.spread)
         out.append(
             f"Re-drawing which examples are shots, and their order, moves accuracy by up to "
-            f"{(widest.accuracy_max - widest.accuracy_min) * 100:.0f} points at the same k "
+            f"{widest.spread * 100:.0f} points at the same k "
             f"(k = {widest.k}: {widest.accuracy_min:.0%} to {widest.accuracy_max:.0%} over "
             f"{widest.n_draws} draws)."
         )

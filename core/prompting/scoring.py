@@ -99,6 +99,11 @@ class SweepPoint:
     tokens_max: int
     fits: bool  # every prompt fits the context window untruncated
 
+    @property
+    def spread(self) -> float:
+        """How far re-drawing the shots moved accuracy at this k: its range over the draws."""
+        return self.accuracy_max - self.accuracy_min
+
 
 @dataclass(frozen=True)
 class ShotSweepResult:

@@ -160,3 +160,10 @@ def test_task_chance_is_one_over_the_mean_number_of_choices():
     three = Example("x", "a", ("a", "b", "c"))
     task = Task("t", "t", "", "", " ", "\n", None, (), (three, Example("y", "a", ("a", "b"))))
     assert task.chance == pytest.approx(1 / 2.5)
+
+
+def test_sweep_point_spread_is_the_accuracy_range_over_the_draws(sweep):
+    for p in sweep.points():
+        accs = [r.accuracy for r in sweep.runs if r.k == p.k]
+        assert p.spread == pytest.approx(max(accs) - min(accs))
+    assert sweep.points()[0].spread == 0  # one draw at k = 0
