@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -429,9 +430,11 @@ def distribution(
 
 
 @st.fragment
-def step_panel(name: str, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str) -> None:
-    """The sliders, the next-token chart and the text built token by token."""
-    loaded = get_model(name)
+def step_panel(
+    name: str, loaded: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+) -> None:
+    """The sliders, the next-token chart and the text built token by token (``loaded``: the
+    model ``name``, as ``get_model`` gives it)."""
     tok = loaded.tokenizer
     eos = tok.eos_token_id
     steps = st.session_state[STEPS]
@@ -496,7 +499,9 @@ def step_panel(name: str, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: st
 
 
 @st.fragment
-def compare_panel(name: str, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str) -> None:
+def compare_panel(
+    name: str, tok: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+) -> None:
     """Columns generated with settings that differ in one thing (temperature or seed)."""
     st.subheader("Compare settings side by side")
     cfg, n = st.session_state[CMP_FOR]
@@ -509,7 +514,6 @@ def compare_panel(name: str, prompt_ids: tuple[int, ...], ctx: int, prompt_tail:
     if st.button("Refresh with the current sliders", icon=":material/refresh:"):
         st.rerun()  # the whole page: the panel takes the sliders' settings again
     if configs:
-        tok = get_model(name).tokenizer
         eos = tok.eos_token_id
         runs = cached_compare(name, tuple(prompt_ids[-max(1, ctx - n) :]), tuple(configs), n, eos)
         compare_columns(runs, tok, prompt_tail)
