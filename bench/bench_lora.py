@@ -100,19 +100,7 @@ def main() -> None:
         recipe = lora.RECIPES[key]
         data = lora.load_recipe_dataset(key).subset(args.rows)
         # the whole subset trains in both: eval_every past the end means one eval at the last step
-        spec = lora.LoraConfigSpec(
-            model=recipe.model,
-            task=recipe.task,
-            r=recipe.r,
-            alpha=recipe.alpha,
-            target_modules=recipe.targets,
-            lr=recipe.lr,
-            epochs=args.epochs,
-            batch_size=recipe.batch_size,
-            max_length=recipe.max_length,
-            val_fraction=0.05,
-            eval_every=10_000,
-        )
+        spec = recipe.spec(epochs=args.epochs, val_fraction=0.05, eval_every=10_000)
         train, _ = lora.split_dataset(data, spec.val_fraction, spec.seed)
         raw, core_step, core_wall = [], [], []
         for _ in range(args.rounds):

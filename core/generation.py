@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -111,6 +111,18 @@ class StepRecord:
     alternatives: tuple[tuple[int, float, float], ...]
     n_kept: int
     entropy_bits: float
+
+    def swapped(self, token_id: int) -> StepRecord | None:
+        """This step with alternative ``token_id`` drawn instead (None when it is not one).
+
+        >>> s = StepRecord(5, 0.6, 0.5, ((5, 0.6, 0.5), (7, 0.0, 0.2)), 1, 0.0)
+        >>> s.swapped(7).token_id, s.swapped(7).prob, s.swapped(7).raw_prob, s.swapped(9)
+        (7, 0.0, 0.2, None)
+        """
+        alt = next((a for a in self.alternatives if a[0] == token_id), None)
+        if alt is None:
+            return None
+        return replace(self, token_id=alt[0], prob=alt[1], raw_prob=alt[2])
 
 
 @dataclass(frozen=True)

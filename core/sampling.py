@@ -165,6 +165,11 @@ class SamplingResult:
     def vocab_size(self) -> int:
         return int(self.raw_probs.shape[0])
 
+    @property
+    def removed_counts(self) -> dict[str, int]:
+        """How many tokens each stage removed, in pipeline order (greedy last), zeros included."""
+        return {f: int((self.removed_by == f).sum()) for f in (*FILTERS, GREEDY)}
+
     def top(self, n: int, *, by: str = "raw") -> np.ndarray:
         """Ids of the ``n`` most likely tokens by ``raw``, ``scaled`` or ``final`` probability."""
         probs = {"raw": self.raw_probs, "scaled": self.scaled_probs, "final": self.final_probs}[by]

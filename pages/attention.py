@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.attention import HEAD_METRICS, PAIR_FILTERS, ViewConfig, head_view, word_attention
+from core.attention import HEAD_METRICS, PAIR_FILTERS, ViewConfig, word_attention
 from core.knobs import spec
 from core.models import ModelUnavailableError
 from core.text import clean_text
 from ui import attention_view as av
-from ui import knobs
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
-from ui.urlstate import left_out_caption, stable_selectbox, sync_url, url_state
+from ui.urlstate import left_out_caption, sync_url, url_state
 
 page_header(
     "Attention heatmap",
@@ -106,51 +105,8 @@ for note in r.notes:
 av.result_caption(r)
 
 
-@st.fragment
-def explorer() -> None:
-    """Layer, head, filters, the selected token and the four views: each control reruns only
-    this part (the forward pass above is not looked up again), and only the open view draws."""
-    av.clamp_state(r)
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
-    c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
-    c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
-    knobs.slider(ViewConfig, "threshold", key="attention_threshold", label="Threshold", where=c3)
-    c4.toggle(
-        "Hide special tokens",
-        key="attention_hide_special",
-        help="Drop [CLS]/[SEP]-like tokens and renormalize each row to sum to 1.",
-    )
-    if r.has_pair:
-        st.segmented_control(
-            "Pair filter (rows → columns)",
-            PAIR_FILTERS,
-            key="attention_filter",
-            format_func=av.filter_label,
-        )
-    ss = st.session_state
-    cfg = ViewConfig(
-        ss["attention_layer"],
-        ss["attention_head"],
-        ss["attention_threshold"],
-        ss["attention_hide_special"],
-        (ss["attention_filter"] or "all") if r.has_pair else "all",
-    )
-    view = head_view(r, cfg)
-    av.view_notes(r, view)
-    selected = stable_selectbox(
-        "Selected token",
-        list(range(r.n_tokens)),
-        key="attention_token",
-        format_func=lambda i: f"{i}: {r.tokens[i]}",
-        fallback=av.default_token(r),
-        help="Its row and column are outlined in the head's map; the views below follow it.",
-    )
-    av.render_views(r, view, cfg, selected, clean.text, pair.strip() or None, name)
-    sync_url()
-
-
 av.follow_token(r)
-explorer()
+av.explorer(r, clean.text, pair.strip() or None, name)
 
 what_to_notice(
     [

@@ -6,7 +6,6 @@ import streamlit as st
 
 from core import metrics as M
 from core.knobs import spec
-from ui import knobs
 from ui import metrics_view as V
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.urlstate import sync_url, url_state
@@ -53,61 +52,7 @@ source = st.radio(
 )
 pairs = V.read_input(source)
 
-with st.expander("Options (tokenizers, stemming, smoothing)", expanded=False):
-    c = st.columns(4)
-    knobs.checkbox(
-        CFG,
-        "use_stemmer",
-        key="metrics_stem",
-        label="ROUGE: Porter stemming",
-        where=c[0],
-        disabled=st.session_state["metrics_rouge_tok"] != "default",
-    )
-    knobs.checkbox(
-        CFG,
-        "split_sentences",
-        key="metrics_lsum_split",
-        label="ROUGE-Lsum: split sentences",
-        where=c[0],
-    )
-    knobs.select(
-        CFG, "rouge_tokenizer", key="metrics_rouge_tok", label="ROUGE tokenizer", where=c[0]
-    )
-    status = {t: M.bleu_tokenizer_status(t) for t in spec(CFG, "bleu_tokenizer").choices or ()}
-    knobs.select(
-        CFG,
-        "bleu_tokenizer",
-        key="metrics_bleu_tok",
-        label="BLEU tokenizer (sacrebleu)",
-        where=c[1],
-        help=None,  # help=None here and below: no tooltip, as before
-        format_func=lambda t: t if status[t] is None else f"{t} (unavailable)",
-    )
-    knobs.checkbox(
-        CFG,
-        "lowercase",
-        key="metrics_lowercase",
-        label="Lowercase (BLEU, chrF)",
-        where=c[1],
-        help=None,
-    )
-    knobs.select(CFG, "smooth_method", key="metrics_smooth", label="BLEU smoothing", where=c[2])
-    c[2].checkbox("chrF++ (add word bigrams)", key="metrics_chrfpp")
-    knobs.number_input(
-        CFG, "seed", key="metrics_seed", label="Bootstrap seed", where=c[3], help=None
-    )
-
-ss = st.session_state
-config = M.MetricsConfig(
-    rouge_tokenizer=ss["metrics_rouge_tok"],
-    use_stemmer=ss["metrics_stem"] and ss["metrics_rouge_tok"] == "default",
-    split_sentences=ss["metrics_lsum_split"],
-    bleu_tokenizer=ss["metrics_bleu_tok"],
-    lowercase=ss["metrics_lowercase"],
-    smooth_method=ss["metrics_smooth"],
-    chrf_word_order=2 if ss["metrics_chrfpp"] else 0,
-    seed=int(ss["metrics_seed"]),
-)
+config, status = V.options_form()
 if status[config.bleu_tokenizer] is not None:
     st.error(
         f"sacrebleu's '{config.bleu_tokenizer}' tokenizer cannot run here: "
@@ -127,23 +72,7 @@ if pairs is not None:
     with tabs[0]:
         V.pairs_table(pairs, scored)
     with tabs[1]:
-        n_pairs = len(pairs.predictions)
-        if st.session_state["metrics_pair"] > n_pairs:
-            st.session_state["metrics_pair"] = 1
-        c = st.columns([1, 1, 1, 1])
-        idx = c[0].number_input("Pair #", 1, n_pairs, key="metrics_pair") - 1
-        best = scored.rouge.best_reference[idx][scored.rouge.config.rouge_types[0]]
-        refs = pairs.references[idx]
-        ref_idx = c[1].selectbox(
-            "Reference",
-            range(len(refs)),
-            index=best,
-            format_func=lambda i: f"#{i + 1}" + (" (best ROUGE)" if i == best else ""),
-            key=f"metrics_ref_{idx}_{len(refs)}",
-        )
-        n = c[2].slider("n-gram order", 1, 4, key="metrics_n")
-        by = c[3].radio("Tokens as seen by", ["ROUGE", "BLEU"], key="metrics_by", horizontal=True)
-        V.match_view(pairs, config, idx, ref_idx, n, by)
+        V.match_tab(pairs, scored, config)
     with tabs[2]:
         V.rouge_panel(scored)
     with tabs[3]:

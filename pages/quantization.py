@@ -28,6 +28,10 @@ sidebar_lm = active_model("causal-lm")
 # the engine's knobs, at the page's defaults (the page offers fewer texts and runs: each one
 # costs a full evaluation); the LoRA rank of the calculator is LoraConfigSpec's r
 N_EVAL, RUNS = (8, 80), (1, 15)
+SLIDERS = (  # (widget key, QuantConfig field, label, the page's range)
+    ("quant_n_eval", "n_eval", "Evaluation texts", N_EVAL),
+    ("quant_runs", "latency_runs", "Timed forwards per scheme (median shown)", RUNS),
+)
 KNOBS = {
     "quant_n_eval": spec(q.QuantConfig, "n_eval"),
     "quant_runs": spec(q.QuantConfig, "latency_runs"),
@@ -61,24 +65,10 @@ with st.container(border=True):
         format_func=LABEL.get,
     )
     c = st.columns(3)
-    knobs.slider(
-        q.QuantConfig,
-        "n_eval",
-        key="quant_n_eval",
-        label="Evaluation texts",
-        where=c[0],
-        min_value=N_EVAL[0],
-        max_value=N_EVAL[1],
-    )
-    knobs.slider(
-        q.QuantConfig,
-        "latency_runs",
-        key="quant_runs",
-        label="Timed forwards per scheme (median shown)",
-        where=c[1],
-        min_value=RUNS[0],
-        max_value=RUNS[1],
-    )
+    for col, (key, field, label, (lo, hi)) in zip(c[:2], SLIDERS, strict=True):
+        knobs.slider(
+            q.QuantConfig, field, key=key, label=label, where=col, min_value=lo, max_value=hi
+        )
     c[2].text_input(
         "Prompt every scheme answers",
         key="quant_prompt",

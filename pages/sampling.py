@@ -11,8 +11,7 @@ from core.settings import get_settings
 from core.text import clean_text
 from ui import sampling_view as view
 from ui.loaders import get_model
-from ui.outputs import publish
-from ui.render import input_notes, md_code, page_header, predict_then_reveal, what_to_notice
+from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
 from ui.urlstate import left_out_caption, sync_url, url_state
 
@@ -76,119 +75,12 @@ if prompt.note:
 if st.session_state.get(view.STEPS_FOR) != (name, prompt.ids):  # a new prompt starts afresh
     st.session_state[view.STEPS], st.session_state[view.STEPS_FOR] = [], (name, prompt.ids)
 prompt_tail = tok.decode(list(prompt.ids[-12:]))
-eos = tok.eos_token_id
-
-
-def current_config() -> smp.SamplingConfig:
-    s = st.session_state
-    return smp.SamplingConfig(
-        temperature=float(s.sampling_temperature),
-        top_k=int(s.sampling_top_k),
-        top_p=float(s.sampling_top_p),
-        min_p=float(s.sampling_min_p),
-        repetition_penalty=float(s.sampling_penalty),
-        seed=int(s.sampling_seed),
-    )
-
-
-def distribution(steps: list, cfg: smp.SamplingConfig):
-    """The next-token pipeline after prompt + steps; the token at position i of the text takes
-    draw i of the seed's stream (core.sampling's one rule, shared with Generate N)."""
-    context = (*prompt.ids, *(s.token_id for s in steps))[-ctx:]
-    logits = view.cached_logits(name, context)  # the forward pass runs once per context
-    return context, smp.filter_distribution(logits, cfg, context_ids=context, draw_index=len(steps))
 
 
 # the compare panel generates with the settings of the last full run (or Refresh)
-st.session_state[view.CMP_FOR] = (current_config(), int(st.session_state.sampling_n))
-
-
-@st.fragment
-def sliders_and_distribution() -> None:
-    steps = st.session_state[view.STEPS]
-    left, right = st.columns([1, 2.6])
-    with left:
-        view.pipeline_controls()
-    summary = st.container()  # filled once the steps below are settled
-    st.subheader("Step by step")
-    story = st.empty()
-    b1, b2, b3, b4 = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
-    # buttons leave an action in the session state (it survives any rerun before it is used)
-    b1.button(
-        "Sample one token",
-        type="primary",
-        icon=":material/casino:",
-        on_click=view.set_action,
-        args=("sample",),
-    )
-    b2.slider("Tokens to generate", 1, 200, key="sampling_n")
-    b3.button(
-        "Generate N", icon=":material/play_arrow:", on_click=view.set_action, args=("generate",)
-    )
-    b4.button("Clear", icon=":material/restart_alt:", on_click=view.set_action, args=("clear",))
-    action = st.session_state.pop(view.ACTION, None)
-    sample, go_n = action == "sample", action == "generate"
-    if action == "clear":
-        steps.clear()
-    cfg = current_config()
-    context, result = distribution(steps, cfg)
-    if sample:
-        steps.append(gen.step_from_result(result))
-    if go_n:
-        n = st.session_state.sampling_n
-        shown: list[gen.StepRecord] = []
-
-        def on_step(i: int, rec: gen.StepRecord) -> None:
-            shown.append(rec)
-            story.html(view.tokens_html(tok, prompt_tail, [*steps, *shown]))
-
-        start = list(context[-max(1, ctx - n) :])
-        # the text goes on with the draws of its next positions: as "Sample one token" would
-        gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
-        gen.generate(loaded.model, start, cfg, **gen_n)
-        steps.extend(shown)
-    if sample or go_n:
-        context, result = distribution(steps, cfg)
-    story.html(view.tokens_html(tok, prompt_tail, steps))
-    view.alternatives_picker(tok, steps)
-    if steps:
-        publish("Sampling: generated text", tok.decode([s.token_id for s in steps]))
-        if steps[-1].token_id == eos:
-            st.caption("The model produced its end-of-text token: it considers the text finished.")
-    with right:
-        st.markdown(f"**Next token after** {md_code('…' + tok.decode(list(context[-8:])))}")
-        st.plotly_chart(
-            view.distribution_chart(result, tok, st.session_state.sampling_n_top),
-            width="stretch",
-            key="sampling_chart",
-        )
-    with summary:
-        view.summary(result, tok)
-    view.compare_stale_note(cfg, int(st.session_state.sampling_n))
-    sync_url()
-
-
-sliders_and_distribution()
-
-
-@st.fragment
-def compare_panel() -> None:
-    st.subheader("Compare settings side by side")
-    cfg, n = st.session_state[view.CMP_FOR]
-    configs = view.compare_controls(cfg)
-    shared = view.settings_text(cfg, skip=st.session_state.sampling_cmp_by)
-    st.caption(
-        f"Same prompt, {n} tokens, the other settings as they were when this panel was "
-        f"generated: {shared}."
-    )
-    if st.button("Refresh with the current sliders", icon=":material/refresh:"):
-        st.rerun()  # the whole page: the panel takes the sliders' settings again
-    if configs:
-        runs = view.cached_compare(name, prompt.ids[-max(1, ctx - n) :], tuple(configs), n, eos)
-        view.compare_columns(runs, tok, prompt_tail)
-
-
-compare_panel()
+st.session_state[view.CMP_FOR] = (view.current_config(), int(st.session_state.sampling_n))
+view.step_panel(name, loaded, prompt.ids, ctx, prompt_tail)
+view.compare_panel(name, tok, prompt.ids, ctx, prompt_tail)
 
 
 def reveal() -> tuple[str, str]:

@@ -8,7 +8,6 @@ from core import tokenizers as tk
 from core.knobs import spec
 from core.settings import get_settings
 from core.text import clean_text
-from ui import knobs
 from ui import tokenizer_view as view
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -25,9 +24,6 @@ page_header(
 )
 side = active_model("tokenizer")
 first = side if side in NAMES else "cl100k_base"
-# BpeConfig's num_merges knob gives the default and the engine's range; the page offers fewer
-# merges (each one is replayed live), the replay slider at most as many
-MERGES = (5, 300)
 url_state(
     {
         "tokenizer_text": EX["examples"]["Multilingual line"],
@@ -42,7 +38,7 @@ url_state(
         "tokenizer_bpe_word": "slowest",
     },
     choices={"tokenizer_names": NAMES, "tokenizer_view": list(view.VIEWS)},
-    bounds={"tokenizer_bpe_merges": MERGES, "tokenizer_bpe_step": (0, MERGES[1])},
+    bounds={"tokenizer_bpe_merges": view.MERGES, "tokenizer_bpe_step": (0, view.MERGES[1])},
 )
 
 
@@ -95,39 +91,14 @@ input_notes(clean)
 wanted = list(dict.fromkeys(st.session_state["tokenizer_names"] or [first]))
 if st.session_state["tokenizer_hub"].strip():
     wanted.append(st.session_state["tokenizer_hub"].strip())
-names, missing = view.available(wanted)
+names, missing = tk.split_available(wanted)
 if missing:
     view.unavailable_message(missing)
 
 tab_tokens, tab_lang, tab_bpe = st.tabs(["Tokens", "Languages compared", "How BPE builds tokens"])
 vw = st.session_state["tokenizer_view"]
 with tab_tokens:
-    results: list[tk.TokenizationResult] = []
-    if not clean.text:
-        st.info("Type some text above, or load an example, to see its tokens.")
-    elif not names:
-        st.info("Pick a tokenizer that works offline above (cl100k_base, minilm, tiny-gpt).")
-    else:
-        if clean.empty:
-            st.info("Only whitespace: watch how each tokenizer treats spaces and newlines.")
-        special = st.session_state["tokenizer_special"]
-        for col, name in zip(st.columns(len(names)), names, strict=True):
-            with col:
-                st.subheader(name, anchor=False)
-                r = tk.tokenize(clean.text, name, parse_special=special)
-                st.caption(view.FAMILY[r.family] + f" · {len(r.ids):,} ids")
-                view.token_block(r, vw, st.session_state["tokenizer_ws"])
-                view.special_note(r, special)
-                results.append(r)
-    if len(results) > 1:
-        st.markdown("**Side by side** on this text")
-        st.dataframe(view.summary_frame(results), hide_index=True)
-    if results:
-        with st.expander(f"Ids as a list ({results[0].tokenizer})"):
-            ids = results[0].ids
-            if len(ids) > 5000:
-                st.caption(f"The first 5,000 of {len(ids):,} ids.")
-            st.code(str(list(ids[:5000])), language=None, wrap_lines=True)
+    view.tokens_tab(clean, names, vw)
 
 with tab_lang:
     st.markdown(f"One sentence, *{EX['parallel']['sentence']}*, in {len(LANGS)} languages/scripts.")
@@ -137,57 +108,6 @@ with tab_lang:
         st.caption(view.language_caption(comp))
 
 
-@st.fragment
-def bpe_section() -> None:
-    bpe_body()
-    sync_url()  # a fragment rerun skips the end of the page
-
-
-def bpe_body() -> None:
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        st.text_area("Training text (a few lines)", key="tokenizer_bpe_text", height=110)
-        left_out_caption("tokenizer_bpe_text", "training text")
-        a, b = st.columns(2)
-        knobs.slider(
-            tk.BpeConfig,
-            "num_merges",
-            key="tokenizer_bpe_merges",
-            label="Merges to learn",
-            where=a,
-            min_value=MERGES[0],
-            max_value=MERGES[1],
-        )
-        b.text_input("Word to follow", key="tokenizer_bpe_word")
-        try:
-            cfg = tk.BpeConfig(
-                st.session_state["tokenizer_bpe_text"], st.session_state["tokenizer_bpe_merges"]
-            )
-        except ValueError as e:
-            st.warning(str(e))
-            return
-        bpe = train_bpe_cached(cfg.text, cfg.num_merges)
-        if not bpe.merges:
-            st.warning("No pair occurs twice in this text: give BPE some repetition to learn from.")
-            return
-        n = len(bpe.merges)
-        st.session_state["tokenizer_bpe_step"] = min(st.session_state["tokenizer_bpe_step"], n)
-        step = st.slider("Replay: merges applied", 0, n, key="tokenizer_bpe_step")
-        word = st.session_state["tokenizer_bpe_word"].strip() or "slowest"
-        view.bpe_step_panel(bpe, step, " " + word)
-        st.plotly_chart(view.compression_chart(bpe, step))
-        short = ", then no pair occurred twice" if n < cfg.num_merges else ""
-        with st.expander(f"Merge table ({n} merges learned{short}; vocabulary = 256 + {n})"):
-            st.dataframe(view.merges_frame(bpe), hide_index=True, height=300)
-    with right:
-        view.wordpiece_panel(dict.fromkeys([word, "unbelievable", "tokenization", "playground"]))
-
-
-@st.cache_data(max_entries=32, show_spinner="Training a byte-level BPE...")
-def train_bpe_cached(text: str, num_merges: int) -> tk.BpeResult:
-    return tk.train_bpe(tk.BpeConfig(text, num_merges))
-
-
 with tab_bpe:
     st.markdown(
         "Byte-level BPE starts from the 256 byte values and repeatedly **merges the most frequent "
@@ -195,7 +115,7 @@ with tab_bpe:
         "library, then slide through its merges. The word is followed with a leading space, as "
         "it appears mid-sentence (`·`)."
     )
-    bpe_section()
+    view.bpe_section()
 
 
 predict_then_reveal(

@@ -19,17 +19,22 @@ import streamlit as st
 from core import models
 from core.attention import (
     HEAD_METRICS,
+    PAIR_FILTERS,
     AttentionResult,
     HeadSummary,
     HeadView,
     Thumbnails,
+    ViewConfig,
     attention_maps,
     default_token,
     head_summary,
+    head_view,
     thumbnails,
     token_focus,
 )
 from core.attention import is_decoder as _is_decoder
+from ui import knobs
+from ui.urlstate import stable_selectbox, sync_url
 
 COLORSCALE = "Blues"
 MASK_COLOR = "#d9d9d9"  # the causal mask's cells (NaN) show the plot background
@@ -605,3 +610,46 @@ def render_summary(r: AttentionResult, text: str, pair: str | None, name: str) -
         "text/csv",
         key="attention_summary_csv",
     )
+
+
+@st.fragment
+def explorer(r: AttentionResult, text: str, pair: str | None, name: str) -> None:
+    """Layer, head, filters, the selected token and the four views: each control reruns only
+    this part (the forward pass above is not looked up again), and only the open view draws."""
+    clamp_state(r)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
+    c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
+    c2.slider("Head", 0, r.n_heads - 1, key="attention_head")
+    knobs.slider(ViewConfig, "threshold", key="attention_threshold", label="Threshold", where=c3)
+    c4.toggle(
+        "Hide special tokens",
+        key="attention_hide_special",
+        help="Drop [CLS]/[SEP]-like tokens and renormalize each row to sum to 1.",
+    )
+    if r.has_pair:
+        st.segmented_control(
+            "Pair filter (rows → columns)",
+            PAIR_FILTERS,
+            key="attention_filter",
+            format_func=filter_label,
+        )
+    ss = st.session_state
+    cfg = ViewConfig(
+        ss["attention_layer"],
+        ss["attention_head"],
+        ss["attention_threshold"],
+        ss["attention_hide_special"],
+        (ss["attention_filter"] or "all") if r.has_pair else "all",
+    )
+    hv = head_view(r, cfg)
+    view_notes(r, hv)
+    selected = stable_selectbox(
+        "Selected token",
+        list(range(r.n_tokens)),
+        key="attention_token",
+        format_func=lambda i: f"{i}: {r.tokens[i]}",
+        fallback=default_token(r),
+        help="Its row and column are outlined in the head's map; the views below follow it.",
+    )
+    render_views(r, hv, cfg, selected, text, pair, name)
+    sync_url()

@@ -66,12 +66,7 @@ def slider(
         **kw: passed to ``st.slider`` (format, on_change...); ``help`` replaces the knob's,
             ``min_value``/``max_value`` narrow its range (never widen it).
     """
-    k = spec(config, name)
-    lo, hi = _range(k, kw, need=True)
-    args = _common(k, key, label, value, kw)
-    return (where or st).slider(
-        min_value=lo, max_value=hi, step=kw.pop("step", k.step), **args, **kw
-    )
+    return _bounded("slider", config, name, key, label, value, where, kw, need=True)
 
 
 def number_input(
@@ -86,12 +81,27 @@ def number_input(
 ) -> Any:
     """``st.number_input`` bounded by field ``name``'s range (open on a side without a limit);
     arguments as :func:`slider`'s."""
+    return _bounded("number_input", config, name, key, label, value, where, kw, need=False)
+
+
+def _bounded(
+    widget: str,
+    config: Any,
+    name: str,
+    key: str,
+    label: str | None,
+    value: Any,
+    where: Any,
+    kw: dict[str, Any],
+    *,
+    need: bool,
+) -> Any:
+    """Draw the ``st`` widget named ``widget`` over field ``name``'s range and step."""
     k = spec(config, name)
-    lo, hi = _range(k, kw, need=False)
+    lo, hi = _range(k, kw, need=need)
     args = _common(k, key, label, value, kw)
-    return (where or st).number_input(
-        min_value=lo, max_value=hi, step=kw.pop("step", k.step), **args, **kw
-    )
+    draw = getattr(where or st, widget)
+    return draw(min_value=lo, max_value=hi, step=kw.pop("step", k.step), **args, **kw)
 
 
 def select(

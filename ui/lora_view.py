@@ -43,7 +43,9 @@ KEYS = {
     "val_fraction": "lora_val",
     "seed": "lora_seed",
 }
+RECIPE_FIELDS = ("r", "alpha", "lr", "epochs", "batch_size", "max_length")  # what a recipe sets
 KIND = {"classification": "encoder", "causal-lm": "causal-lm"}
+R_MAX = spec(LoraConfigSpec, "r").hi  # the largest rank the spec allows
 
 
 # --- the browser session that owns a run ---------------------------------------------------------
@@ -93,7 +95,7 @@ def url_knobs(recipe: lora.Recipe) -> dict[str, Knob]:
     """{widget key: knob} for ``url_state``: LoraConfigSpec's ranges bound the link's values;
     the recipe's settings are the defaults (the spec's own where the recipe sets none)."""
     out = {key: spec(LoraConfigSpec, name) for name, key in KEYS.items()}
-    for name in ("r", "alpha", "lr", "epochs", "batch_size", "max_length"):
+    for name in RECIPE_FIELDS:
         out[KEYS[name]] = replace(out[KEYS[name]], default=getattr(recipe, name))
     return out
 
@@ -104,16 +106,9 @@ def apply_recipe() -> None:
     r = lora.RECIPES.get(key)
     if r is None:
         return
-    st.session_state.update(
-        lora_model=r.model,
-        lora_r=r.r,
-        lora_alpha=r.alpha,
-        lora_targets=list(r.targets),
-        lora_lr=r.lr,
-        lora_epochs=r.epochs,
-        lora_batch=r.batch_size,
-        lora_maxlen=r.max_length,
-    )
+    spec = r.spec()
+    st.session_state.update(lora_model=r.model, lora_targets=list(r.targets))
+    st.session_state.update({KEYS[name]: getattr(spec, name) for name in RECIPE_FIELDS})
 
 
 def model_options(task: str) -> list[str]:
@@ -259,20 +254,8 @@ def settings_panel(choices: list[str]) -> None:
 def spec_from_state(model: str, task: str) -> LoraConfigSpec:
     """The run's spec from the widgets' values. Raises ValueError with a plain message."""
     ss = st.session_state
-    return LoraConfigSpec(
-        model=model,
-        task=task,
-        r=ss.lora_r,
-        alpha=ss.lora_alpha,
-        dropout=ss.lora_dropout,
-        target_modules=tuple(ss.lora_targets),
-        lr=ss.lora_lr,
-        epochs=ss.lora_epochs,
-        batch_size=ss.lora_batch,
-        max_length=ss.lora_maxlen,
-        val_fraction=ss.lora_val,
-        seed=ss.lora_seed,
-    )
+    fields = {name: ss[key] for name, key in KEYS.items()}
+    return LoraConfigSpec(model=model, task=task, target_modules=tuple(ss.lora_targets), **fields)
 
 
 def val_loss_diagnosis(res: LoraRunResult):
@@ -328,7 +311,7 @@ def notice_and_predict(
             "weights never change, which is why one base can serve many adapters.",
         ]
     )
-    doubled_r = min(256, 2 * spec.r)
+    doubled_r = min(R_MAX, 2 * spec.r)
 
     def reveal() -> tuple[str, str]:
         doubled = lora.count_trainable(replace(spec, r=doubled_r), labels)

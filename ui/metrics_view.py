@@ -10,8 +10,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import metrics as M
+from core.knobs import spec
 from core.settings import get_settings
 from core.text import clean_text
+from ui import knobs
 from ui.outputs import published
 from ui.render import md_escape
 from ui.urlstate import left_out_caption
@@ -432,3 +434,89 @@ def predict_reveal() -> tuple[str, str]:
         f"every reference word, so unigram overlap is perfect although the meaning is "
         f"reversed; ROUGE-L, which needs the order, gives A {la:.2f} and B {lb:.2f}."
     )
+
+
+def options_form() -> tuple[M.MetricsConfig, dict[str, str | None]]:
+    """The options expander; the config its widgets set, and each BLEU tokenizer's status (None:
+    it runs here, else why not)."""
+    cfg = M.MetricsConfig  # the options' defaults, choices, ranges and help: its knobs
+    with st.expander("Options (tokenizers, stemming, smoothing)", expanded=False):
+        c = st.columns(4)
+        knobs.checkbox(
+            cfg,
+            "use_stemmer",
+            key="metrics_stem",
+            label="ROUGE: Porter stemming",
+            where=c[0],
+            disabled=st.session_state["metrics_rouge_tok"] != "default",
+        )
+        knobs.checkbox(
+            cfg,
+            "split_sentences",
+            key="metrics_lsum_split",
+            label="ROUGE-Lsum: split sentences",
+            where=c[0],
+        )
+        knobs.select(
+            cfg,
+            "rouge_tokenizer",
+            key="metrics_rouge_tok",
+            label="ROUGE tokenizer",
+            where=c[0],
+        )
+        status = {t: M.bleu_tokenizer_status(t) for t in spec(cfg, "bleu_tokenizer").choices or ()}
+        knobs.select(
+            cfg,
+            "bleu_tokenizer",
+            key="metrics_bleu_tok",
+            label="BLEU tokenizer (sacrebleu)",
+            where=c[1],
+            help=None,  # help=None here and below: no tooltip, as before
+            format_func=lambda t: t if status[t] is None else f"{t} (unavailable)",
+        )
+        knobs.checkbox(
+            cfg,
+            "lowercase",
+            key="metrics_lowercase",
+            label="Lowercase (BLEU, chrF)",
+            where=c[1],
+            help=None,
+        )
+        knobs.select(cfg, "smooth_method", key="metrics_smooth", label="BLEU smoothing", where=c[2])
+        c[2].checkbox("chrF++ (add word bigrams)", key="metrics_chrfpp")
+        knobs.number_input(
+            cfg, "seed", key="metrics_seed", label="Bootstrap seed", where=c[3], help=None
+        )
+    ss = st.session_state
+    config = M.MetricsConfig(
+        rouge_tokenizer=ss["metrics_rouge_tok"],
+        use_stemmer=ss["metrics_stem"] and ss["metrics_rouge_tok"] == "default",
+        split_sentences=ss["metrics_lsum_split"],
+        bleu_tokenizer=ss["metrics_bleu_tok"],
+        lowercase=ss["metrics_lowercase"],
+        smooth_method=ss["metrics_smooth"],
+        chrf_word_order=2 if ss["metrics_chrfpp"] else 0,
+        seed=int(ss["metrics_seed"]),
+    )
+    return config, status
+
+
+def match_tab(pairs: M.Pairs, scored: M.MetricsReport, config: M.MetricsConfig) -> None:
+    """The matched n-grams and LCS tab: pick a pair, a reference, an order and a tokenization."""
+    n_pairs = len(pairs.predictions)
+    if st.session_state["metrics_pair"] > n_pairs:
+        st.session_state["metrics_pair"] = 1
+    c = st.columns([1, 1, 1, 1])
+    idx = c[0].number_input("Pair #", 1, n_pairs, key="metrics_pair") - 1
+    best = scored.rouge.best_reference[idx][scored.rouge.config.rouge_types[0]]
+    refs = pairs.references[idx]
+    ref_idx = c[1].selectbox(
+        "Reference",
+        range(len(refs)),
+        index=best,
+        format_func=lambda i: f"#{i + 1}" + (" (best ROUGE)" if i == best else ""),
+        key=f"metrics_ref_{idx}_{len(refs)}",
+    )
+    n = c[2].slider("n-gram order", 1, 4, key="metrics_n")
+    by = c[3].radio("Tokens as seen by", ["ROUGE", "BLEU"], key="metrics_by", horizontal=True)
+    match_view(pairs, config, idx, ref_idx, n, by)

@@ -13,17 +13,24 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core.prompting import (
+    ALPHA,
+    SWEEP_KS,
     PairedDifference,
     Prompt,
     ScoreCache,
     ShotRun,
     ShotSweepResult,
     Task,
+    build_prompt,
+    diff_prompts,
+    disagreements,
     evaluate_shots,
     paired_difference,
+    parse_custom_task,
 )
+from core.settings import get_settings
+from ui.urlstate import left_out_caption
 
-ALPHA = 0.05  # McNemar p below this: a difference between two prompts is more than noise
 CONFIDENT = 0.8  # "confident" in the what-to-notice line about confident wrong answers
 
 SHOT_COLORS = (
@@ -170,9 +177,15 @@ def sweep_figure(result: ShotSweepResult, chance: float, k_sel: int) -> go.Figur
 
 
 def item_table(
-    task: Task, result: ShotSweepResult, variants: dict[str, int], seed: int
+    task: Task,
+    result: ShotSweepResult,
+    variants: dict[str, int],
+    seed: int,
+    *,
+    only_disagreements: bool = False,
 ) -> pd.DataFrame:
-    """One row per held-out item: input, gold, and each variant's prediction and confidence."""
+    """One row per held-out item: input, gold, and each variant's prediction and confidence
+    (only the items the variants predict differently with ``only_disagreements``)."""
     rows = []
     runs = {label: result.run(k, seed) for label, k in variants.items()}
     for i, item in enumerate(task.items):
@@ -185,7 +198,8 @@ def item_table(
             if s.generated is not None:
                 row[f"{label} generated"] = ("✓ " if s.exact_match else "✗ ") + (s.generated or "∅")
         rows.append(row)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    return df.iloc[list(disagreements(list(runs.values())))] if only_disagreements else df
 
 
 def diff_html(diff: list[tuple[str, str]]) -> str:
@@ -272,8 +286,7 @@ def versus_zero(run: ShotRun, zero: ShotRun) -> Versus:
     '±0 pts vs zero-shot'
     """
     d = paired_difference(zero, run)
-    pts = round((d.accuracy_b - d.accuracy_a) * 100)
-    real = d.p_value < ALPHA and pts != 0
+    pts, real = d.points, d.real(ALPHA)
     if pts == 0:
         text = "±0 pts vs zero-shot"
     elif real:
@@ -309,7 +322,7 @@ def notice_points(
     at_k = pts.get(k_few)
     if at_k is not None and at_k.n_draws > 1:
         gap = abs(d.accuracy_b - d.accuracy_a)
-        spread = at_k.accuracy_max - at_k.accuracy_min
+        spread = at_k.spread
         if spread > 0 and spread >= gap:
             first += (
                 f" Re-drawing the shots moves {k_few}-shot accuracy by {spread * 100:.0f} points, "
@@ -328,17 +341,17 @@ def notice_points(
             "With one shot draw there is no spread to see: raise 'Shot draws' to measure how "
             "much the choice and order of the examples moves accuracy."
         )
-    elif all(p.accuracy_max == p.accuracy_min for p in multi):
+    elif all(p.spread == 0 for p in multi):
         draws = max(p.n_draws for p in multi)
         out.append(
             f"Re-drawing which examples are shots, and their order, did not move accuracy at any "
             f"k here ({draws} draws): on these items this model reads every draw alike."
         )
     else:
-        widest = max(multi, key=lambda p: p.accuracy_max - p.accuracy_min)
+        widest = max(multi, key=lambda p: p.spread)
         out.append(
             f"Re-drawing which examples are shots, and their order, moves accuracy by up to "
-            f"{(widest.accuracy_max - widest.accuracy_min) * 100:.0f} points at the same k "
+            f"{widest.spread * 100:.0f} points at the same k "
             f"(k = {widest.k}: {widest.accuracy_min:.0%} to {widest.accuracy_max:.0%} over "
             f"{widest.n_draws} draws)."
         )
@@ -356,3 +369,183 @@ def notice_points(
             f"{len(wrong)} wrong {k_few}-shot answers had {CONFIDENT:.0%} or more."
         )
     return out
+
+
+# --- the page's panels ---------------------------------------------------------------------------
+def settings_form(tasks: Mapping[str, str], model_opts: list[str]) -> None:
+    """The task, model, k, seed, instruction, generation and shot-draw widgets."""
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1.selectbox("Task", list(tasks), key="prompting_task", format_func=tasks.get)
+    c2.selectbox(
+        "Model",
+        model_opts,
+        key="prompting_model",
+        help="Defaults to the sidebar's generator. Hub models need a network.",
+    )
+    c3.slider("Few-shot k", 1, 8, key="prompting_k", help="Shots in the few-shot prompt.")
+    c4.number_input(
+        "Shot seed",
+        0,
+        999,
+        key="prompting_seed",
+        help="Which examples become shots and in which order (0: file order).",
+    )
+    c1.toggle("Put the task's instruction first", key="prompting_instruction")
+    c2.toggle("Also score by generation", key="prompting_generate")
+    c3.slider(
+        "Shot draws for error bars",
+        1,
+        8,
+        key="prompting_draws",
+        help="The sweep re-draws shot choice and order with this many seeds.",
+    )
+
+
+def custom_task() -> Task | None:
+    """The typed examples' task, with a warning for each line that could not be read (None when
+    no task can be built from them)."""
+    st.text_area(
+        "One example per line: `input => output` (the first half become shots, the "
+        "rest are scored; every distinct output is an answer choice)",
+        key="prompting_custom",
+        height=180,
+    )
+    left_out_caption("prompting_custom", "list of examples")
+    st.text_input("Instruction (optional)", key="prompting_custom_instruction")
+    typed = st.session_state["prompting_custom"][: get_settings().max_chars]
+    parsed = parse_custom_task(typed, instruction=st.session_state["prompting_custom_instruction"])
+    for err in parsed.errors:
+        st.warning(err, icon=":material/warning:")
+    return parsed.task
+
+
+def prompts_panel(
+    task: Task, lm: Any, variants: Mapping[str, int], seed: int, instruction: bool, n_ctx: int
+) -> None:
+    """Section 1: the three prompts side by side, and the line diff of two of them."""
+    st.subheader("1. The prompts", divider="gray")
+    st.caption(
+        "Shots are coloured (hover for the example number), the held-out question is bold; "
+        "each answer choice is scored right after it. Shown for held-out item #1."
+    )
+    prompts = {
+        lab: build_prompt(
+            task, kk, seed, instruction=instruction, tokenizer=lm.tokenizer, max_tokens=n_ctx
+        )
+        for lab, kk in variants.items()
+    }
+    for col, (lab, p) in zip(st.columns(3), prompts.items(), strict=True):
+        with col:
+            show_prompt(f"{lab} (k = {p.k})", p)
+    with st.expander("What changed between two prompts (line diff)"):
+        st.multiselect(
+            "Compare two variants", list(variants), key="prompting_diff", max_selections=2
+        )
+        pick = [p for p in st.session_state["prompting_diff"] if p in prompts]
+        if len(pick) == 2:
+            st.html(diff_html(diff_prompts(prompts[pick[0]], prompts[pick[1]])))
+        else:
+            st.caption("Pick two variants to see their line diff.")
+
+
+def variant_runs(
+    task: Task, lm: Any, variants: Mapping[str, int], seed: int, instruction: bool, gen: bool
+) -> tuple[ShotSweepResult, dict[str, ShotRun]]:
+    """The three prompts scored (from the shared cache when they were before) and their runs."""
+    res = evaluate(
+        task,
+        lm,
+        tuple(sorted(set(variants.values()))),
+        (seed,),
+        instruction,
+        gen,
+        label="Scoring the three prompts",
+    )
+    return res, {lab: res.run(kk, seed) for lab, kk in variants.items()}
+
+
+def accuracy_panel(
+    task: Task,
+    vres: ShotSweepResult,
+    runs: Mapping[str, ShotRun],
+    variants: dict[str, int],
+    seed: int,
+    gen: bool,
+) -> None:
+    """Section 2: each variant's accuracy against zero-shot, and the item table."""
+    st.subheader("2. Accuracy on the held-out items", divider="gray")
+    for col, (lab, run) in zip(st.columns(3), runs.items(), strict=True):
+        vs = None if lab == "zero-shot" else versus_zero(run, runs["zero-shot"])
+        col.metric(
+            f"{lab} accuracy",
+            f"{run.accuracy:.0%}",
+            delta=None if vs is None else vs.text,
+            delta_color="normal" if vs is None or vs.real else "off",
+            delta_arrow="auto" if vs is None or vs.real else "off",
+            help=f"{len(run.items)} items; mean probability on the gold answer "
+            f"{run.mean_gold_prob:.0%}. A difference is called noise when McNemar's exact test "
+            f"on the items only one prompt gets right gives p >= {ALPHA}.",
+        )
+    for note in vres.notes:
+        st.info(note, icon=":material/info:")
+    if gen:
+        st.caption(
+            "Greedy generation exact match: "
+            + ", ".join(f"{lab} {r.exact_match:.0%}" for lab, r in runs.items())
+        )
+    only = st.toggle("Only items where the variants disagree", key="prompting_only_diff")
+    st.dataframe(
+        item_table(task, vres, variants, seed, only_disagreements=only),
+        hide_index=True,
+        width="stretch",
+        height=280,
+        column_config={
+            f"{lab} conf.": st.column_config.ProgressColumn(
+                f"{lab} conf.", min_value=0, max_value=1, format="percent"
+            )
+            for lab in variants
+        },
+    )
+
+
+def sweep_panel(
+    task: Task, lm: Any, k: int, k_few: int, seeds: tuple[int, ...], instruction: bool
+) -> ShotSweepResult:
+    """Section 3: the k-shot sweep's chart, drawn as each k is scored, then its notes."""
+    st.subheader("3. The k-shot sweep", divider="gray")
+    slot = st.empty()  # the chart and its caption: partial while the sweep is scored, then final
+
+    def chart(res: ShotSweepResult, caption: str) -> None:
+        with slot.container():
+            st.plotly_chart(sweep_figure(res, task.chance, k_few), width="stretch")
+            st.caption(caption)
+
+    def partial(res: ShotSweepResult) -> None:
+        chart(res, f"Scored so far: k = {', '.join(map(str, res.ks))}; the next k is on its way.")
+
+    res = evaluate(
+        task,
+        lm,
+        tuple(sorted({*SWEEP_KS, k})),
+        seeds,
+        instruction,
+        False,
+        label="Scoring the sweep",
+        on_partial=partial,
+    )
+    chart(
+        res,
+        f"Dots: each shot draw (seeds {seeds[0]}-{seeds[-1]}); bars: ± one standard deviation. "
+        "Red bars: some prompts at that k overflow the context window.",
+    )
+    for note in res.notes:
+        st.info(note, icon=":material/info:")
+    return res
+
+
+def task_card(task: Task) -> None:
+    """The task's card from assets/tasks, when it has one."""
+    card = get_settings().assets_dir / "tasks" / f"{task.name}.md"
+    if card.exists():
+        with st.expander("Task card: what tiny-gpt measured on this task"):
+            st.markdown(card.read_text(encoding="utf-8"))

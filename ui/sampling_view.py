@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,7 +17,9 @@ from core import sampling as smp
 from core.knobs import Knob, spec
 from ui import knobs
 from ui.loaders import get_model
-from ui.urlstate import stable_key, stable_selectbox
+from ui.outputs import publish
+from ui.render import md_code
+from ui.urlstate import stable_key, stable_selectbox, sync_url
 
 EXAMPLES = {
     "Story": "Once upon a time, there was a little cat named",
@@ -248,8 +251,7 @@ def summary(result: smp.SamplingResult, tokenizer) -> None:
         delta_color="off",
         help=f"Token {result.draw_index + 1} of the text. {smp.SEED_RULE}",
     )
-    counts = {f: int((result.removed_by == f).sum()) for f in (*smp.FILTERS, smp.GREEDY)}
-    removed = " · ".join(f"{f} removed {n:,}" for f, n in counts.items() if n)
+    removed = " · ".join(f"{f} removed {n:,}" for f, n in result.removed_counts.items() if n)
     st.caption(removed or "No filter removed anything: every token can be drawn.")
     for note in result.notes:
         st.info(note, icon=":material/info:")
@@ -325,11 +327,9 @@ def _continue_from(step: int, pick_key: str) -> None:
     steps = st.session_state.get(STEPS, [])
     if not isinstance(token, int) or step >= len(steps):
         return
-    old = steps[step]
-    alt = next((a for a in old.alternatives if a[0] == token), None)
-    if alt is None:
+    new = steps[step].swapped(token)
+    if new is None:
         return
-    new = gen.StepRecord(token, alt[1], alt[2], old.alternatives, old.n_kept, old.entropy_bits)
     st.session_state[STEPS] = [*steps[:step], new]
     st.session_state[pick_key] = None
 
@@ -399,3 +399,121 @@ def cached_compare(model_name: str, ids: tuple[int, ...], configs: tuple, n: int
     return gen.compare(
         get_model(model_name).model, ids, list(configs), max_new_tokens=n, eos_token_id=eos
     )
+
+
+# --- the page's two panels (fragments: a slider step reruns only its panel) --------------------
+def current_config() -> smp.SamplingConfig:
+    """The sliders' settings."""
+    s = st.session_state
+    return smp.SamplingConfig(
+        temperature=float(s.sampling_temperature),
+        top_k=int(s.sampling_top_k),
+        top_p=float(s.sampling_top_p),
+        min_p=float(s.sampling_min_p),
+        repetition_penalty=float(s.sampling_penalty),
+        seed=int(s.sampling_seed),
+    )
+
+
+def distribution(
+    name: str,
+    prompt_ids: Sequence[int],
+    ctx: int,
+    steps: Sequence[gen.StepRecord],
+    cfg: smp.SamplingConfig,
+) -> tuple[tuple[int, ...], smp.SamplingResult]:
+    """The next-token pipeline after prompt + steps; the token at position i of the text takes
+    draw i of the seed's stream (core.sampling's one rule, shared with Generate N)."""
+    context = (*prompt_ids, *(s.token_id for s in steps))[-ctx:]
+    logits = cached_logits(name, context)  # the forward pass runs once per context
+    return context, smp.filter_distribution(logits, cfg, context_ids=context, draw_index=len(steps))
+
+
+@st.fragment
+def step_panel(
+    name: str, loaded: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+) -> None:
+    """The sliders, the next-token chart and the text built token by token (``loaded``: the
+    model ``name``, as ``get_model`` gives it)."""
+    tok = loaded.tokenizer
+    eos = tok.eos_token_id
+    steps = st.session_state[STEPS]
+    left, right = st.columns([1, 2.6])
+    with left:
+        pipeline_controls()
+    summary_box = st.container()  # filled once the steps below are settled
+    st.subheader("Step by step")
+    story = st.empty()
+    b1, b2, b3, b4 = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
+    # buttons leave an action in the session state (it survives any rerun before it is used)
+    b1.button(
+        "Sample one token",
+        type="primary",
+        icon=":material/casino:",
+        on_click=set_action,
+        args=("sample",),
+    )
+    b2.slider("Tokens to generate", 1, 200, key="sampling_n")
+    b3.button("Generate N", icon=":material/play_arrow:", on_click=set_action, args=("generate",))
+    b4.button("Clear", icon=":material/restart_alt:", on_click=set_action, args=("clear",))
+    action = st.session_state.pop(ACTION, None)
+    sample, go_n = action == "sample", action == "generate"
+    if action == "clear":
+        steps.clear()
+    cfg = current_config()
+    context, result = distribution(name, prompt_ids, ctx, steps, cfg)
+    if sample:
+        steps.append(gen.step_from_result(result))
+    if go_n:
+        n = st.session_state.sampling_n
+        shown: list[gen.StepRecord] = []
+
+        def on_step(i: int, rec: gen.StepRecord) -> None:
+            shown.append(rec)
+            story.html(tokens_html(tok, prompt_tail, [*steps, *shown]))
+
+        start = list(context[-max(1, ctx - n) :])
+        # the text goes on with the draws of its next positions: as "Sample one token" would
+        gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
+        gen.generate(loaded.model, start, cfg, **gen_n)
+        steps.extend(shown)
+    if sample or go_n:
+        context, result = distribution(name, prompt_ids, ctx, steps, cfg)
+    story.html(tokens_html(tok, prompt_tail, steps))
+    alternatives_picker(tok, steps)
+    if steps:
+        publish("Sampling: generated text", tok.decode([s.token_id for s in steps]))
+        if steps[-1].token_id == eos:
+            st.caption("The model produced its end-of-text token: it considers the text finished.")
+    with right:
+        st.markdown(f"**Next token after** {md_code('…' + tok.decode(list(context[-8:])))}")
+        st.plotly_chart(
+            distribution_chart(result, tok, st.session_state.sampling_n_top),
+            width="stretch",
+            key="sampling_chart",
+        )
+    with summary_box:
+        summary(result, tok)
+    compare_stale_note(cfg, int(st.session_state.sampling_n))
+    sync_url()
+
+
+@st.fragment
+def compare_panel(
+    name: str, tok: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+) -> None:
+    """Columns generated with settings that differ in one thing (temperature or seed)."""
+    st.subheader("Compare settings side by side")
+    cfg, n = st.session_state[CMP_FOR]
+    configs = compare_controls(cfg)
+    shared = settings_text(cfg, skip=st.session_state.sampling_cmp_by)
+    st.caption(
+        f"Same prompt, {n} tokens, the other settings as they were when this panel was "
+        f"generated: {shared}."
+    )
+    if st.button("Refresh with the current sliders", icon=":material/refresh:"):
+        st.rerun()  # the whole page: the panel takes the sliders' settings again
+    if configs:
+        eos = tok.eos_token_id
+        runs = cached_compare(name, tuple(prompt_ids[-max(1, ctx - n) :]), tuple(configs), n, eos)
+        compare_columns(runs, tok, prompt_tail)

@@ -10,10 +10,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import models
 from core import tokenizers as tk
+from core.text import CleanText
 from core.tokenizers import BpeResult, ComparisonResult, Token, TokenizationResult
+from ui import knobs
 from ui.render import md_code
+from ui.urlstate import left_out_caption, sync_url
+
+# BpeConfig's num_merges knob gives the default and the engine's range; the page offers fewer
+# merges (each one is replayed live), the replay slider at most as many
+MERGES = (5, 300)
 
 MAX_CHIPS = 1500  # more chips than this make the browser sluggish; counts still cover everything
 VIEWS = {"text": "Text", "ids": "Ids", "bytes": "Bytes"}
@@ -96,20 +102,6 @@ def chips_html(result: TokenizationResult, view: str, show_ws: bool, limit: int 
     return "".join(parts)
 
 
-def available(names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    """Split tokenizer names into those that load here and the others, with the reason."""
-    ok: list[str] = []
-    missing: dict[str, str] = {}
-    for name in names:
-        try:
-            tk.special_tokens(name)  # loads the tokenizer once (cached in core)
-        except models.ModelUnavailableError as e:
-            missing[name] = str(e)
-        else:
-            ok.append(name)
-    return ok, missing
-
-
 def unavailable_message(missing: dict[str, str]) -> None:
     """One notice for every tokenizer that cannot load here, instead of a broken column each."""
     offline = [n for n, why in missing.items() if "no network" in why]
@@ -126,7 +118,7 @@ def unavailable_message(missing: dict[str, str]) -> None:
 
 def special_note(result: TokenizationResult, parsed: bool) -> None:
     """Say how special-token strings typed in the text were read (only when there are some)."""
-    typed = sorted(s for s in tk.special_tokens(result.tokenizer) if s in result.text)
+    typed = result.typed_specials
     if not typed:
         return
     shown = ", ".join(f"`{s}`" for s in typed)
@@ -166,9 +158,10 @@ def token_block(result: TokenizationResult, view: str, show_ws: bool) -> None:
         notes.append(f"showing the first {MAX_CHIPS:,} of {result.n_tokens:,} tokens")
     if result.n_special:
         notes.append(f"{result.n_special} special token(s), dashed border")
-    n_unk = sum(k == "unknown" for k in result.kinds)
-    if n_unk:
-        notes.append(f"{n_unk} unknown [UNK] token(s), red: this vocabulary cannot spell them")
+    if result.n_unknown:
+        notes.append(
+            f"{result.n_unknown} unknown [UNK] token(s), red: this vocabulary cannot spell them"
+        )
     if view == "text" and any(t.partial for t in result.head(MAX_CHIPS)):
         notes.append("italic = part of a character's bytes (\\xNN)")
     if not result.lossless:
@@ -326,8 +319,7 @@ def wordpiece_panel(words: Sequence[str]) -> None:
 
 def language_caption(comp: ComparisonResult) -> str:
     """One sentence naming the most expensive language, measured."""
-    worst = max(comp.rows, key=lambda r: r.n_tokens)
-    eng = next(r for r in comp.rows if r.label == "English" and r.tokenizer == worst.tokenizer)
+    worst, eng = comp.most_expensive("English")
     return (
         f"Most expensive here: {worst.label} with {worst.tokenizer}, {worst.n_tokens} tokens "
         f"vs {eng.n_tokens} for English (×{worst.n_tokens / max(eng.n_tokens, 1):.1f}). "
@@ -364,3 +356,85 @@ def notice_points() -> list[str]:
         "WordPiece lower-cases and strips accents (lossy), and turns what it cannot spell into "
         "[UNK]; byte-level BPE can always spell everything.",
     ]
+
+
+def tokens_tab(clean: CleanText, names: Sequence[str], vw: str) -> None:
+    """The Tokens tab: each tokenizer's tokens side by side, their summary and the first ids."""
+    results: list[tk.TokenizationResult] = []
+    if not clean.text:
+        st.info("Type some text above, or load an example, to see its tokens.")
+    elif not names:
+        st.info("Pick a tokenizer that works offline above (cl100k_base, minilm, tiny-gpt).")
+    else:
+        if clean.empty:
+            st.info("Only whitespace: watch how each tokenizer treats spaces and newlines.")
+        special = st.session_state["tokenizer_special"]
+        for col, name in zip(st.columns(len(names)), names, strict=True):
+            with col:
+                st.subheader(name, anchor=False)
+                r = tk.tokenize(clean.text, name, parse_special=special)
+                st.caption(FAMILY[r.family] + f" · {len(r.ids):,} ids")
+                token_block(r, vw, st.session_state["tokenizer_ws"])
+                special_note(r, special)
+                results.append(r)
+    if len(results) > 1:
+        st.markdown("**Side by side** on this text")
+        st.dataframe(summary_frame(results), hide_index=True)
+    if results:
+        with st.expander(f"Ids as a list ({results[0].tokenizer})"):
+            ids = results[0].ids
+            if len(ids) > 5000:
+                st.caption(f"The first 5,000 of {len(ids):,} ids.")
+            st.code(str(list(ids[:5000])), language=None, wrap_lines=True)
+
+
+@st.fragment
+def bpe_section() -> None:
+    """The BPE tab's trainer, replay and merge table (a fragment: its widgets rerun only it)."""
+    _bpe_body()
+    sync_url()  # a fragment rerun skips the end of the page
+
+
+def _bpe_body() -> None:
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.text_area("Training text (a few lines)", key="tokenizer_bpe_text", height=110)
+        left_out_caption("tokenizer_bpe_text", "training text")
+        a, b = st.columns(2)
+        knobs.slider(
+            tk.BpeConfig,
+            "num_merges",
+            key="tokenizer_bpe_merges",
+            label="Merges to learn",
+            where=a,
+            min_value=MERGES[0],
+            max_value=MERGES[1],
+        )
+        b.text_input("Word to follow", key="tokenizer_bpe_word")
+        try:
+            cfg = tk.BpeConfig(
+                st.session_state["tokenizer_bpe_text"], st.session_state["tokenizer_bpe_merges"]
+            )
+        except ValueError as e:
+            st.warning(str(e))
+            return
+        bpe = _train_bpe_cached(cfg.text, cfg.num_merges)
+        if not bpe.merges:
+            st.warning("No pair occurs twice in this text: give BPE some repetition to learn from.")
+            return
+        n = len(bpe.merges)
+        st.session_state["tokenizer_bpe_step"] = min(st.session_state["tokenizer_bpe_step"], n)
+        step = st.slider("Replay: merges applied", 0, n, key="tokenizer_bpe_step")
+        word = st.session_state["tokenizer_bpe_word"].strip() or "slowest"
+        bpe_step_panel(bpe, step, " " + word)
+        st.plotly_chart(compression_chart(bpe, step))
+        short = ", then no pair occurred twice" if n < cfg.num_merges else ""
+        with st.expander(f"Merge table ({n} merges learned{short}; vocabulary = 256 + {n})"):
+            st.dataframe(merges_frame(bpe), hide_index=True, height=300)
+    with right:
+        wordpiece_panel(dict.fromkeys([word, "unbelievable", "tokenization", "playground"]))
+
+
+@st.cache_data(max_entries=32, show_spinner="Training a byte-level BPE...")
+def _train_bpe_cached(text: str, num_merges: int) -> tk.BpeResult:
+    return tk.train_bpe(tk.BpeConfig(text, num_merges))

@@ -13,8 +13,9 @@ import json
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from core.lora.spec import Task
+from core.lora.spec import LoraConfigSpec, Task
 from core.settings import get_settings
 from core.text import clean_text
 
@@ -76,6 +77,27 @@ class Recipe:
     max_length: int
     r: int = 8
     alpha: int = 16
+
+    def spec(self, **overrides: Any) -> LoraConfigSpec:
+        """The run this recipe sets up, with ``overrides`` for the other fields of the spec.
+
+        >>> RECIPES["sentiment"].spec(epochs=1).epochs, RECIPES["sentiment"].spec().model
+        (1, 'minilm')
+        """
+        return LoraConfigSpec(
+            **{
+                "model": self.model,
+                "task": self.task,
+                "r": self.r,
+                "alpha": self.alpha,
+                "target_modules": self.targets,
+                "lr": self.lr,
+                "epochs": self.epochs,
+                "batch_size": self.batch_size,
+                "max_length": self.max_length,
+                **overrides,
+            }
+        )
 
 
 RECIPES: dict[str, Recipe] = {

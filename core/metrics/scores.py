@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache, cached_property, lru_cache
 from typing import Any
 
@@ -273,19 +273,21 @@ class BleuConfig:
             raise ValueError("smooth_value must be positive.")
 
 
+def _options(config: Any) -> dict[str, Any]:
+    """A metric config's fields as keyword arguments (each field is one of sacrebleu's options).
+
+    >>> _options(BleuConfig())["tokenize"]
+    '13a'
+    """
+    return {f.name: getattr(config, f.name) for f in fields(config)}
+
+
 @lru_cache(maxsize=32)
 def _bleu_metric(config: BleuConfig) -> Any:
     from sacrebleu.metrics import BLEU
 
     with _LOCK:
-        return BLEU(
-            tokenize=config.tokenize,
-            lowercase=config.lowercase,
-            smooth_method=config.smooth_method,
-            smooth_value=config.smooth_value,
-            max_ngram_order=config.max_ngram_order,
-            effective_order=config.effective_order,
-        )
+        return BLEU(**_options(config))
 
 
 def bleu_tokenizer_status(name: str) -> str | None:
@@ -449,14 +451,7 @@ class ChrfConfig:
 def _chrf_metric(config: ChrfConfig) -> Any:
     from sacrebleu.metrics import CHRF
 
-    return CHRF(
-        char_order=config.char_order,
-        word_order=config.word_order,
-        beta=config.beta,
-        lowercase=config.lowercase,
-        whitespace=config.whitespace,
-        eps_smoothing=config.eps_smoothing,
-    )
+    return CHRF(**_options(config))
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,14 @@ from core.prompting.prompts import (
     shot_order,
 )
 from core.prompting.scoring import (
+    ALPHA,
     SWEEP_KS,
     ItemScore,
     PairedDifference,
     ShotRun,
     ShotSweepResult,
     SweepPoint,
+    disagreements,
     evaluate_shots,
     paired_difference,
 )
@@ -44,6 +46,7 @@ from core.prompting.tasks import (
 )
 
 __all__ = [
+    "ALPHA",
     "MAX_CUSTOM_LINES",
     "SHIPPED_TASKS",
     "SWEEP_KS",
@@ -61,6 +64,7 @@ __all__ = [
     "build_prompt",
     "context_window",
     "diff_prompts",
+    "disagreements",
     "evaluate_shots",
     "load_task",
     "paired_difference",

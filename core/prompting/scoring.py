@@ -19,6 +19,8 @@ from core.prompting.prompts import (
 )
 from core.prompting.tasks import Task
 
+ALPHA = 0.05  # McNemar p below this: a difference between two prompts is more than noise
+
 SWEEP_KS = (0, 1, 2, 4, 8)
 
 
@@ -96,6 +98,11 @@ class SweepPoint:
     tokens_mean: float
     tokens_max: int
     fits: bool  # every prompt fits the context window untruncated
+
+    @property
+    def spread(self) -> float:
+        """How far re-drawing the shots moved accuracy at this k: its range over the draws."""
+        return self.accuracy_max - self.accuracy_min
 
 
 @dataclass(frozen=True)
@@ -436,6 +443,36 @@ class PairedDifference:
     only_a: int
     only_b: int
     p_value: float
+
+    @property
+    def points(self) -> int:
+        """Run ``b``'s accuracy minus run ``a``'s, in whole percentage points."""
+        return round((self.accuracy_b - self.accuracy_a) * 100)
+
+    def real(self, alpha: float = ALPHA) -> bool:
+        """Whether the gap is more than noise: a nonzero gap and McNemar's p below ``alpha``.
+
+        >>> PairedDifference(0.5, 0.9, 0, 8, 0.008).real()
+        True
+        >>> PairedDifference(0.5, 0.6, 0, 2, 0.5).real()  # p too high
+        False
+        """
+        return self.p_value < alpha and self.points != 0
+
+
+def disagreements(runs: Sequence[ShotRun]) -> tuple[int, ...]:
+    """The positions of the items on which ``runs`` (over the same items) predict differently.
+
+    >>> from core.prompting import ItemScore
+    >>> a = ShotRun(0, 0, (), (ItemScore(0, "a", ("a", "b"), (0.0, -1.0), (0.7, 0.3), 3),), 0)
+    >>> b = ShotRun(1, 0, (), (ItemScore(0, "a", ("a", "b"), (-1.0, 0.0), (0.3, 0.7), 3),), 0)
+    >>> disagreements([a, a]), disagreements([a, b])
+    ((), (0,))
+    """
+    if len({len(r.items) for r in runs}) > 1:
+        raise ValueError("the runs scored different numbers of items")
+    scores = zip(*(r.items for r in runs), strict=True)
+    return tuple(i for i, row in enumerate(scores) if len({s.prediction for s in row}) > 1)
 
 
 def paired_difference(a: ShotRun, b: ShotRun) -> PairedDifference:

@@ -62,6 +62,11 @@ class Task:
             if item.output not in choices:
                 raise ValueError(f"item {i + 1}: the gold answer {item.output!r} is not a choice")
 
+    @property
+    def chance(self) -> float:
+        """The accuracy of guessing: one over the mean number of answer choices per item."""
+        return 1 / (sum(len(self.choices_for(i)) for i in self.items) / len(self.items))
+
     def choices_for(self, item: Example) -> tuple[str, ...]:
         """The answers an item is scored over."""
         return tuple(self.labels) if self.labels is not None else tuple(item.choices or ())

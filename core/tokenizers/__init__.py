@@ -31,6 +31,7 @@ from core.tokenizers.engine import (
     library,
     list_tokenizers,
     special_tokens,
+    split_available,
     tokenize,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "library",
     "list_tokenizers",
     "special_tokens",
+    "split_available",
     "tokenize",
     "train_bpe",
 ]

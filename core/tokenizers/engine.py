@@ -142,6 +142,16 @@ class TokenizationResult:
         return sum(k == "special" for k in self.kinds)
 
     @property
+    def n_unknown(self) -> int:
+        """Tokens the vocabulary cannot spell (``[UNK]``)."""
+        return sum(k == "unknown" for k in self.kinds)
+
+    @property
+    def typed_specials(self) -> tuple[str, ...]:
+        """The tokenizer's special-token strings that occur in the text, sorted."""
+        return tuple(sorted(s for s in special_tokens(self.tokenizer) if s in self.text))
+
+    @property
     def chars_per_token(self) -> float:
         n = self.n_tokens - self.n_special
         return self.n_chars / n if n else 0.0
@@ -362,6 +372,24 @@ def special_tokens(name: str) -> frozenset[str]:
     return frozenset(t.content for t in b.lib.get_added_tokens_decoder().values() if t.special)
 
 
+def split_available(names: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """Split tokenizer names into those that load here and the others, with the reason.
+
+    >>> split_available(["minilm"])
+    (['minilm'], {})
+    """
+    ok: list[str] = []
+    missing: dict[str, str] = {}
+    for name in names:
+        try:
+            special_tokens(name)  # loads the tokenizer once (cached)
+        except models.ModelUnavailableError as e:
+            missing[name] = str(e)
+        else:
+            ok.append(name)
+    return ok, missing
+
+
 def library(name: str) -> Any:
     """The raw library object behind ``name`` (tiktoken Encoding or transformers tokenizer)."""
     return models.load_tokenizer(name)
@@ -515,6 +543,18 @@ class ComparisonResult:
     def table(self) -> list[dict[str, Any]]:
         """Rows as dicts, ready for a DataFrame."""
         return [r.__dict__.copy() for r in self.rows]
+
+    def most_expensive(self, baseline: str = "English") -> tuple[CompareRow, CompareRow]:
+        """The row with the most tokens, and the ``baseline`` text's row of the same tokenizer.
+
+        >>> c = compare({"English": "hello", "Greek": "γειά σου"}, ["cl100k_base"])
+        >>> worst, base = c.most_expensive()
+        >>> (worst.label, base.label), worst.n_tokens > base.n_tokens
+        (('Greek', 'English'), True)
+        """
+        worst = max(self.rows, key=lambda r: r.n_tokens)
+        base = next(r for r in self.rows if r.label == baseline and r.tokenizer == worst.tokenizer)
+        return worst, base
 
 
 def compare(texts: Mapping[str, str], names: Sequence[str]) -> ComparisonResult:

@@ -9,6 +9,7 @@ import torch
 
 from core import models
 from core.generation import (
+    StepRecord,
     generate,
     generate_batch,
     greedy_ids,
@@ -298,3 +299,14 @@ def test_greedy_ids_equal_a_bare_model_generate_with_its_generation_config(small
     for prompt in ([1, 2, 3], [40, 41, 42, 43, 44], [11]):
         ref = _hf(model, prompt, 15, do_sample=False, pad_token_id=0)
         assert list(greedy_ids(model, prompt, max_new_tokens=15)) == ref
+
+
+def test_swapped_step_takes_the_alternatives_probabilities():
+    alts = ((5, 0.6, 0.5), (7, 0.0, 0.2), (2, 0.4, 0.1))
+    s = StepRecord(5, 0.6, 0.5, alts, 2, 0.97)
+    t = s.swapped(2)
+    assert (t.token_id, t.prob, t.raw_prob) == (2, 0.4, 0.1)
+    assert (t.alternatives, t.n_kept, t.entropy_bits) == (alts, 2, 0.97)  # the step's own
+    assert s.swapped(7).prob == 0.0  # a filtered-out alternative can still be picked
+    assert s.swapped(5) == s
+    assert s.swapped(99) is None

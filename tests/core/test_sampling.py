@@ -375,3 +375,21 @@ def test_each_position_takes_another_draw_of_the_stream():
         for i in range(40)
     }
     assert len(picks) > 10
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        SamplingConfig(top_k=3, top_p=0.5, min_p=0.3),
+        SamplingConfig(temperature=0),
+        SamplingConfig(),
+    ],
+)
+def test_removed_counts_count_each_stage_and_sum_to_the_removed(cfg):
+    logits = np.linspace(3.0, -3.0, 40)
+    r = filter_distribution(logits, cfg)
+    counts = r.removed_counts
+    assert list(counts) == [TOP_K, TOP_P, MIN_P, GREEDY]
+    for stage, n in counts.items():
+        assert n == int((r.removed_by == stage).sum())
+    assert sum(counts.values()) == len(logits) - r.n_kept

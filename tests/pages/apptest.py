@@ -36,3 +36,8 @@ def open_page(
     if check:
         assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """The page's ``st.metric`` values by label."""
+    return {m.label: m.value for m in at.metric}

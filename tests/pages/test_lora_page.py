@@ -35,15 +35,11 @@ def start_button(at: AppTest):
     return next(b for b in at.button if b.label == "Start training")
 
 
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
 def test_defaults_show_peft_count_and_memory():
     at = open_page()
     assert not at.exception, [e.value for e in at.exception]
     expected = lora.count_trainable(lora.LoraConfigSpec(), ("negative", "positive"))
-    shown = metrics(at)
+    shown = apptest.metrics(at)
     assert shown["Trainable parameters"] == f"{expected.trainable:,}"
     assert shown["Share of the model"] == f"{expected.percent:.2f}%"
     assert "MB" in shown["Training memory, LoRA"] and "MB" in shown["Full fine-tuning"]
@@ -51,7 +47,7 @@ def test_defaults_show_peft_count_and_memory():
     assert at.multiselect(key="lora_targets").options == ["query", "key", "value", "dense"]
 
     at.number_input(key="lora_r").set_value(16).run()
-    assert metrics(at)["Trainable parameters"] == f"{2 * 73728 + 770:,}"
+    assert apptest.metrics(at)["Trainable parameters"] == f"{2 * 73728 + 770:,}"
 
 
 def test_the_form_cannot_submit_rank_zero():
@@ -107,13 +103,13 @@ def test_a_short_run_ends_with_the_comparison(data_dir):
     start_button(at).click().run()
     assert not at.exception, [e.value for e in at.exception]
     deadline = time.monotonic() + 300  # a guard, not a timing assertion
-    while "Adapter loss" not in metrics(at):
+    while "Adapter loss" not in apptest.metrics(at):
         assert time.monotonic() < deadline, "the run did not finish"
         assert not at.exception, [e.value for e in at.exception]
         time.sleep(1)
         at.run()
     meta = json.loads((data_dir / "runs" / "page-test" / "run.json").read_text())
-    shown = metrics(at)
+    shown = apptest.metrics(at)
     assert shown["Base exact match"] == f"{meta['base_accuracy']:.0%}"
     assert shown["Adapter exact match"] == f"{meta['adapter_accuracy']:.0%}"
     assert any("held-out" in s.value for s in [*at.subheader, *at.caption])
@@ -192,7 +188,7 @@ def test_a_queued_run_sees_its_place_and_stop_leaves_the_line_at_once(data_dir):
         assert not at.exception, [e.value for e in at.exception]
         waiting = [i.value for i in at.info if "waiting for a free training slot" in i.value]
         assert waiting and "2nd in line, 1 run ahead of yours" in waiting[0]
-        assert metrics(at)["Place in line"] == "2"
+        assert apptest.metrics(at)["Place in line"] == "2"
         assert start_button(at).disabled
         next(b for b in at.button if b.label == "Stop (leave the queue)").click().run()
         assert not at.exception and not at.error, [e.value for e in at.error]

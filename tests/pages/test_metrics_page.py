@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import metrics as M
 from tests.conftest import ROOT
+from tests.pages.apptest import metrics as _metrics
 from tests.pages.apptest import open_page
 
 PAGE = "pages/metrics.py"
@@ -14,10 +15,6 @@ PAGE = "pages/metrics.py"
 
 def _open(**query) -> AppTest:
     return open_page(PAGE, query=query, timeout=120)
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.prompting import load_task
+from tests.pages.apptest import metrics as _metrics
 from tests.pages.apptest import open_page
 
 PAGE = "pages/prompting.py"
@@ -13,10 +14,6 @@ PAGE = "pages/prompting.py"
 
 def _open(**state) -> AppTest:
     return open_page(PAGE, state=state, timeout=300)
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 @pytest.fixture(scope="module")

@@ -86,3 +86,26 @@ def test_split_is_a_stratified_partition(n, frac, seed):
     assert sorted(train.rows + val.rows) == sorted(ds.rows)
     assert {y for _, y in train.rows} == {y for _, y in val.rows} == {"pos", "neg"}
     assert split_dataset(ds, frac, seed) == (train, val)
+
+
+@pytest.mark.parametrize("key", sorted(lora.RECIPES))
+def test_recipe_spec_carries_the_recipes_settings_and_overrides(key: str) -> None:
+    r = lora.RECIPES[key]
+    spec = r.spec()
+    assert (spec.model, spec.task, spec.r, spec.alpha, spec.target_modules) == (
+        r.model,
+        r.task,
+        r.r,
+        r.alpha,
+        r.targets,
+    )
+    assert (spec.lr, spec.epochs, spec.batch_size, spec.max_length) == (
+        r.lr,
+        r.epochs,
+        r.batch_size,
+        r.max_length,
+    )
+    other = r.spec(epochs=r.epochs + 1, seed=3)
+    assert (other.epochs, other.seed, other.lr) == (r.epochs + 1, 3, r.lr)
+    with pytest.raises(ValueError, match="epochs"):
+        r.spec(epochs=0)

@@ -8,8 +8,10 @@ import pytest
 
 from core.prompting import (
     Example,
+    ItemScore,
     ShotRun,
     Task,
+    disagreements,
     evaluate_shots,
     load_task,
     paired_difference,
@@ -122,3 +124,46 @@ def test_paired_difference_sign_test():
     assert (d.only_a, d.only_b, d.accuracy_b) == (0, 10, 1.0)
     assert d.p_value == pytest.approx(2 / 2**10)
     assert paired_difference(run([True, False]), run([False, True])).p_value == 1.0
+
+
+def _run(k: int, picks: str) -> ShotRun:
+    """A run over len(picks) items with gold "a", predicting picks[i] ("a" or "b") on item i."""
+    items = tuple(
+        ItemScore(i, "a", ("a", "b"), (0.0, -1.0), (0.7, 0.3) if p == "a" else (0.3, 0.7), 3)
+        for i, p in enumerate(picks)
+    )
+    return ShotRun(k, 0, (), items, 0)
+
+
+def test_disagreements_are_the_items_predicted_differently():
+    a, b, c = _run(0, "aab"), _run(1, "abb"), _run(2, "abb")
+    assert disagreements([a, b, c]) == (1,)
+    assert disagreements([b, c]) == ()
+    assert disagreements([a]) == ()
+    with pytest.raises(ValueError, match="different numbers"):
+        disagreements([a, _run(3, "a")])
+
+
+def test_paired_difference_points_and_real():
+    zero, few = _run(0, "b" * 10), _run(4, "a" * 10)
+    d = paired_difference(zero, few)
+    assert (d.points, d.only_b, d.real()) == (100, 10, True)
+    assert not d.real(alpha=d.p_value)  # p must be below alpha, not equal
+    same = paired_difference(zero, zero)
+    assert (same.points, same.real(alpha=1.0)) == (0, False)  # no gap is never real
+    swap = paired_difference(_run(0, "ab"), _run(0, "ba"))
+    assert (swap.points, swap.real()) == (0, False)
+
+
+def test_task_chance_is_one_over_the_mean_number_of_choices():
+    assert TOY.chance == 0.5
+    three = Example("x", "a", ("a", "b", "c"))
+    task = Task("t", "t", "", "", " ", "\n", None, (), (three, Example("y", "a", ("a", "b"))))
+    assert task.chance == pytest.approx(1 / 2.5)
+
+
+def test_sweep_point_spread_is_the_accuracy_range_over_the_draws(sweep):
+    for p in sweep.points():
+        accs = [r.accuracy for r in sweep.runs if r.k == p.k]
+        assert p.spread == pytest.approx(max(accs) - min(accs))
+    assert sweep.points()[0].spread == 0  # one draw at k = 0
