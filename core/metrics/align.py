@@ -21,9 +21,9 @@ def rouge_tokens(text: str, *, tokenizer: str = "default", use_stemmer: bool = F
 
 def bleu_tokens(text: str, *, tokenize: str = "13a", lowercase: bool = False) -> list[str]:
     """The tokens sacrebleu's BLEU compares for ``text`` (its tokenizer, then split on spaces)."""
-    from core.metrics.scores import BleuConfig, _bleu_metric
+    from core.metrics.scores import BleuConfig, bleu_metric
 
-    metric = _bleu_metric(BleuConfig(tokenize=tokenize, lowercase=lowercase))
+    metric = bleu_metric(BleuConfig(tokenize=tokenize, lowercase=lowercase))
     return metric._preprocess_segment(text).split()
 
 

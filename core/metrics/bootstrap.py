@@ -17,8 +17,8 @@ from core.metrics.scores import (
     BleuResult,
     ChrfResult,
     RougeResult,
-    _bleu_from_stats,
-    _chrf_metric,
+    bleu_from_stats,
+    chrf_metric,
 )
 
 # One pair resamples to itself every time (a zero-width interval); two pairs give only three
@@ -97,8 +97,8 @@ def bootstrap_ci(
     sums = stats[idx].sum(axis=1)  # (R, S)
     if isinstance(result, BleuResult):
         cfg = result.config
-        samples = [_bleu_from_stats(row, cfg, effective_order=cfg.effective_order) for row in sums]
+        samples = [bleu_from_stats(row, cfg, effective_order=cfg.effective_order) for row in sums]
         return {"bleu": interval(result.score, samples)}
-    metric = _chrf_metric(result.config)
+    metric = chrf_metric(result.config)
     samples = [metric._compute_f_score(list(row)) for row in sums]
     return {"chrf": interval(result.score, samples)}

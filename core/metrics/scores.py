@@ -283,7 +283,8 @@ def _options(config: Any) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=32)
-def _bleu_metric(config: BleuConfig) -> Any:
+def bleu_metric(config: BleuConfig) -> Any:
+    """sacrebleu's ``BLEU`` scorer for ``config``, built once per config."""
     from sacrebleu.metrics import BLEU
 
     with _LOCK:
@@ -307,7 +308,7 @@ def _tokenizer_status(name: str) -> str | None:
         if not os.path.exists(os.path.join(SACREBLEU_DIR, "models", os.path.basename(url))):
             return "needs the sentencepiece package and a model download (offline here)"
     try:
-        _bleu_metric(BleuConfig(tokenize=name))
+        bleu_metric(BleuConfig(tokenize=name))
     except (ImportError, RuntimeError, OSError) as e:
         first = next((ln for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
         return first.strip()
@@ -362,16 +363,18 @@ class BleuResult:
                 configured one.
         """
         return tuple(
-            _bleu_from_stats(
+            bleu_from_stats(
                 s, self.config, effective_order=effective_order, smooth_method=smooth_method
             )
             for s in self.stats
         )
 
 
-def _bleu_from_stats(
+def bleu_from_stats(
     stats: Sequence[int], config: BleuConfig, *, effective_order: bool, smooth_method: str = ""
 ) -> float:
+    """BLEU from summed sufficient statistics (matches and totals per order, lengths), as
+    sacrebleu computes it: what the bootstrap resamples and the per-pair columns reuse."""
     from sacrebleu.metrics import BLEU
 
     k = config.max_ngram_order
@@ -407,7 +410,7 @@ def bleu(
     """
     config = BleuConfig(**opts)
     refs = _as_refs(predictions, references)
-    metric = _bleu_metric(config)
+    metric = bleu_metric(config)
     with _LOCK:  # sacrebleu keeps num_refs on the object for the signature
         stats = metric._extract_corpus_statistics(list(predictions), _transpose(refs))
         signature = str(metric.get_signature())
@@ -448,7 +451,8 @@ class ChrfConfig:
 
 
 @lru_cache(maxsize=32)
-def _chrf_metric(config: ChrfConfig) -> Any:
+def chrf_metric(config: ChrfConfig) -> Any:
+    """sacrebleu's ``CHRF`` scorer for ``config``, built once per config."""
     from sacrebleu.metrics import CHRF
 
     return CHRF(**_options(config))
@@ -466,7 +470,7 @@ class ChrfResult:
     @cached_property
     def sentence_scores(self) -> tuple[float, ...]:
         """chrF of each pair (equal to ``CHRF(...).sentence_score``)."""
-        metric = _chrf_metric(self.config)
+        metric = chrf_metric(self.config)
         return tuple(metric._compute_f_score(list(s)) for s in self.stats)
 
 
@@ -487,7 +491,7 @@ def chrf(
     """
     config = ChrfConfig(**opts)
     refs = _as_refs(predictions, references)
-    metric = _chrf_metric(config)
+    metric = chrf_metric(config)
     with _LOCK:
         stats = metric._extract_corpus_statistics(list(predictions), _transpose(refs))
         signature = str(metric.get_signature())

@@ -46,4 +46,4 @@ def test_bootstrap_matches_sacrebleu_resampling_scheme():
     idx = [0, 0, 3, 4, 1]
     stats = np.asarray(b.stats)[idx].sum(axis=0)
     direct = BLEU().corpus_score([PREDS[i] for i in idx], reference_streams([REFS[i] for i in idx]))
-    assert M.scores._bleu_from_stats(stats, b.config, effective_order=False) == direct.score
+    assert M.scores.bleu_from_stats(stats, b.config, effective_order=False) == direct.score
