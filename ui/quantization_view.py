@@ -443,7 +443,7 @@ def latency_points(results: Sequence[QuantResult]) -> list[str]:
     by = {r.scheme: r for r in results if r.supported}
     fp32 = by["fp32"]
     n = len(fp32.latency_runs_ms)
-    lo, hi = min(fp32.latency_runs_ms), max(fp32.latency_runs_ms)
+    lo, hi = next(iter(cmp.values())).spread_b  # fp32's runs, the reference of every one
     head = (
         f"Latency relative to fp32 (median {fp32.latency_ms:.1f} ms, runs {lo:.1f}-{hi:.1f} ms, "
         f"{n} timed run{'s' if n != 1 else ''} each): "
