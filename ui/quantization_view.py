@@ -1,26 +1,36 @@
-"""Render helpers of the quantization page: the table, the charts, the outputs side by side,
-the weight histogram with its grid, the memory calculator, and the "what to notice" lines."""
+"""Render helpers of the quantization page: the settings form, the run with its progress bar,
+the table, the charts, the outputs side by side, the weight histogram with its grid, the memory
+calculator, and the "what to notice" lines."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import models
 from core.evaluation import ALPHA
+from core.lora import LoraConfigSpec
 from core.quantization import (
     DEFAULT_SCHEMES,
+    SCHEME_NAMES,
     LatencyComparison,
     MemoryEstimate,
+    QuantConfig,
     QuantResult,
     RoundTrip,
-    compare_latency,
+    disk_ratio,
     disk_size,
     estimate_memory,
+    latency_vs_fp32,
+    layer_names,
+    rank_quality,
     roundtrip_layer,
+    shared_results,
 )
+from ui import knobs
 
 COLORS = {
     "fp32": "#4C78A8",
@@ -32,6 +42,159 @@ COLORS = {
     "int4": "#E45756",
     "int2": "#9D755D",
 }
+
+
+# --- the page's panels ---------------------------------------------------------------------------
+def settings_form(names: Sequence[str], label: dict[str, str], sliders: Sequence[tuple]) -> None:
+    """Model, schemes, the engine's sliders, the prompt and the run button.
+
+    ``sliders``: ``(widget key, QuantConfig field, label, (min, max))`` per slider.
+    """
+    with st.container(border=True):
+        c = st.columns([1.2, 3])
+        c[0].selectbox(
+            "Model", names, key="quant_model", format_func=lambda n: models.MODELS[n].label
+        )
+        c[1].multiselect(
+            "Schemes (fp32 is always measured: it is the reference)",
+            SCHEME_NAMES,
+            key="quant_schemes",
+            format_func=label.get,
+        )
+        c = st.columns(3)
+        for col, (key, field, text, (lo, hi)) in zip(c[:2], sliders, strict=True):
+            knobs.slider(
+                QuantConfig, field, key=key, label=text, where=col, min_value=lo, max_value=hi
+            )
+        c[2].text_input(
+            "Prompt every scheme answers",
+            key="quant_prompt",
+            max_chars=300,
+            placeholder="empty: a default for the model",
+        )
+        # a callback: the request survives the frame's rerun (a button's return value would not)
+        st.button(
+            "Run comparison",
+            type="primary",
+            key="quant_run",
+            on_click=lambda: st.session_state.update(quant_run_requested=True),
+        )
+
+
+def run_comparison(
+    config: QuantConfig, compute: Callable, label: dict[str, str]
+) -> list[QuantResult] | None:
+    """The server-wide result for ``config``; computed (with a progress bar) when the run button
+    was pressed and nobody has it yet. ``None`` when there is none (or the run failed)."""
+    store = shared_results()  # one per server: the same comparison is computed once for everyone
+    results = store.get(config)
+    run_clicked = st.session_state.pop("quant_run_requested", False)
+    if results is not None or not run_clicked:
+        return results
+    bar = st.progress(0.0, text="Starting...")
+    if store.running(config) is not None:
+        st.caption(
+            "Another session is running this same comparison: showing its progress and using "
+            "its result instead of computing it twice."
+        )
+
+    def on_step(done: int, total: int, scheme: str) -> None:
+        text = "Done" if scheme == "done" else f"Quantizing and measuring {label.get(scheme)}..."
+        bar.progress(done / total if total else 0.0, text=f"{text} ({done}/{total})")
+
+    try:
+        results, _ = store.get_or_compute(config, compute, on_progress=on_step)
+        st.session_state.quant_last = (config, results)
+    except (ValueError, RuntimeError) as e:  # e.g. a hub model whose fp32 forward fails
+        st.error(f"The comparison could not run on {config.model}: {e}")
+    bar.empty()
+    return results
+
+
+def results_section(
+    results: list[QuantResult] | None, config: QuantConfig, kind: str
+) -> tuple[list[QuantResult] | None, str]:
+    """The results, or this session's last run, or how to start one; returns what is shown
+    (the results and their model's kind)."""
+    st.subheader("Results")
+    if results is None and "quant_last" in st.session_state:
+        config, results = st.session_state.quant_last
+        kind = models.resolve(config.model).kind
+        st.caption(
+            f"Showing your last run ({config.model}); press **Run comparison** for the new "
+            "settings."
+        )
+    if results is None:
+        st.info(
+            "Press **Run comparison**: every scheme quantizes a private copy of the model, saves "
+            "it, times it and scores it against fp32 (tiny-gpt: well under a minute on 2 CPU "
+            "cores). Meanwhile, the layer histogram and the memory calculator below are live.",
+            icon=":material/play_circle:",
+        )
+    else:
+        results_table(results, kind)
+        charts(results, kind)
+        outputs_side_by_side(results, kind, config.prompt)
+    return results, kind
+
+
+@st.fragment
+def weight_histogram(model_name: str, model, label: dict[str, str]) -> None:
+    """Pick a layer, a scheme and an output channel: its weights before and after."""
+    st.subheader("One layer before and after")
+    layers = layer_names(model)
+    c = st.columns([2.5, 1.5, 1])
+    idx = (
+        c[0].selectbox(
+            "Layer", range(len(layers)), key="quant_layer_idx", format_func=lambda i: layers[i]
+        )
+        if layers
+        else None
+    )
+    c[1].selectbox(
+        "Scheme",
+        [s for s in SCHEME_NAMES if s != "fp32"],
+        key="quant_layer_scheme",
+        format_func=label.get,
+    )
+    c[2].number_input("Output channel", min_value=0, step=1, key="quant_row")
+    if idx is None or idx >= len(layers):
+        st.info("This model has no linear layer to show.")
+        return
+    try:
+        rt = cached_roundtrip(
+            model_name,
+            layers[idx],
+            st.session_state.quant_layer_scheme,
+            int(st.session_state.quant_row),
+        )
+    except (ValueError, RuntimeError) as e:
+        st.warning(str(e))
+        return
+    histogram(rt)
+
+
+@st.fragment
+def memory_calculator() -> None:
+    """A model name or hub id and a LoRA rank: its memory, from the config alone."""
+    st.subheader("Memory calculator")
+    st.caption(
+        "From the config alone, like `accelerate estimate-memory`: embedded models "
+        "offline, any Hugging Face id when online."
+    )
+    c = st.columns([3, 1])
+    c[0].text_input("Model name or Hugging Face id", key="quant_mem_model")
+    knobs.number_input(
+        LoraConfigSpec, "r", key="quant_rank", label="LoRA rank", where=c[1], help=None
+    )
+    try:
+        est = cached_memory(
+            st.session_state.quant_mem_model.strip(), int(st.session_state.quant_rank)
+        )
+    except (models.ModelUnavailableError, ValueError) as e:
+        st.warning(str(e), icon=":material/cloud_off:")
+        return
+    memory_view(est)
 
 
 def _mb(n: float | None) -> float | None:
@@ -256,18 +419,11 @@ def memory_view(est: MemoryEstimate) -> None:
         legend=dict(orientation="h", y=-0.25),
     )
     st.plotly_chart(fig, width="stretch")
-    share = est.lora_params / est.n_params
     st.caption(
         f"LoRA r={est.lora_rank} on every linear layer trains {est.lora_params:,} parameters "
-        f"({share:.2%} of the model), counted by peft. Activations come on top and grow with "
-        "batch size and sequence length."
+        f"({est.lora_share:.2%} of the model), counted by peft. Activations come on top and "
+        "grow with batch size and sequence length."
     )
-
-
-def _timing(r: QuantResult, fp32: QuantResult) -> LatencyComparison | None:
-    if not r.latency_runs_ms or not fp32.latency_runs_ms:
-        return None
-    return compare_latency(r.latency_runs_ms, fp32.latency_runs_ms)
 
 
 def _said(label: str, c: LatencyComparison) -> str:
@@ -281,15 +437,13 @@ def _said(label: str, c: LatencyComparison) -> str:
 
 def latency_points(results: Sequence[QuantResult]) -> list[str]:
     """The latency sentences, each verdict from the timed runs (faster, slower or noise)."""
-    by = {r.scheme: r for r in results if r.supported}
-    fp32 = by.get("fp32")
-    if fp32 is None or not fp32.latency_runs_ms:
-        return []
-    cmp = {s: c for s, r in by.items() if s != "fp32" and (c := _timing(r, fp32)) is not None}
+    cmp = latency_vs_fp32(results)
     if not cmp:
         return []
+    by = {r.scheme: r for r in results if r.supported}
+    fp32 = by["fp32"]
     n = len(fp32.latency_runs_ms)
-    lo, hi = min(fp32.latency_runs_ms), max(fp32.latency_runs_ms)
+    lo, hi = next(iter(cmp.values())).spread_b  # fp32's runs, the reference of every one
     head = (
         f"Latency relative to fp32 (median {fp32.latency_ms:.1f} ms, runs {lo:.1f}-{hi:.1f} ms, "
         f"{n} timed run{'s' if n != 1 else ''} each): "
@@ -339,46 +493,32 @@ def latency_points(results: Sequence[QuantResult]) -> list[str]:
 def quality_points(results: Sequence[QuantResult], kind: str) -> list[str]:
     """The quality sentence: best and worst against fp32, and whether it really fell with the
     bits on this run (a scheme with fewer bits that scored better is named, not hidden)."""
-    key = "kl_from_fp32" if kind == "causal-lm" else "cosine_to_fp32"
-    scored = [
-        r for r in results if r.supported and r.scheme != "fp32" and getattr(r, key) is not None
-    ]
-    if not scored:
+    rank = rank_quality(results, kind)
+    if rank is None:
         return []
-    sign = 1 if kind == "causal-lm" else -1  # KL: lower is better; cosine: higher is better
-    loss = {r.scheme: sign * getattr(r, key) for r in scored}
-    best = min(scored, key=lambda r: loss[r.scheme])
-    worst = max(scored, key=lambda r: loss[r.scheme])
+    best, worst, v = rank.best, rank.worst, rank.value
     what = "KL from fp32" if kind == "causal-lm" else "cosine to fp32"
     text = (
-        f"{what} is {getattr(best, key):.5f} for {best.label} (closest to fp32) and "
-        f"{getattr(worst, key):.5f} for {worst.label} (furthest)"
+        f"{what} is {v(best):.5f} for {best.label} (closest to fp32) and "
+        f"{v(worst):.5f} for {worst.label} (furthest)"
     )
-    upsets = [
-        (lo, hi)
-        for hi in scored
-        for lo in scored
-        if lo.bits < hi.bits and loss[lo.scheme] < loss[hi.scheme]
-    ]
-    if not upsets:
+    if rank.upset is None:
         return [f"Quality falls with the bits on this run: {text}."]
-    lo, hi = min(upsets, key=lambda p: loss[p[0].scheme] - loss[p[1].scheme])
+    lo, hi = rank.upset
     return [
         f"{text}. Not strictly by the bits: {lo.label} ({lo.bits} bits, "
-        f"{getattr(lo, key):.5f}) is closer to fp32 than {hi.label} ({hi.bits} bits, "
-        f"{getattr(hi, key):.5f}) here; how a scheme rounds matters as well as how many bits."
+        f"{v(lo):.5f}) is closer to fp32 than {hi.label} ({hi.bits} bits, "
+        f"{v(hi):.5f}) here; how a scheme rounds matters as well as how many bits."
     ]
 
 
 def notice_points(results: Sequence[QuantResult], kind: str) -> list[str]:
     """ "What to notice", written from the measured figures."""
-    by = {r.scheme: r for r in results if r.supported}
     out = []
-    fp32 = by.get("fp32")
-    if fp32 and "int4" in by and fp32.disk_bytes and by["int4"].disk_bytes:
-        i4 = by["int4"]
+    if (ratio := disk_ratio(results, "int4")) is not None:
+        i4 = next(r for r in results if r.scheme == "int4")
         out.append(
-            f"int4 is {fp32.disk_bytes / i4.disk_bytes:.1f}x smaller than fp32 on disk, not 8x: "
+            f"int4 is {ratio:.1f}x smaller than fp32 on disk, not 8x: "
             f"only {i4.quantized_share:.0%} of the weights sit in quantized layers (the "
             "embeddings stay fp32) and every group of weights carries its own scale and shift "
             f"({i4.quantized_bits_per_weight:.2f} bits per quantized weight, not 4)."

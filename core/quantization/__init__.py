@@ -41,6 +41,7 @@ from core.quantization.schemes import (
     unsupported_reason,
 )
 from core.quantization.shared import SharedResults, shared_results
+from core.quantization.verdicts import QualityRanking, disk_ratio, latency_vs_fp32, rank_quality
 
 __all__ = [
     "DEFAULT_PROMPT",
@@ -50,6 +51,7 @@ __all__ = [
     "MemoryEstimate",
     "PRECISION_BYTES",
     "QuantConfig",
+    "QualityRanking",
     "QuantResult",
     "RoundTrip",
     "SCHEMES",
@@ -61,15 +63,18 @@ __all__ = [
     "compare",
     "compare_latency",
     "conv1d_to_linear",
+    "disk_ratio",
     "disk_size",
     "encoder_eval_data",
     "estimate_memory",
     "eval_data_for",
     "get_scheme",
     "kl_top1",
+    "latency_vs_fp32",
     "layer_names",
     "list_schemes",
     "prepare_base",
+    "rank_quality",
     "roundtrip_layer",
     "run",
     "saved_bytes",

@@ -48,6 +48,11 @@ class MemoryEstimate:
         """Full fine-tuning, fp32 Adam: weights + gradients + two moment estimates."""
         return self.adam["model"] + self.adam["gradients"] + self.adam["optimizer"]
 
+    @property
+    def lora_share(self) -> float:
+        """Share of the model's parameters a LoRA on every linear layer trains."""
+        return self.lora_params / self.n_params
+
     def lora_total(self, precision: str = "fp16/bf16") -> float:
         """LoRA training: frozen weights at ``precision`` + the adapter trained with fp32 Adam."""
         return self.weights[precision] + self.lora_adapter_bytes

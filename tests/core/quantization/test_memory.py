@@ -22,6 +22,8 @@ def test_memory_estimate_matches_accelerate_and_peft(tiny):
     peft_model = get_peft_model(fresh, LoraConfig(r=4, target_modules="all-linear"))
     assert est.lora_params == peft_model.get_nb_trainable_parameters()[0]
     assert est.lora_total("int4") < est.adam_total
+    assert est.lora_share == pytest.approx(est.lora_params / tiny.n_params)
+    assert 0 < est.lora_share < q.estimate_memory("tiny-gpt", lora_rank=16).lora_share < 1
 
 
 def test_memory_estimate_for_a_hub_id_offline_is_a_clear_error():
