@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from bench.timing import median_seconds  # noqa: E402
 from core.rag import (  # noqa: E402
     ChunkConfig,
     Document,
@@ -99,12 +100,7 @@ def page(repeats: int) -> None:
         hits = kb.query(q, 4, threshold=0.3, query_embedding=fresh.encode([q])[0])
         extractive_answer(q, hits, fresh)
 
-    engine()
-    eng = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        engine()
-        eng.append(time.perf_counter() - t0)
+    engine_s = median_seconds(engine, repeats)
 
     def timed(label: str, act) -> None:
         times = []
@@ -116,7 +112,7 @@ def page(repeats: int) -> None:
         print(
             f"{label:<34} median {statistics.median(times) * 1000:6.0f} ms, "
             f"max {max(times) * 1000:6.0f} ms | uncached query + extractive answer "
-            f"{statistics.median(eng) * 1000:6.0f} ms"
+            f"{engine_s * 1000:6.0f} ms"
         )
 
     thresholds = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45]

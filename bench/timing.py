@@ -1,18 +1,13 @@
-"""Timing helper shared by the benchmark scripts."""
+"""Timing helper shared by the benchmark scripts: core's own timer
+(:func:`core.evaluation.time_runs`, warm-up then timed runs), read as a median in seconds."""
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
+
+from core.evaluation import time_runs
 
 
 def median_seconds(fn: Callable[[], object], repeats: int) -> float:
     """Call ``fn`` once to warm up, then ``repeats`` times; the median wall time in seconds."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return time_runs(fn, repeats).median / 1000
