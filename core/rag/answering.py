@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
+from core.rag.generation import generated_answer
 from core.rag.grounding import SUPPORT_THRESHOLD, support, supported
+from core.rag.records import Citation, RagAnswer, citations
 from core.rag.retrieval import Retrieval, RetrievalConfig
 from core.rag.sentences import SentenceScore, rank_sentences, split_sentences
 
@@ -40,63 +42,6 @@ QUOTED_SENTENCES = 2  # the extractive answer quotes the two best-ranked sentenc
 _CITE = re.compile(r"\[(\d{1,2})\]")
 # a sentence opening with one of these leans on the one before ("That is why ..."): quote both
 _ANAPHOR = re.compile(r"^(?:that|this|these|those|it|its|they|their|so|such|thus|hence)\b", re.I)
-
-
-@dataclass(frozen=True)
-class Citation:
-    """A chunk an answer cites: ``[number]`` is hit ``number`` of the retrieved list."""
-
-    number: int
-    chunk_id: str
-    source: str
-    text: str
-    score: float
-
-
-@dataclass(frozen=True)
-class RagAnswer:
-    """An answer and everything that produced it.
-
-    Args:
-        question: the question asked.
-        text: the answer, with citations like ``[1]``.
-        citations: the cited hits.
-        prompt: the exact text given to the model ("" for the extractive answerer).
-        model: ``extractive`` or the catalog name of the generator.
-        hits: the retrieved chunks the answer could use (none without retrieval).
-        retrieval: whether chunks were retrieved.
-        sentences: sentence ranking (extractive, and tiny-gpt's context choice).
-        seconds: time to answer (retrieval included).
-        note: a remark for the reader (nothing retrieved, answer not found in the passages...).
-        support: the best :func:`support` of the answer by a retrieved chunk (``None``: no
-            retrieval or nothing generated).
-        grounded: whether the answer is cited, i.e. a chunk supports it above
-            :data:`SUPPORT_THRESHOLD`.
-    """
-
-    question: str
-    text: str
-    citations: tuple[Citation, ...]
-    prompt: str
-    model: str
-    hits: tuple[Any, ...]
-    retrieval: bool = True
-    sentences: tuple[SentenceScore, ...] = field(default=())
-    seconds: float = 0.0
-    note: str = ""
-    support: float | None = None
-    grounded: bool = False
-
-
-def citations(numbers: list[int], hits: list[Any]) -> tuple[Citation, ...]:
-    """The :class:`Citation` of each distinct hit number in ``numbers`` (1-based), in order;
-    numbers outside the hits are dropped."""
-    out = []
-    for n in dict.fromkeys(numbers):
-        if 1 <= n <= len(hits):
-            h = hits[n - 1]
-            out.append(Citation(n, h.chunk_id, h.source, h.text, h.score))
-    return tuple(out)
 
 
 def extractive_answer(
@@ -182,7 +127,6 @@ def answer_from_hits(
     Raises:
         core.models.ModelUnavailableError: the generator cannot load.
     """
-    from core.rag.generation import generated_answer
 
     t0 = time.perf_counter()
     question = retrieval.question.strip()

@@ -15,8 +15,8 @@ from typing import Any
 
 from core import generation as decoding
 from core.models import context_size
-from core.rag.answering import RagAnswer, citations
 from core.rag.grounding import SUPPORT_THRESHOLD, support, supported
+from core.rag.records import RagAnswer, citations
 from core.rag.sentences import SentenceScore, rank_sentences
 from core.sampling import SamplingConfig
 
