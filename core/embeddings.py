@@ -6,6 +6,10 @@ encoder through it (the registry's MiniLM, a quantized copy, the encoder under a
 :class:`Embedder` is what :func:`core.models.load_embedder` builds once per name: the registry's
 own encoder object (the attention page's, RAG's and quantization's MiniLM are one object in
 memory) with the sentence length its ``sentence_bert_config.json`` sets.
+
+The embedding space itself: :func:`token_table` and :func:`position_table` read the tables inside a
+model, :func:`sinusoidal_positions` is the paper's fixed encoding, and :func:`pca`,
+:func:`cosine_matrix` and :func:`nearest` are how the pages look at vectors.
 """
 
 from __future__ import annotations
@@ -149,3 +153,137 @@ class Embedder:
             batch_size=batch_size,
             sort_by_length=True,
         )
+
+
+# --- embedding space: the tables inside a model, and how to look at them -------------------------
+@dataclass(frozen=True)
+class Projection:
+    """Points projected onto their first principal axes (PCA by a centred SVD).
+
+    Args:
+        coords: the points on the axes, (N, k).
+        components: the axes, unit rows in the original space, (k, d).
+        explained: the share of the total variance each axis holds, (k,).
+        mean: the centre subtracted before projecting, (d,).
+    """
+
+    coords: Any
+    components: Any
+    explained: Any
+    mean: Any
+
+    @property
+    def method(self) -> str:
+        return "PCA"
+
+
+def pca(points: Any, n_components: int = 2) -> Projection:
+    """Project ``points`` (N, d) onto their ``n_components`` first principal axes.
+
+    Signs follow scikit-learn's ``PCA`` (the largest coordinate of each axis is positive), so
+    the picture is the same from one run to the next.
+
+    Raises:
+        ValueError: not a 2-D table of at least two finite points, or too many components.
+
+    >>> p = pca([[0.0, 0.0], [2.0, 0.5], [4.0, 0.0]], 1)
+    >>> round(float(p.explained[0]), 3), p.coords.shape, p.components.round(3).tolist()
+    (0.98, (3, 1), [[1.0, 0.0]])
+    """
+    import numpy as np
+
+    x = np.asarray(points, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise ValueError(f"PCA needs a table of at least two points, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("the points contain NaN or infinite values")
+    if not 1 <= n_components <= min(x.shape):
+        raise ValueError(f"n_components must be between 1 and {min(x.shape)}, got {n_components}")
+    mean = x.mean(axis=0)  # (d,)
+    centred = x - mean  # (N, d)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)  # s: (r,), vt: (r, d)
+    signs = np.sign(vt[np.arange(vt.shape[0]), np.abs(vt).argmax(axis=1)])  # (r,)
+    vt = vt * signs[:, None]
+    total = float((s**2).sum())
+    explained = (s**2 / total if total > 0 else np.zeros_like(s))[:n_components]
+    axes = vt[:n_components]  # (k, d)
+    return Projection(centred @ axes.T, axes, explained, mean)
+
+
+def unit_rows(table: Any) -> Any:
+    """Each row scaled to length 1 (a zero row stays zero): (N, d) -> (N, d), float32."""
+    import numpy as np
+
+    x = np.asarray(table, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)  # (N, 1)
+    return x / np.where(norms > 0, norms, 1.0)
+
+
+def cosine_matrix(table: Any) -> Any:
+    """Cosine similarity of every pair of rows: (N, d) -> (N, N), 1 on the diagonal.
+
+    >>> cosine_matrix([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]).astype(float).round(3).tolist()
+    [[1.0, 0.0, 0.707], [0.0, 1.0, 0.707], [0.707, 0.707, 1.0]]
+    """
+    u = unit_rows(table)
+    return u @ u.T
+
+
+def nearest(
+    table: Any, query: Any, *, k: int = 10, exclude: Sequence[int] = ()
+) -> tuple[tuple[int, float], ...]:
+    """The ``k`` rows of ``table`` (N, d) closest to ``query`` (d,) by cosine, best first, as
+    ``(row, cosine)``; rows in ``exclude`` (the query's own words) are left out.
+
+    >>> nearest([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]], [1.0, 0.0], k=2, exclude=[0])
+    ((2, 0.9939), (1, 0.0))
+    """
+    import numpy as np
+
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    sims = unit_rows(table) @ unit_rows(np.asarray(query, dtype=np.float32)[None])[0]  # (N,)
+    sims = sims.astype(np.float64)
+    sims[list(exclude)] = -np.inf
+    order = np.argsort(-sims, kind="stable")[: min(k, len(sims) - len(set(exclude)))]
+    return tuple((int(i), round(float(sims[i]), 4)) for i in order)
+
+
+def token_table(model: Any) -> Any:
+    """The model's input embedding matrix, one row per token id: (V, d), float32, a copy."""
+    return model.get_input_embeddings().weight.detach().float().cpu().numpy().copy()
+
+
+def position_table(model: Any) -> Any | None:
+    """The model's learned position embeddings, one row per position: (P, d), float32, a copy;
+    None for a model without a table (rotary or relative positions)."""
+    import torch
+
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.Embedding) and (
+            name.endswith("wpe") or name.endswith("position_embeddings")
+        ):
+            return module.weight.detach().float().cpu().numpy().copy()
+    return None
+
+
+def sinusoidal_positions(n_positions: int, d_model: int, *, base: float = 10000.0) -> Any:
+    """The fixed position encoding of "Attention Is All You Need": (n_positions, d_model) with
+    ``PE[pos, 2i] = sin(pos / base^(2i/d))`` and ``PE[pos, 2i+1] = cos(pos / base^(2i/d))``.
+
+    >>> sinusoidal_positions(2, 4).astype(float).round(4).tolist()
+    [[0.0, 1.0, 0.0, 1.0], [0.8415, 0.5403, 0.01, 0.9999]]
+    """
+    import numpy as np
+
+    if n_positions < 1 or d_model < 1:
+        raise ValueError(
+            f"need at least one position and one dimension, got {n_positions}, {d_model}"
+        )
+    pos = np.arange(n_positions, dtype=np.float64)[:, None]  # (P, 1)
+    two_i = np.arange(0, d_model, 2, dtype=np.float64)[None, :]  # (1, ceil(d/2))
+    angle = pos / base ** (two_i / d_model)  # (P, ceil(d/2))
+    pe = np.zeros((n_positions, d_model))
+    pe[:, 0::2] = np.sin(angle)
+    pe[:, 1::2] = np.cos(angle[:, : d_model // 2])
+    return pe.astype(np.float32)

@@ -7,7 +7,18 @@ import pytest
 import torch
 
 from core import models
-from core.embeddings import Embedder, embed, mean_pool, sentence_max_length
+from core.embeddings import (
+    Embedder,
+    cosine_matrix,
+    embed,
+    mean_pool,
+    nearest,
+    pca,
+    position_table,
+    sentence_max_length,
+    sinusoidal_positions,
+    token_table,
+)
 
 TEXTS = ["What is attention?", "Quantization stores weights with fewer bits.", "é 東京", "a"]
 
@@ -75,3 +86,71 @@ def test_the_max_length_is_read_from_the_sentence_config(tmp_path):
     (tmp_path / "sentence_bert_config.json").write_text('{"max_seq_length": 128}')
     assert sentence_max_length(tmp_path) == 128
     assert sentence_max_length(tmp_path / "missing") == 256
+
+
+# --- embedding space -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["tiny-gpt", "minilm"])
+def test_token_table_rows_are_the_models_own_embeddings(name):
+    lm = models.load_model(name)
+    table = token_table(lm.model)
+    ids = lm.tokenizer("the cat", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        rows = lm.model.get_input_embeddings()(torch.tensor(ids)).numpy()  # (T, d)
+    assert table.shape == (lm.model.get_input_embeddings().num_embeddings, rows.shape[1])
+    assert np.array_equal(table[ids], rows)
+    table[0] += 1.0  # a copy: the cached model is never mutated
+    assert not np.array_equal(token_table(lm.model)[0], table[0])
+
+
+@pytest.mark.parametrize(("name", "positions"), [("tiny-gpt", 256), ("minilm", 512)])
+def test_position_table_is_the_learned_position_embedding(name, positions):
+    model = models.load_model(name).model
+    table = position_table(model)
+    assert table is not None and table.shape[0] == positions == models.context_size(model)
+    assert table.shape[1] == token_table(model).shape[1]
+
+
+@pytest.mark.parametrize(("n", "d"), [(1, 1), (3, 4), (50, 16), (7, 5)])
+def test_sinusoidal_table_is_the_papers_formula(n, d):
+    pe = sinusoidal_positions(n, d)
+    assert pe.shape == (n, d)
+    for pos in range(n):
+        for i in range(d):
+            angle = pos / 10000 ** ((i - i % 2) / d)
+            want = np.sin(angle) if i % 2 == 0 else np.cos(angle)
+            assert pe[pos, i] == pytest.approx(want, abs=1e-6)
+
+
+@pytest.mark.parametrize(("n", "d", "k"), [(20, 5, 2), (40, 8, 3), (6, 3, 3)])
+def test_pca_equals_scikit_learns(n, d, k):
+    from sklearn.decomposition import PCA
+
+    x = np.random.default_rng(n).normal(size=(n, d)) * np.arange(1, d + 1)  # (N, d)
+    ours, ref = pca(x, k), PCA(n_components=k, svd_solver="full").fit(x)
+    signs = np.sign((ours.components * ref.components_).sum(axis=1))  # sign conventions aside
+    assert np.allclose(ours.components * signs[:, None], ref.components_, atol=1e-8)
+    assert np.allclose(ours.coords * signs, ref.transform(x), atol=1e-8)
+    assert np.allclose(ours.explained, ref.explained_variance_ratio_, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("points", "k", "message"),
+    [
+        ([[1.0, 2.0]], 1, "at least two"),
+        ([[1.0], [np.nan]], 1, "NaN"),
+        ([[1, 2], [3, 4]], 3, "n_c"),
+    ],
+)
+def test_pca_refuses_what_it_cannot_project(points, k, message):
+    with pytest.raises(ValueError, match=message):
+        pca(points, k)
+
+
+def test_cosine_matrix_and_nearest_agree(mini):
+    v = mini.encode(["a cat", "a kitten", "the stock market", "a dog"])  # (4, H)
+    sims = cosine_matrix(v)
+    assert np.allclose(np.diag(sims), 1.0, atol=1e-5) and np.allclose(sims, sims.T, atol=1e-6)
+    best = nearest(v, v[0], k=3, exclude=[0])
+    assert [i for i, _ in best] == sorted(range(1, 4), key=lambda j: -sims[0, j])
+    assert all(c == pytest.approx(float(sims[0, i]), abs=1e-4) for i, c in best)
+    assert nearest(v, v[0], k=1)[0][0] == 0  # without exclusion a point is its own nearest
