@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.corpus import CorpusConfig, generate_corpus, heldout_tasks
+from core.evaluation import ChoiceCase, choice_accuracy
 from core.generation import greedy_ids
 from core.knobs import check, knob
 from core.models import context_size
@@ -108,23 +109,12 @@ def _stream(tok, docs: list[str]):
     return torch.tensor(ids, dtype=torch.long)
 
 
-@dataclass(frozen=True)
-class _Choice:
-    prompt: str
-    choices: list[str]
-    gold: str
-
-
-def _choice_accuracy(model, tok, cases: list[_Choice]) -> float:
+def _choice_accuracy(model, tok, cases: list[ChoiceCase]) -> float:
     """Share of cases where the gold choice has the highest summed log-probability."""
-    from core.evaluation import ChoiceCase, choice_accuracy
-
-    n_ctx = context_size(model)
-    items = [ChoiceCase(c.prompt, tuple(c.choices), c.gold) for c in cases]
-    return choice_accuracy(model, tok, items, max_tokens=n_ctx)
+    return choice_accuracy(model, tok, cases, max_tokens=context_size(model))
 
 
-def _shot_cases(task: dict, k: int, instruction: bool) -> list[_Choice]:
+def _shot_cases(task: dict, k: int, instruction: bool) -> list[ChoiceCase]:
     sep, ip, op = task["separator"], task["input_prefix"], task["output_prefix"]
     shots = sep.join(f"{ip}{e['input']}{op}{e['output']}" for e in task["examples"][:k])
     head = (task["instruction"] + "\n") if instruction else ""
@@ -133,7 +123,7 @@ def _shot_cases(task: dict, k: int, instruction: bool) -> list[_Choice]:
         query = f"{ip}{item['input']}{op}".rstrip(" ")
         prompt = head + (shots + sep if k else "") + query
         choices = task["labels"] or item["choices"]
-        cases.append(_Choice(prompt, list(choices), item["output"]))
+        cases.append(ChoiceCase(prompt, tuple(choices), item["output"]))
     return cases
 
 
