@@ -359,7 +359,8 @@ def generate_batch(
     ids = torch.tensor([[pad_token_id] * (T - len(r)) + list(r) for r in rows])  # (B, T)
     mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows], device=device)
     pos = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)  # (B, T) positions of real tokens
-    stops = torch.tensor(sorted({int(t) for t in stop_token_ids}), dtype=torch.long)
+    stop_set = {int(t) for t in stop_token_ids}
+    stops = torch.tensor(sorted(stop_set), dtype=torch.long)
     alive = torch.ones(len(rows), dtype=torch.bool)  # (B,)
     new: list[Any] = []
     past = None
@@ -388,7 +389,6 @@ def generate_batch(
             if not alive.any():
                 break
     table = torch.stack(new, dim=1).tolist() if new else [[] for _ in rows]  # (B, new)
-    stop_set = {int(t) for t in stop_token_ids}
     result = []
     for row in table:
         end = next((j + 1 for j, t in enumerate(row) if t in stop_set), len(row))
