@@ -10,13 +10,13 @@ Importing this module imports chromadb, so :mod:`core.rag` imports it lazily.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
+
+from core.cache import LRU
 
 MEMO_SIZE = 4096  # texts whose vectors are remembered (sentences re-ranked on every answer)
 MEMO_MAX_CHARS = 400  # only short texts: questions and sentences, not the chunks being indexed
@@ -48,8 +48,7 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         self.model_name = model_name
         self.batch_size = batch_size
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._memo_lock = threading.Lock()
+        self._memo: LRU[np.ndarray] = LRU(MEMO_SIZE)
 
     def __call__(self, input: Documents) -> Embeddings:
         return list(self.encode(list(input)))
@@ -68,11 +67,9 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        out: list[np.ndarray | None] = [None] * len(texts)
-        with self._memo_lock:
-            for i, t in enumerate(texts):
-                if len(t) <= MEMO_MAX_CHARS and t in self._memo:
-                    out[i] = self._memo[t]
+        out: list[np.ndarray | None] = [
+            self._memo.get(t) if len(t) <= MEMO_MAX_CHARS else None for t in texts
+        ]
         todo, first = [], {}  # indices to encode; first index of each short text
         for i, t in enumerate(texts):
             if out[i] is None and (len(t) > MEMO_MAX_CHARS or t not in first):
@@ -83,12 +80,8 @@ class MiniLMEmbeddingFunction(EmbeddingFunction[Documents]):
             fresh = mean_pooled(self.model_name, [texts[i] for i in todo], self.batch_size)
             for i, v in zip(todo, fresh, strict=True):
                 out[i] = v
-            with self._memo_lock:
-                for t, i in first.items():
-                    self._memo[t] = out[i]  # type: ignore[assignment]
-                    self._memo.move_to_end(t)
-                while len(self._memo) > MEMO_SIZE:
-                    self._memo.popitem(last=False)
+            for t, i in first.items():
+                self._memo.put(t, out[i])  # type: ignore[arg-type]
         for i, t in enumerate(texts):
             if out[i] is None:  # a repeat of a short text encoded in this call
                 out[i] = out[first[t]]
