@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.knobs import check, knob
-from core.rag.keyword import RRF_K, rrf
+from core.rag.keyword import RRF_K, BM25Index, rrf
 from core.rag.records import Hit
 
 __all__ = ["THRESHOLD_HELP", "Retrieval", "RetrievalConfig", "keyword_index", "retrieve"]
@@ -152,9 +152,7 @@ def retrieve(
     question = (question or "").strip()
     if not question:
         raise ValueError("Type a question first.")
-    rows_meta = kb.document_rows()
-    versions = sorted(str(m["version"]) for m in rows_meta.values() if m.get("version"))
-    total = sum(int(m.get("n_chunks", 0)) for m in rows_meta.values())
+    versions, total = kb.committed()
     if total == 0 or not versions:
         return replace(Retrieval.none(question, config), seconds=time.perf_counter() - t0)
     k = config.k
@@ -238,8 +236,6 @@ def _result(
 
 def keyword_index(kb: Any, versions: list[str]) -> Any:
     """The BM25 index over the committed chunks (rebuilt when the committed versions change)."""
-    from core.rag.keyword import BM25Index
-
     rev = ",".join(versions)
     with kb._lock:
         if kb._bm25 is None or kb._bm25[0] != rev:

@@ -145,12 +145,18 @@ class KnowledgeBase:
         got = self._docs.get(include=["metadatas"])
         return {i: dict(m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
+    def committed(self) -> tuple[list[str], int]:
+        """The committed document versions and their number of chunks, from one read."""
+        rows = self.document_rows().values()
+        versions = sorted(str(m["version"]) for m in rows if m.get("version"))
+        return versions, sum(int(m.get("n_chunks", 0)) for m in rows)
+
     def _versions(self) -> list[str]:
-        return sorted(str(m["version"]) for m in self.document_rows().values() if m.get("version"))
+        return self.committed()[0]
 
     def count(self) -> int:
         """Number of chunks of committed documents (what queries search)."""
-        return sum(int(m.get("n_chunks", 0)) for m in self.document_rows().values())
+        return self.committed()[1]
 
     def stored_chunks(self) -> int:
         """Every chunk row in chromadb, committed or not (a sweep makes it equal :meth:`count`)."""
