@@ -16,6 +16,7 @@ import streamlit as st
 from core import lora, models, training
 from core.knobs import Knob, spec
 from core.lora import LoraConfigSpec, LoraOutcome, LoraProgress, LoraRunResult
+from core.lora.curves import diagnose_val_loss
 from core.training import Job, JobStatus
 from ui import knobs
 from ui.render import predict_then_reveal, what_to_notice
@@ -261,8 +262,6 @@ def spec_from_state(model: str, task: str) -> LoraConfigSpec:
 def val_loss_diagnosis(res: LoraRunResult):
     """Core's reading of the run's validation-loss curve (see
     :func:`core.lora.curves.diagnose_val_loss`): the view only renders it."""
-    from core.lora.curves import diagnose_val_loss
-
     return diagnose_val_loss(res.val_losses, lr=res.spec.lr, diverged=res.diverged)
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from core.models import ModelUnavailableError
 from core.rag import (
     MAX_UPLOAD_BYTES,
     UPLOAD_TYPES,
@@ -35,6 +36,9 @@ from core.rag import (
     RetrievalEval,
     SessionKnowledgeBases,
     UploadError,
+    answering,
+    labelled_questions,
+    starter_documents,
     text_document,
     upload_document,
 )
@@ -136,9 +140,9 @@ def cached_answer(
 ) -> RagAnswer:
     """An answer from exactly the hits of ``_retrieval`` (``hit_ids`` name them within revision
     ``rev``); ``retrieve=False``: from none of them."""
-    from core.rag.answering import answer_from_hits
-
-    return answer_from_hits(_retrieval, model=model, embedding=_kb.embedding, retrieve=retrieve)
+    return answering.answer_from_hits(
+        _retrieval, model=model, embedding=_kb.embedding, retrieve=retrieve
+    )
 
 
 def answers_for(kb: KnowledgeBase, rev: str, retrieval: Retrieval) -> Callable[..., RagAnswer]:
@@ -231,8 +235,6 @@ def run_pending(kbs: SessionKnowledgeBases, owner: str) -> None:
         kbs.writable(owner).remove_document(doc_id)
         _flash("success", f"Removed {source} from your own knowledge base.")
     elif action == "starter":
-        from core.rag import starter_documents
-
         mine = kbs.writable(owner)
         have = {(d.doc_id, d.sha) for d in mine.documents()}
         missing = [d for d in starter_documents() if (d.doc_id, d.sha) not in have]
@@ -469,8 +471,6 @@ def recall_report(ev: RetrievalEval) -> None:
 
 def recall_section(kb: KnowledgeBase, rev: str, measure: Callable) -> None:
     """recall@k of the labelled questions, when the starter notes are in the knowledge base."""
-    from core.rag import labelled_questions
-
     questions = labelled_questions()
     needed = {q["doc"] for q in questions}
     if not needed <= {d.source for d in kb.documents()}:
@@ -619,7 +619,6 @@ def latest_turn(
     Returns:
         The extractive answer (remembered for the "earlier questions" list).
     """
-    from core.models import ModelUnavailableError
     from ui.outputs import publish
 
     with st.chat_message("user"):
