@@ -4,7 +4,7 @@ with their citations."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core.rag.sentences import SentenceScore
@@ -64,11 +64,10 @@ class AddReport:
 
 def apply_threshold(hits: Sequence[Hit], threshold: float | None) -> list[Hit]:
     """The hits whose cosine similarity reaches ``threshold``, renumbered 1.. (what
-    :meth:`KnowledgeBase.query` returns with that threshold, from its unfiltered result)."""
-    from dataclasses import replace
-
+    :meth:`KnowledgeBase.query` returns with that threshold, from its unfiltered result); a hit
+    whose rank stays is reused, not copied (a threshold step on the page rebuilds nothing)."""
     kept = [h for h in hits if threshold is None or h.score >= threshold]
-    return [replace(h, rank=i) for i, h in enumerate(kept, start=1)]
+    return [h if h.rank == i else replace(h, rank=i) for i, h in enumerate(kept, start=1)]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 from core.knobs import check, knob
 from core.rag.keyword import RRF_K, BM25Index, rrf
-from core.rag.records import Hit
+from core.rag.records import Hit, apply_threshold
 
 __all__ = ["THRESHOLD_HELP", "Retrieval", "RetrievalConfig", "keyword_index", "retrieve"]
 
@@ -116,20 +116,12 @@ class Retrieval:
     def at_threshold(self, threshold: float | None) -> Retrieval:
         """The same retrieval filtered at another threshold (no search; the ``k`` unfiltered
         hits are kept, so lowering it again brings them back)."""
-        hits = _cut(self.unfiltered, threshold)
+        hits = tuple(apply_threshold(self.unfiltered, threshold))
         same = self.vector_unfiltered is self.unfiltered
-        vector = hits if same else _cut(self.vector_unfiltered, threshold)
+        vector = hits if same else tuple(apply_threshold(self.vector_unfiltered, threshold))
         return replace(
             self, config=replace(self.config, threshold=threshold), hits=hits, vector_hits=vector
         )
-
-
-def _cut(hits: Sequence[Hit], threshold: float | None) -> tuple[Hit, ...]:
-    """:func:`~core.rag.records.apply_threshold`, reusing the hits whose rank stays."""
-    if threshold is None:
-        return tuple(hits)
-    kept = [h for h in hits if h.score >= threshold]
-    return tuple(h if h.rank == i else replace(h, rank=i) for i, h in enumerate(kept, start=1))
 
 
 def retrieve(
@@ -227,11 +219,10 @@ def _result(
 ) -> Retrieval:
     unfiltered = tuple(hits)
     vector_unfiltered = unfiltered if vector is hits else tuple(vector)
-    cut = _cut(unfiltered, config.threshold)
-    vector_cut = cut if vector is hits else _cut(vector_unfiltered, config.threshold)
-    return Retrieval(
-        question, config, cut, vector_cut, unfiltered, vector_unfiltered, time.perf_counter() - t0
+    whole = Retrieval(
+        question, config, unfiltered, vector_unfiltered, unfiltered, vector_unfiltered
     )
+    return replace(whole.at_threshold(config.threshold), seconds=time.perf_counter() - t0)
 
 
 def keyword_index(kb: Any, versions: list[str]) -> Any:
