@@ -189,7 +189,9 @@ class CorpusConfig:
         check(self)
 
 
-def _story(r: random.Random) -> str:
+def story(r: random.Random) -> tuple[str, str]:
+    """A toy story and its one-sentence summary (the summary draws nothing: it restates who found
+    what and showed it to whom, so it can only be written by reading the story)."""
     name, friend = r.sample(NAMES, 2)
     animal, place, obj, color = (
         r.choice(ANIMALS),
@@ -233,7 +235,12 @@ def _story(r: random.Random) -> str:
             f"{name} learned that sharing makes everyone {r.choice(('happy', 'glad', 'proud'))}.",
         ]
     )
-    return " ".join([opening, *middle, ending])
+    summary = f"{name} the {animal} found a {color} {obj} and showed it to {friend}."
+    return " ".join([opening, *middle, ending]), summary
+
+
+def _story(r: random.Random) -> str:
+    return story(r)[0]
 
 
 def _facts(r: random.Random) -> str:
@@ -509,3 +516,116 @@ def review_dataset(n: int = 300, seed: int = 777) -> list[dict[str, str]]:
         rows.append({"text": review(r, positive), "label": "positive" if positive else "negative"})
     r.shuffle(rows)
     return rows
+
+
+# --- the seq2seq formats tiny-t5 is trained on ---------------------------------------------------
+# T5's convention: a task prefix on the source, the answer alone as the target.
+SEQ2SEQ_TASKS = ("translation", "context_qa", "summarization", "sentiment")
+_SEQ2SEQ_MIX = (
+    ("translation", 0.3),
+    ("context_qa", 0.3),
+    ("summarization", 0.2),
+    ("sentiment", 0.2),
+)
+
+
+def translate_source(words: str, lang: str = "French") -> str:
+    """The tiny-t5 source asking for a translation: ``translate English to French: cat dog``."""
+    return f"translate English to {lang}: {words}"
+
+
+def context_source(passage: str, question: str) -> str:
+    """The tiny-t5 source of a context question (SQuAD-style T5 order: question, then context)."""
+    return f"question: {question} context: {passage}"
+
+
+def summarize_source(text: str) -> str:
+    return f"summarize: {text}"
+
+
+def sentiment_source(text: str) -> str:
+    return f"sentiment: {text}"
+
+
+def _translation_pair(r: random.Random) -> tuple[str, str, str]:
+    lang = r.choice(LANGUAGES)
+    pool = [w for w in TRANSLATIONS if w not in HELDOUT_TRANSLATION_WORDS]
+    words = r.sample(pool, r.randint(1, 4))
+    src = " ".join(words)
+    return (
+        "translation",
+        translate_source(src, lang),
+        " ".join(TRANSLATIONS[w][lang] for w in words),
+    )
+
+
+def _dictionary_pair(r: random.Random) -> tuple[str, str, str]:
+    """Every word, held-out ones too, taught outside the translation format (as tiny-gpt's
+    dictionary sentences do): the model must carry it over to ``translate ...:``."""
+    w, lang = r.choice(list(TRANSLATIONS)), r.choice(LANGUAGES)
+    return "translation", f"The {lang} word for {w} is", TRANSLATIONS[w][lang]
+
+
+def seq2seq_pairs(config: CorpusConfig) -> list[tuple[str, str, str]]:
+    """``config.n_docs`` (task, source, target) pairs for an encoder-decoder, reproducibly.
+
+    Translation turns one to four words into French, Spanish or German (the six held-out words
+    never appear in that format, only in ``The French word for moon is`` pairs); context
+    questions answer with a span of the passage; summaries restate a toy story in one sentence;
+    sentiment labels a review ``positive`` or ``negative``.
+
+    >>> [t for t, _, _ in seq2seq_pairs(CorpusConfig(n_docs=4, seed=3))]
+    ['summarization', 'translation', 'sentiment', 'translation']
+    """
+    r = random.Random(config.seed + 20_000 + (10_000 if config.heldout else 0))
+    kinds = [k for k, _ in _SEQ2SEQ_MIX]
+    weights = [w for _, w in _SEQ2SEQ_MIX]
+    out: list[tuple[str, str, str]] = []
+    for _ in range(config.n_docs):
+        kind = r.choices(kinds, weights)[0]
+        if kind == "translation":
+            out.append(_dictionary_pair(r) if r.random() < 0.15 else _translation_pair(r))
+        elif kind == "context_qa":
+            passage, question, answer = context_question(r)
+            out.append((kind, context_source(passage, question), answer))
+        elif kind == "summarization":
+            text, summary = story(r)
+            out.append((kind, summarize_source(text), summary))
+        else:
+            positive = r.random() < 0.5
+            out.append(
+                (
+                    kind,
+                    sentiment_source(review(r, positive)),
+                    "positive" if positive else "negative",
+                )
+            )
+    return out
+
+
+def heldout_seq2seq(seed: int = 5151, n_items: int = 60) -> dict[str, list[dict[str, str]]]:
+    """Held-out (source, target) items per seq2seq task, from a seed training never used.
+
+    Translation items are word lists of the trained words in new combinations, plus the six
+    held-out words alone (``heldout_word`` items: learnt only outside the format).
+    """
+    r = random.Random(seed)
+    items: dict[str, list[dict[str, str]]] = {t: [] for t in SEQ2SEQ_TASKS}
+    for _ in range(n_items):
+        _, src, tgt = _translation_pair(r)
+        items["translation"].append({"source": src, "target": tgt})
+        passage, question, answer = context_question(r)
+        items["context_qa"].append({"source": context_source(passage, question), "target": answer})
+        text, summary = story(r)
+        items["summarization"].append({"source": summarize_source(text), "target": summary})
+        positive = len(items["sentiment"]) % 2 == 0
+        label = "positive" if positive else "negative"
+        items["sentiment"].append(
+            {"source": sentiment_source(review(r, positive)), "target": label}
+        )
+    items["heldout_word"] = [
+        {"source": translate_source(w, lang), "target": TRANSLATIONS[w][lang]}
+        for w in HELDOUT_TRANSLATION_WORDS
+        for lang in LANGUAGES
+    ]
+    return items

