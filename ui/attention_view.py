@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.colors import sequential
 
 from core import models
 from core.attention import (
@@ -45,7 +46,11 @@ from ui import knobs
 from ui.render import input_notes
 from ui.urlstate import stable_selectbox, sync_url
 
-COLORSCALE = "Blues"
+_BLUES = sequential.Blues
+# white (0) to dark blue (the largest weight), written out: with validation off, the name "Blues"
+# reaches plotly.js as its legacy scale, which runs the other way (dark blue at 0, grey at the
+# top: the heaviest cells looked like the grey of the causal mask)
+COLORSCALE = [[k / (len(_BLUES) - 1), c] for k, c in enumerate(_BLUES)]
 MASK_COLOR = "#d9d9d9"  # the causal mask's cells (NaN) show the plot background
 PRONOUN = "The animal didn't cross the street because it was too tired."
 PRONOUN_TARGETS = ["animal", "street", "because", "tired"]
@@ -67,6 +72,12 @@ EXAMPLES = {
     ),
     "Long text (512 tokens)": (" ".join([_LONG_SENTENCE] * 30), ""),
 }
+
+
+def plot_labels(labels: Sequence[str]) -> list[str]:
+    """Token labels as plotly shows them literally: it reads ``<...>`` as markup, so ``</s>``
+    (T5's end token) would vanish and a typed ``<b>`` would turn the rest bold."""
+    return [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in labels]
 
 
 def plotly_config(filename: str) -> dict:
@@ -143,7 +154,7 @@ KIND_TITLES = {
 def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None) -> go.Figure:
     """The selected head as a token x token heatmap; rows attend to columns (in
     cross-attention: decoder tokens in rows, encoder tokens in columns)."""
-    labels, keys = r.labels(), r.key_labels()
+    labels, keys = plot_labels(r.labels()), plot_labels(r.key_labels())
     ylab = [labels[i] for i in v.rows]
     xlab = [keys[j] for j in v.cols]
     shapes = []
@@ -255,8 +266,8 @@ def _hover_texts(r: AttentionResult, th: Thumbnails) -> list[list[list[str]]]:
             return [f"{i} {_short(tokens[i], 10)}" for i in idx]
         return [f"tokens {idx[a]}–{idx[b]}" for a, b in zip(starts, ends, strict=True)]
 
-    span = spans(th.tokens, th.starts, th.ends, r.tokens)
-    col_span = spans(*th.columns, r.col_tokens) if r.cross else span
+    span = spans(th.tokens, th.starts, th.ends, plot_labels(r.tokens))
+    col_span = spans(*th.columns, plot_labels(r.col_tokens)) if r.cross else span
     return [
         [
             [
@@ -404,7 +415,7 @@ def summary_figure(s: HeadSummary, metric: str) -> go.Figure:
 def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) -> go.Figure:
     """Two bar charts: whom the token attends to (its row) and who attends to it (its column);
     in cross-attention only the first (the source's tokens attend to nothing of the target)."""
-    labels, keys = r.labels(), r.key_labels()
+    labels, keys = plot_labels(r.labels()), plot_labels(r.key_labels())
     focus = token_focus(r, v, index, top=top)
     data = []
     sides = [(focus.attends_to, focus.attends_to_weights, keys)]
@@ -466,6 +477,8 @@ def token_text_html(r: AttentionResult, v: HeadView, index: int) -> str:
         zip(r.col_tokens, focus.weights.tolist(), focus.shade.tolist(), strict=True)
     ):
         style = f"background: rgba(31,119,180,{shade:.2f}); padding: 1px 3px; margin: 1px;"
+        if shade > 0.6:  # dark text on a dark cell is hard to read
+            style += " color: white;"
         style += " border-radius: 4px; display: inline-block;"
         if i == index and not r.cross:
             style += " outline: 2px solid #d62728;"

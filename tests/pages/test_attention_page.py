@@ -269,7 +269,8 @@ def test_tiny_t5_is_picked_and_the_three_kinds_switch():
         r = res.part(kind)
         title, cols, rows = _head_map(at)
         assert title.startswith(f"tiny-t5: {kind}") and "layer 0, head 0" in title
-        assert (cols, rows) == (r.key_labels(), r.labels())
+        assert (cols, rows) == (av.plot_labels(r.key_labels()), av.plot_labels(r.labels()))
+        assert "&lt;/s&gt;" in "".join(cols + rows)  # T5's end token, shown, not read as markup
     assert "Causal mask" not in _text(at)  # cross-attention has none
     _kind_box(at).set_value("decoder").run()
     assert "Causal mask" in _text(at)
