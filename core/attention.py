@@ -863,8 +863,10 @@ def head_view(r: AttentionResult, config: ViewConfig) -> HeadView:
     renorm = config.hide_special and (len(k_rows) < r.n_tokens or len(k_cols) < r.n_keys)
     pos_r = np.full(r.n_tokens, -1)
     pos_r[k_rows] = np.arange(len(k_rows))  # token index -> row of w
-    pos_c = np.full(r.n_keys, -1)
-    pos_c[k_cols] = np.arange(len(k_cols))  # token index -> column of w
+    pos_c = pos_r  # self-attention: the columns are the rows' tokens
+    if r.cross:
+        pos_c = np.full(r.n_keys, -1)
+        pos_c[k_cols] = np.arange(len(k_cols))  # token index -> column of w
     m = np.array(w[np.ix_(pos_r[rows], pos_c[cols])], dtype=np.float32)  # (rows, cols)
     masked = (cols[None, :] > rows[:, None]) if r.causal else np.zeros(m.shape, dtype=bool)
     below = int(((m < config.threshold) & ~masked & (m > 0)).sum()) if config.threshold else 0
