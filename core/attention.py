@@ -1187,3 +1187,26 @@ def word_attention(
         raise ValueError(f"{source!r} is not in the text")
     row = r.layers[layer][:, src[0]].mean(0)  # (T,)
     return {t: float(row[word_tokens(r, t)].sum()) for t in targets}
+
+
+def source_word_attention(
+    res: Seq2SeqAttention, writing: str, words: list[str], *, layer: int
+) -> dict[str, float]:
+    """How much the decoder, while writing the target word ``writing``, looks at each source
+    word in cross-attention, averaged over the heads of ``layer`` (a word split into several
+    tokens gets the sum of its tokens).
+
+    The decoder position that writes a target token reads the token before it (teacher
+    forcing), so the row used is the one just before the word's first token.
+
+    Returns:
+        {source word: weight}; a word missing from the source gets 0.
+
+    Raises:
+        ValueError: ``writing`` is not a word of the target.
+    """
+    hit = word_tokens(res.decoder, writing)
+    if not hit:
+        raise ValueError(f"{writing!r} is not in the target")
+    row = res.cross.layers[layer][:, hit[0] - 1].mean(0)  # (S,): the row writing it
+    return {w: float(row[word_tokens(res.encoder, w)].sum()) for w in words}

@@ -73,6 +73,7 @@ if name == av.CUSTOM:
 if av.is_seq2seq(name):  # source, target and three kinds of attention
     av.seq2seq_page(name, c_ex)
     what_to_notice(av.S2S_NOTICE)
+    av.seq2seq_question(name)
     sync_url()
     st.stop()
 c_ex.selectbox(

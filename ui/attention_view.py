@@ -35,15 +35,16 @@ from core.attention import (
     head_view,
     metrics_for,
     seq2seq_attention,
+    source_word_attention,
     thumbnails,
     token_focus,
 )
 from core.attention import is_decoder as _is_decoder
 from core.attention import is_seq2seq as _is_seq2seq
-from core.corpus import context_source, summarize_source, translate_source
+from core.corpus import TRANSLATIONS, context_source, summarize_source, translate_source
 from core.text import clean_text
 from ui import knobs
-from ui.render import input_notes
+from ui.render import input_notes, predict_then_reveal
 from ui.urlstate import stable_selectbox, sync_url
 
 _BLUES = sequential.Blues
@@ -364,7 +365,8 @@ def model_figure(r: AttentionResult, *, hide_special: bool) -> go.Figure:
         r,
         th,
         r.n_heads,
-        int(min(1400, 110 + r.n_layers * 900 / r.n_heads)),
+        # a cross map is (target x source): its thumbnails are as much flatter (or taller)
+        int(min(1400, 110 + r.n_layers * 900 / r.n_heads * (h + 1) / (w + 1))),
         {
             "margin": {"t": 70},
             "xaxis": {
@@ -662,9 +664,10 @@ def render_layer(r: AttentionResult, cfg) -> None:
 
 
 def render_model(r: AttentionResult, cfg) -> None:
+    what = "target token × source token" if r.cross else "token × token"
     st.caption(
         "Every head of every layer, like bertviz's model view: rows are layers, columns "
-        "heads; each thumbnail is a (block-averaged) token × token map."
+        f"heads; each thumbnail is a (block-averaged) {what} map."
     )
     st.plotly_chart(
         _cached_model_figure(r, _ident(r), cfg.hide_special),
@@ -905,6 +908,34 @@ def seq2seq_page(name: str, where) -> None:
     result_caption(r)
     follow_token(r)
     explorer(r, source.text, typed, name, kind)
+
+
+ASK_TARGET = " ".join(TRANSLATIONS[w]["French"] for w in ("cat", "dog"))  # "chat chien"
+ASK_WORDS = ["cat", "dog", "French", "translate"]
+
+
+def seq2seq_question(name: str) -> None:
+    """Predict, then reveal: which source word the decoder looks at while writing 'chien'."""
+    writing = ASK_TARGET.split()[-1]
+
+    def reveal() -> tuple[str, str]:
+        res = cached_seq2seq(S2S_SOURCE, ASK_TARGET, name)
+        scores = source_word_attention(res, writing, ASK_WORDS, layer=res.cross.n_layers - 1)
+        best = max(scores, key=scores.__getitem__)
+        shares = ", ".join(f"{w}: {v:.3f}" for w, v in scores.items())
+        return best, (
+            f"Measured on {name}'s cross-attention, last layer, mean of {res.cross.n_heads} "
+            f"heads, at the position writing '{writing}': {shares}."
+        )
+
+    predict_then_reveal(
+        "attention_s2s_predict",
+        f"Translating “{S2S_SOURCE}” into `{ASK_TARGET}`: while **{name}** writes "
+        f"**{writing}**, which source word does its cross-attention look at most (last layer, "
+        "averaged over its heads)?",
+        ASK_WORDS,
+        reveal,
+    )
 
 
 def seq2seq_caption(res: Seq2SeqAttention) -> None:

@@ -27,6 +27,7 @@ from core.attention import (
     pool,
     renormalized,
     seq2seq_attention,
+    source_word_attention,
     thumbnails,
     token_focus,
     word_attention,
@@ -720,3 +721,20 @@ def test_cross_attention_result_checks_its_columns(s2s):
     with pytest.raises(ValueError, match="tokens but attention maps"):
         dataclasses.replace(r.cross, key_tokens=r.cross.key_tokens[:-1])
     assert is_seq2seq("tiny-t5") and is_seq2seq("flan-t5-small") and not is_seq2seq("minilm")
+
+
+def test_source_word_attention_reads_the_row_writing_the_word(s2s):
+    res = s2s[("tiny-t5", TRANSLATE, "chat chien")]
+    got = source_word_attention(res, "chien", ["cat", "dog", "zebra"], layer=2)
+    k = word_tokens(res.decoder, "chien")[0]
+    assert res.decoder.writes[k - 1] == "chien"  # the row before the word writes it
+    row = res.cross.weights[2, :, k - 1].mean(0)
+    assert got["dog"] == pytest.approx(row[word_tokens(res.encoder, "dog")].sum())
+    assert got["cat"] == pytest.approx(row[word_tokens(res.encoder, "cat")].sum())
+    assert got["zebra"] == 0.0
+    every = source_word_attention(res, "chien", res.source.replace(":", "").split(), layer=0)
+    colon, end = res.encoder.tokens.index(":"), res.encoder.n_tokens - 1  # not words
+    rest = res.cross.weights[0, :, k - 1][:, [colon, end]].sum(-1).mean()
+    assert sum(every.values()) == pytest.approx(1.0 - rest, abs=1e-5)  # the words hold the rest
+    with pytest.raises(ValueError, match="not in the target"):
+        source_word_attention(res, "lapin", ["cat"], layer=0)

@@ -333,3 +333,12 @@ def test_switching_back_to_an_encoder_keeps_the_old_page():
     _no_exception(at)
     assert "**minilm**, encoder (bidirectional): 16 tokens" in _text(at)
     assert "Attention kind" not in [g.label for g in at.get("button_group")]
+
+
+def test_seq2seq_predict_then_reveal_is_measured_on_the_cross_attention():
+    at = _open({"attention_model": "tiny-t5"})
+    assert "while **tiny-t5** writes **chien**" in _text(at)
+    at.radio(key="attention_s2s_predict_guess").set_value("dog").run()
+    at.button(key="attention_s2s_predict_reveal").click().run()
+    _no_exception(at)
+    assert "Measured on tiny-t5's cross-attention, last layer, mean of 4 heads" in _text(at)
