@@ -493,7 +493,7 @@ def seq2seq_attention(
     *,
     target: str | None = None,
     max_tokens: int | None = None,
-    max_new_tokens: int = 32,
+    max_new_tokens: int | None = None,
 ) -> Seq2SeqAttention:
     """Run an encoder-decoder on ``source`` and ``target``, teacher-forced, and return its
     encoder self-attention, decoder self-attention and cross-attention.
@@ -511,7 +511,8 @@ def seq2seq_attention(
             (:func:`core.generation.greedy_ids`, what ``model.generate`` writes).
         max_tokens: longest source and longest decoder input in tokens; default: the model's
             context, at most 512 (a longer text is cut, and a note says so).
-        max_new_tokens: the longest greedy output when ``target`` is ``None``.
+        max_new_tokens: the longest greedy output when ``target`` is ``None`` (default:
+            :class:`AttentionConfig`'s, 32).
 
     Returns:
         A :class:`Seq2SeqAttention` whose parts' ``weights`` equal ``encoder_attentions``,
@@ -524,7 +525,9 @@ def seq2seq_attention(
         ModelUnavailableError: the model cannot be loaded here.
     """
     name = model.name if isinstance(model, models.LoadedModel) else model
-    cfg = AttentionConfig(name, max_tokens, target=target, max_new_tokens=max_new_tokens)
+    cfg = AttentionConfig(name, max_tokens, target=target)
+    if max_new_tokens is not None:  # else the knob's default
+        cfg = replace(cfg, max_new_tokens=max_new_tokens)
     lm = model if isinstance(model, models.LoadedModel) else load_attention_model(cfg.model)
     if not is_encoder_decoder(lm.model):
         raise ValueError(
