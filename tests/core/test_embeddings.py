@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from core import embeddings as E
 from core import models
 from core.embeddings import (
     Embedder,
@@ -154,3 +155,215 @@ def test_cosine_matrix_and_nearest_agree(mini):
     assert [i for i, _ in best] == sorted(range(1, 4), key=lambda j: -sims[0, j])
     assert all(c == pytest.approx(float(sims[0, i]), abs=1e-4) for i, c in best)
     assert nearest(v, v[0], k=1)[0][0] == 0  # without exclusion a point is its own nearest
+
+
+# --- the corpus world in a model's space ---------------------------------------------------------
+@pytest.fixture(scope="module", params=["tiny-gpt", "minilm"])
+def space(request) -> E.EmbeddingSpace:
+    lm = models.load_model(request.param)
+    return E.embedding_space(request.param, lm.model, lm.tokenizer)
+
+
+def test_categories_are_the_corpus_tables():
+    from core import corpus
+
+    assert E.CATEGORIES["animals"] is corpus.ANIMALS and E.CATEGORIES["cities"] is corpus.CITIES
+    assert set(E.CATEGORIES["countries"]) == set(corpus.CAPITALS)
+    words = dict(E.corpus_words())
+    assert len(words) == len(E.corpus_words())  # one category per word
+    assert words["fish"] == "foods" and "fish" in corpus.ACTIVITIES  # the first table wins
+    assert {w for ws in E.CATEGORIES.values() for w in ws} == set(words)
+
+
+@pytest.mark.parametrize(
+    ("name", "word", "pieces"),
+    [
+        ("tiny-gpt", "cat", ("Ġcat",)),
+        ("tiny-gpt", "Oslo", ("ĠOslo",)),
+        ("tiny-gpt", "seven", ("Ġs", "e", "v", "en")),
+        ("minilm", "Tom", ("tom",)),
+        ("minilm", "carrots", ("carrot", "##s")),
+    ],
+)
+def test_word_tokens_are_the_word_inside_a_sentence(name, word, pieces):
+    tok = models.load_model(name).tokenizer
+    t = E.word_tokens(tok, word)
+    assert t.pieces == pieces and t.whole == (len(pieces) == 1)
+    inside = tok("the " + word, add_special_tokens=False)["input_ids"]
+    assert list(t.ids) == inside[-len(t.ids) :]  # as it is spelled in running text
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "two words"])
+def test_a_word_must_be_one_word(bad):
+    with pytest.raises(ValueError, match="word"):
+        E.word_tokens(models.load_model("tiny-gpt").tokenizer, bad)
+
+
+def test_the_space_holds_whole_word_tokens_and_the_models_rows(space):
+    lm = models.load_model(space.model)
+    weight = lm.model.get_input_embeddings().weight.detach().numpy()
+    assert np.array_equal(space.table, weight)
+    assert len(space.words) == len(space.word_ids) > 500
+    for j in range(0, len(space.words), max(1, len(space.words) // 50)):
+        assert E.word_tokens(space.tokenizer, space.words[j]).ids == (space.word_ids[j],)
+    assert np.allclose(np.linalg.norm(space.unit, axis=1), 1.0, atol=1e-5)
+    vec, t = space.vector("cat")
+    assert t.whole and np.array_equal(vec, weight[t.ids[0]])
+
+
+def test_a_word_of_several_tokens_is_the_mean_of_their_rows():
+    lm = models.load_model("minilm")
+    sp = E.embedding_space("minilm", lm.model, lm.tokenizer)
+    vec, t = sp.vector("carrots")
+    assert len(t.ids) == 2 and np.allclose(vec, sp.table[list(t.ids)].mean(0))
+    r = E.neighbours(sp, "carrots")
+    assert "2 tokens (carrot ##s)" in r.note and "mean" in r.note
+    assert "carrot" not in [w for w, _ in r.top]  # its own tokens are no answer
+
+
+def test_an_unknown_word_is_refused_clearly():
+    lm = models.load_model("minilm")
+    sp = E.embedding_space("minilm", lm.model, lm.tokenizer)
+    with pytest.raises(ValueError, match="not in minilm's vocabulary"):
+        sp.vector("🦜")
+
+
+def test_the_word_map_projects_the_whole_word_tokens(space):
+    r = E.word_map(space, E.WordMapConfig(dims=3))
+    assert r.projected.coords.shape == (len(r.words), 3) and r.projected.method == "PCA"
+    assert len(r.words) > 100 and set(r.categories) == set(E.CATEGORIES)
+    p = pca(space.table[list(r.ids)], 3)
+    assert np.allclose(r.projected.coords, p.coords)
+    assert r.find("oslo") == r.words.index("Oslo")
+    assert all(not t.whole for t in r.split)
+    assert len(r.words) + len(r.split) <= len(E.corpus_words())
+
+
+def test_umap_is_used_only_when_installed():
+    x = np.random.default_rng(0).normal(size=(30, 6))
+    p = E.project(x, dims=2, method="umap")
+    if E.umap_available():
+        assert p.method == "UMAP" and p.explained is None
+    else:
+        assert p.method == "PCA" and "umap-learn is not installed" in p.note
+    with pytest.raises(ValueError, match="method"):
+        E.project(x, method="tsne")
+    with pytest.raises(ValueError, match="dims|dimensions"):
+        E.WordMapConfig(dims=4)
+
+
+def test_neighbours_are_the_best_cosines_of_the_vocabulary(space):
+    r = E.neighbours(space, "cat", E.NeighbourConfig(k=5))
+    vec, t = space.vector("cat")
+    sims = space.unit @ (vec / np.linalg.norm(vec))
+    sims[space.word_ids == t.ids[0]] = -np.inf
+    want = [space.words[j] for j in np.argsort(-sims, kind="stable")[:5]]
+    assert [w for w, _ in r.top] == want and r.note == ""
+    assert [c for _, c in r.top] == sorted((c for _, c in r.top), reverse=True)
+
+
+# (model, a, b, c, expected, rank, rank of c alone): what these small models do, measured
+ANALOGIES = [
+    ("tiny-gpt", "meow", "cat", "dog", "woof", 1, 94),
+    ("tiny-gpt", "cold", "hot", "big", "small", 2, 5),
+    ("tiny-gpt", "Paris", "France", "Italy", "Rome", 11, 468),
+    ("minilm", "Paris", "France", "Italy", "Rome", 3, 5),
+    ("minilm", "cold", "hot", "big", "small", 4, 6),
+]
+
+
+@pytest.mark.parametrize(("name", "a", "b", "c", "expected", "rank", "rank_c"), ANALOGIES)
+def test_analogies_report_the_honest_rank(name, a, b, c, expected, rank, rank_c):
+    lm = models.load_model(name)
+    sp = E.embedding_space(name, lm.model, lm.tokenizer)
+    r = E.analogy(sp, a, b, c, expected=expected, config=E.NeighbourConfig(k=20))
+    assert (r.rank, r.rank_of_c) == (rank, rank_c)
+    assert r.found == (rank == 1)
+    words = [w for w, _ in r.top]
+    assert not {a, b, c} & set(words)  # the inputs are no answer
+    if rank <= 20:
+        assert words[rank - 1].casefold() == expected.casefold()
+        assert r.cosine == pytest.approx(r.top[rank - 1][1], abs=1e-4)
+    # recomputed independently: cosine of every candidate with a - b + c
+    q = sum(s * sp.vector(w)[0] for s, w in ((1, a), (-1, b), (1, c)))
+    e = sp.vector(expected)[0]
+    assert r.cosine == pytest.approx(float(q @ e / np.linalg.norm(q) / np.linalg.norm(e)), abs=1e-4)
+
+
+def test_analogy_without_an_expected_word_lists_the_top_only():
+    lm = models.load_model("tiny-gpt")
+    sp = E.embedding_space("tiny-gpt", lm.model, lm.tokenizer)
+    r = E.analogy(sp, "Paris", "France", "Italy", config=E.NeighbourConfig(k=3))
+    assert len(r.top) == 3 and r.rank is None and r.cosine is None and r.rank_of_c is None
+    ex = E.analogy_examples()
+    assert ex["capitals"] == ("Paris", "France", "Italy", "Rome")
+
+
+# --- positions -----------------------------------------------------------------------------------
+def test_learned_positions_nearby_look_alike_and_adding_position_moves_a_token():
+    lm = models.load_model("tiny-gpt")
+    sp = E.embedding_space("tiny-gpt", lm.model, lm.tokenizer)
+    r = E.positions(sp, lm.model, E.PositionConfig(n_positions=300, d_model=64), word="cat")
+    assert r.learned is not None and r.learned.table.shape == (256, 192)  # cut at its 256
+    assert any("256 positions" in n for n in r.notes)
+    assert r.sinusoidal.table.shape == (300, 64)
+    assert r.learned.near > r.learned.far + 0.1  # measured: neighbours alike, far ones less
+    assert r.sinusoidal.near > r.sinusoidal.far
+    wpe = lm.model.transformer.wpe.weight.detach().numpy()
+    assert np.allclose(r.learned.table, wpe)
+    assert np.allclose(r.learned.cosine, cosine_matrix(wpe), atol=1e-6)
+    vec = sp.vector("cat")[0]
+    summed = vec + wpe  # (P, d)
+    want = summed @ vec / np.linalg.norm(summed, axis=1) / np.linalg.norm(vec)
+    assert np.allclose(r.token_cos, want, atol=1e-5) and (r.token_cos < 0.999).all()
+    assert r.token_pos.shape == (256, 256)
+    d = E.by_distance(r.learned.cosine)
+    assert d[0] == pytest.approx(np.diagonal(r.learned.cosine, 1).mean())
+
+
+def test_positions_of_a_model_without_a_table():
+    lm = models.load_model("tiny-gpt")
+    sp = E.embedding_space("tiny-gpt", lm.model, lm.tokenizer)
+
+    class NoTable(torch.nn.Module):
+        pass
+
+    r = E.positions(sp, NoTable())
+    assert r.learned is None and "no learned position table" in r.notes[0]
+
+
+@pytest.mark.parametrize(("n", "d"), [(64, 128), (9, 6)])
+def test_sinusoidal_positions_equal_a_loop_over_the_paper(n, d):
+    import math
+
+    pe = sinusoidal_positions(n, d)
+    for pos in range(n):
+        for i in range(d // 2):
+            w = 1 / 10000 ** (2 * i / d)
+            assert pe[pos, 2 * i] == pytest.approx(math.sin(pos * w), abs=1e-6)
+            assert pe[pos, 2 * i + 1] == pytest.approx(math.cos(pos * w), abs=1e-6)
+
+
+# --- sentences -----------------------------------------------------------------------------------
+def test_sentence_map_is_the_rag_embedder(mini):
+    text = "A cat sat on the mat.\n\n  A kitten slept on the rug.\nStocks fell sharply today.\n"
+    r = E.sentence_map(mini, text)
+    assert r.sentences == (
+        "A cat sat on the mat.",
+        "A kitten slept on the rug.",
+        "Stocks fell sharply today.",
+    )
+    assert np.allclose(r.vectors, mini.encode(list(r.sentences)).numpy(), atol=1e-6)
+    assert r.cosine.shape == (3, 3) and r.projected.coords.shape == (3, 2)
+    assert r.closest_pair()[:2] == (0, 1)
+
+
+@pytest.mark.parametrize("text", ["", "only one line", "\n  \n"])
+def test_fewer_than_two_sentences_are_refused(mini, text):
+    with pytest.raises(ValueError, match="at least two sentences"):
+        E.sentence_map(mini, text)
+
+
+def test_too_many_sentences_are_cut_with_a_note(mini):
+    r = E.sentence_map(mini, "\n".join(f"line {i}" for i in range(5)), E.SentenceConfig(3))
+    assert len(r.sentences) == 3 and "only the first 3" in r.notes[0]
