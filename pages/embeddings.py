@@ -18,16 +18,16 @@ page_header(
 MODELS = view.model_options()
 url_state(view.defaults(), choices={"embeddings_model": MODELS, "embeddings_view": view.VIEWS})
 
+st.selectbox(
+    "Model whose token table the map, neighbours and analogies read",
+    MODELS,
+    key="embeddings_model",
+    format_func=view.model_label,
+    help="tiny-gpt learned from the corpus world's toy stories; MiniLM from web sentences. "
+    "Sentences use MiniLM; positions and the forward pass use tiny-gpt.",
+)
 tabs = st.tabs(view.VIEWS, key="embeddings_view", on_change="rerun")
 shown = [t.open is not False for t in tabs]  # None (no state yet): draw every tab
-if shown[0] or shown[1]:
-    st.selectbox(
-        "Model (token map, neighbours and analogies)",
-        MODELS,
-        key="embeddings_model",
-        format_func=view.model_label,
-        help="tiny-gpt was trained on the corpus world's stories; MiniLM on the web's sentences.",
-    )
 name = st.session_state["embeddings_model"]
 if shown[0]:
     with tabs[0]:
@@ -77,7 +77,8 @@ what_to_notice(
         "The sinusoidal table is a formula; tiny-gpt's position table was learned, and it still "
         "came out smooth: nearby positions have similar vectors.",
         "In the forward pass, each block *adds* its attention and MLP outputs to the residual "
-        "stream: the vector lengths grow from block to block.",
+        "stream: its mean length grows from block to block, and the final layer norm brings it "
+        "back down before the logits.",
     ]
 )
 sync_url()

@@ -203,7 +203,18 @@ def map_figure(r: emb.WordMapResult, found: int | None) -> go.Figure:
     return _fig(data, layout)
 
 
-def heatmap(z, *, x=None, y=None, title: str, zmid=None, height: int = 420, hover: str = ""):
+def heatmap(
+    z,
+    *,
+    x=None,
+    y=None,
+    title: str,
+    zmid=None,
+    height: int = 420,
+    hover: str = "",
+    axes: tuple[str, str] = ("", ""),
+):
+    """Values (``zmid=0``: diverging around 0) or similarities (sequential, auto range)."""
     trace = {
         "type": "heatmap",
         "z": np.ascontiguousarray(z, dtype=np.float32),
@@ -217,7 +228,12 @@ def heatmap(z, *, x=None, y=None, title: str, zmid=None, height: int = 420, hove
         trace["x"] = x
     if y is not None:
         trace["y"] = y
-    layout = {"height": height, "title": {"text": title}, "yaxis": {"autorange": "reversed"}}
+    layout = {
+        "height": height,
+        "title": {"text": title},
+        "xaxis": {"title": {"text": axes[0]}},
+        "yaxis": {"autorange": "reversed", "title": {"text": axes[1]}},
+    }
     return _fig([trace], layout)
 
 
@@ -364,10 +380,16 @@ def neighbours_panel(name: str) -> None:
         cols = st.columns(4)
         for col, (key, label) in zip(
             cols,
-            [("a", "a"), ("b", "− b"), ("c", "+ c"), ("expected", "expected (optional)")],
+            [("a", "a"), ("b", "− b"), ("c", "+ c"), ("expected", "expected")],
             strict=True,
         ):
-            col.text_input(label, key=f"embeddings_{key}")
+            col.text_input(
+                label,
+                key=f"embeddings_{key}",
+                help="Optional: the answer you expect; the page says where it really ranks."
+                if key == "expected"
+                else None,
+            )
         words = tuple(_clean(f"embeddings_{k}") for k in "abc")
         expected = _clean("embeddings_expected").strip()
         try:
@@ -456,7 +478,8 @@ def sentences_panel() -> None:
             "textposition": "top center",
             "marker": {"size": 11},
         }
-        _draw(_fig([trace], {"height": 460, "title": {"text": "2-D map (PCA)"}}), "embeddings_map")
+        layout = {"height": 460, "title": {"text": "2-D map (PCA): numbers are the sentences"}}
+        _draw(_fig([trace], layout), "embeddings_map")
     st.page_link(
         "pages/rag.py",
         label="This is what the RAG chat's vector search uses: MiniLM vectors compared by cosine.",
@@ -602,7 +625,7 @@ def walk_panel() -> None:
     st.caption(
         f"{len(r.ids)} tokens → {r.n_layers} blocks of width {r.d_model} → {r.vocab_size:,} "
         "logits per token. Each row is a tensor tiny-gpt computed just now (a forward hook "
-        "read it); the small chart is the length of each token's vector."
+        "read it); the small chart is the length of each token's vector, token by token."
     )
     df = pd.DataFrame(
         {
@@ -610,6 +633,7 @@ def walk_panel() -> None:
             "shape": [" × ".join(map(str, s.shape)) for s in r.steps],
             "computed as": [s.formula for s in r.steps],
             "read from": [s.module for s in r.steps],
+            "mean length": [float(s.norms.mean()) for s in r.steps],
             "vector length per token": [s.norms.round(3).tolist() for s in r.steps],
         }
     )
@@ -617,6 +641,7 @@ def walk_panel() -> None:
         df,
         hide_index=True,
         width="stretch",
+        height=35 * (len(df) + 1) + 3,
         column_config={"vector length per token": st.column_config.LineChartColumn(width="medium")},
     )
     i = stable_selectbox(
