@@ -223,7 +223,7 @@ def walk(
 
     prefix = "transformer."
     tied = lm_head.weight.data_ptr() == wte.weight.data_ptr()
-    out_w = "W_te (tied to the token table)" if tied else "W_out"
+    out_w = "W_teᵀ (the head is the token table, tied)" if tied else "W_outᵀ"
     steps = [
         WalkStep(TOKEN, prefix + "wte", None, arr("wte"), "x_tok = W_te[id]"),
         WalkStep(POSITION, prefix + "wpe", None, arr("wpe"), "x_pos = W_pe[position]"),
@@ -239,7 +239,7 @@ def walk(
         ]
     steps += [
         WalkStep(FINAL_NORM, prefix + "ln_f", None, arr("ln_f"), "z = LayerNorm_f(h)"),
-        WalkStep(LOGITS, "lm_head", None, arr("logits"), f"logits = z · {out_w}ᵀ"),
+        WalkStep(LOGITS, "lm_head", None, arr("logits"), f"logits = z · {out_w}"),
     ]
     last = torch.from_numpy(steps[-1].values[-1].copy())  # (V,)
     probs = torch.softmax(last, dim=-1).numpy()

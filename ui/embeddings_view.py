@@ -450,20 +450,22 @@ def sentences_panel() -> None:
         f"(mean of its token vectors). Most alike: “{r.sentences[i]}” and “{r.sentences[j]}” "
         f"(cosine {c:.3f})."
     )
-    short = [s if len(s) <= 28 else s[:27] + "…" for s in r.sentences]
-    labels = [f"{k + 1}. {s}" for k, s in enumerate(short)]
+    short = [s if len(s) <= 24 else s[:23] + "…" for s in r.sentences]
+    numbers = [str(k + 1) for k in range(len(short))]
+    labels = [f"{k}. {s}" for k, s in zip(numbers, short, strict=True)]
     left, right = st.columns(2)
     with left:
         fig = heatmap(
             r.cosine,
-            x=labels,
+            x=numbers,
             y=labels,
-            title="cosine similarity",
+            title="cosine similarity (1 = same direction)",
             height=460,
-            hover="%{y}<br>%{x}<br>cosine %{z:.3f}<extra></extra>",
+            hover="%{y} and sentence %{x}: cosine %{z:.3f}<extra></extra>",
+            axes=("sentence", ""),
         )
-        fig.update_traces(text=np.round(r.cosine, 2), texttemplate="%{text}", zmin=-0.2, zmax=1)
-        fig.update_xaxes(tickangle=-45)
+        cells = [[f"{v:.2f}" for v in row] for row in np.asarray(r.cosine, dtype=float)]
+        fig.update_traces(text=cells, texttemplate="%{text}" if len(cells) <= 12 else "")
         _draw(fig, "embeddings_sentence_cosine")
     with right:
         xy = np.asarray(r.projected.coords)
@@ -534,6 +536,7 @@ def positions_panel() -> None:
                 title="sinusoidal (fixed): position × dimension",
                 zmid=0,
                 hover="position %{y}, dim %{x}: %{z:.3f}<extra></extra>",
+                axes=("dimension", "position"),
             ),
             "embeddings_sinusoidal",
         )
@@ -546,6 +549,7 @@ def positions_panel() -> None:
                 title="tiny-gpt's learned wpe: position × dimension",
                 zmid=0,
                 hover="position %{y}, dim %{x}: %{z:.3f}<extra></extra>",
+                axes=("dimension", "position"),
             ),
             "embeddings_learned",
         )
@@ -555,8 +559,8 @@ def positions_panel() -> None:
             heatmap(
                 r.learned.cosine,
                 title="learned: cosine of positions i and j",
-                zmid=0,
                 hover="positions %{y} and %{x}: %{z:.3f}<extra></extra>",
+                axes=("position j", "position i"),
             ),
             "embeddings_learned_cosine",
         )
@@ -591,8 +595,8 @@ def positions_panel() -> None:
             heatmap(
                 r.token_pos,
                 title=f"“{r.word}” at position i vs at j: cosine",
-                zmid=0,
                 hover="positions %{y} and %{x}: %{z:.3f}<extra></extra>",
+                axes=("position j", "position i"),
             ),
             "embeddings_token_pos_cos",
         )
@@ -642,7 +646,10 @@ def walk_panel() -> None:
         hide_index=True,
         width="stretch",
         height=35 * (len(df) + 1) + 3,
-        column_config={"vector length per token": st.column_config.LineChartColumn(width="medium")},
+        column_config={
+            "mean length": st.column_config.NumberColumn(format="%.2f"),
+            "vector length per token": st.column_config.LineChartColumn(width="medium"),
+        },
     )
     i = stable_selectbox(
         "Step to look at",
