@@ -322,6 +322,9 @@ def corpus_words() -> tuple[tuple[str, str], ...]:
     return tuple(seen.items())
 
 
+MAX_WORD_CHARS = 100  # longer "words" are pasted text: refused before the tokenizer runs
+
+
 @dataclass(frozen=True)
 class WordTokens:
     """How a tokenizer splits one word written inside a sentence (after a space).
@@ -354,7 +357,12 @@ def word_tokens(tokenizer: Any, word: str) -> WordTokens:
     if not w:
         raise ValueError("type a word")
     if len(w.split()) > 1:
-        raise ValueError(f"“{w}” is several words: type one word")
+        raise ValueError(f"“{w[:40]}” is several words: type one word")
+    if len(w) > MAX_WORD_CHARS:
+        raise ValueError(
+            f"a word of {len(w):,} characters is more than one word: type at most "
+            f"{MAX_WORD_CHARS} characters"
+        )
     ids = tuple(int(i) for i in tokenizer(" " + w, add_special_tokens=False)["input_ids"])
     if not ids:
         raise ValueError(f"the tokenizer makes no token of “{w}”")

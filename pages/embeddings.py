@@ -6,7 +6,6 @@ import streamlit as st
 
 from core import embeddings as emb
 from ui import embeddings_view as view
-from ui.loaders import get_model
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.urlstate import sync_url, url_state
 
@@ -31,12 +30,12 @@ shown = [t.open is not False for t in tabs]  # None (no state yet): draw every t
 name = st.session_state["embeddings_model"]
 if shown[0]:
     with tabs[0]:
-        get_model(name, view._kind(name))  # a clear message, or the hub download, before reading
-        view.map_panel(name)
+        if view.model_ready(name):  # or a clear message in place: the other tabs stay
+            view.map_panel(name)
 if shown[1]:
     with tabs[1]:
-        get_model(name, view._kind(name))
-        view.neighbours_panel(name)
+        if view.model_ready(name):
+            view.neighbours_panel(name)
 if shown[2]:
     with tabs[2]:
         view.sentences_panel()

@@ -83,6 +83,20 @@ def _kind(name: str) -> models.Kind:
     return models.resolve(name).kind
 
 
+def model_ready(name: str) -> bool:
+    """Load the model (a hub model is downloaded first, with a progress bar, when online); when
+    it cannot load, say why in place and return False: the page's other tabs stay."""
+    kind = _kind(name)
+    try:
+        if not models.resolve(name, kind).embedded and models.is_online():
+            get_model(name, kind)
+        models.load_model(name)
+    except models.ModelUnavailableError as e:
+        st.error(str(e), icon=":material/cloud_off:")
+        return False
+    return True
+
+
 def _clean(key: str) -> str:
     """The widget's text, cleaned (lone surrogates, control characters, huge text), notes shown."""
     c = clean_text(
@@ -519,7 +533,7 @@ def positions_panel() -> None:
         n_positions=int(st.session_state["embeddings_positions"]),
         d_model=int(st.session_state["embeddings_d_model"]),
     )
-    word = _clean("embeddings_pos_word").strip() or "cat"
+    word = _clean("embeddings_pos_word").strip()
     try:
         r = cached_positions(cfg, word)
     except ValueError as e:

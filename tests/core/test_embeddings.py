@@ -193,7 +193,7 @@ def test_word_tokens_are_the_word_inside_a_sentence(name, word, pieces):
     assert list(t.ids) == inside[-len(t.ids) :]  # as it is spelled in running text
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "two words"])
+@pytest.mark.parametrize("bad", ["", "   ", "two words", "x" * (E.MAX_WORD_CHARS + 1)])
 def test_a_word_must_be_one_word(bad):
     with pytest.raises(ValueError, match="word"):
         E.word_tokens(models.load_model("tiny-gpt").tokenizer, bad)

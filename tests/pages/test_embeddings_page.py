@@ -181,3 +181,18 @@ def test_predict_then_reveal_measures_tiny_gpt():
     at.radio(key="embeddings_predict_guess").set_value("an animal").run()
     at.button(key="embeddings_predict_reveal").click().run()
     assert "Measured in tiny-gpt's token table" in _text(at)
+
+
+def test_a_hub_model_offline_is_a_message_in_place_and_the_other_tabs_stay():
+    at = _open(embeddings_model="gpt2")
+    assert not at.exception
+    assert at.error and "gpt2" in at.error[0].value
+    assert "What to notice" in _text(at)
+    _tab(at, "Positions")
+    assert "neighbouring positions have a mean cosine" in _text(at)
+
+
+def test_a_pasted_text_in_a_word_box_is_refused_quickly():
+    at = _tab(_open(), "Neighbours & analogies")
+    at.text_input(key="embeddings_word").input("x" * 5000).run()
+    assert "5,000 characters" in _text(at) and not at.exception
