@@ -28,6 +28,7 @@ from core import embeddings as emb  # noqa: E402
 from core import forward as fw  # noqa: E402
 from core import generation as gen  # noqa: E402
 from core import models  # noqa: E402
+from core.embeddings import space  # noqa: E402
 
 PROMPT = "Once upon a time, there was a little cat named"
 LONG = "Tom liked to play in the park with his red ball. " * 40
@@ -41,12 +42,12 @@ def projection(n_tokens: int, repeats: int) -> list[tuple[int, float, float]]:
     x = table[1000 : 1000 + n_tokens].astype(np.float64)  # past [PAD], [unused...] and specials
     rows = []
     for dims in (2, 3):
-        ours = median_seconds(lambda d=dims: emb.project(x, dims=d), repeats)
+        ours = median_seconds(lambda d=dims: space.project(x, dims=d), repeats)
         raw = median_seconds(
             lambda d=dims: PCA(n_components=d, svd_solver="full").fit_transform(x), repeats
         )
         ref = PCA(n_components=dims, svd_solver="full").fit_transform(x)
-        got = emb.project(x, dims=dims).coords
+        got = space.project(x, dims=dims).coords
         signs = np.sign((got * ref).sum(axis=0))  # PCA axes are defined up to a sign
         assert np.allclose(got * signs, ref, atol=1e-6), "the projection differs from sklearn's"
         rows.append((dims, ours, raw))

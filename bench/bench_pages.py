@@ -357,20 +357,20 @@ def _ngram_matches(s: dict[str, Any]) -> Callable[[], object]:
 
 @cache
 def _space(name: str = "tiny-gpt"):
-    from core import embeddings as emb
     from core import models
+    from core.embeddings import space
 
     lm = models.load_model(name)
-    return emb.embedding_space(name, lm.model, lm.tokenizer)
+    return space.embedding_space(name, lm.model, lm.tokenizer)
 
 
 def _word_map(s: dict[str, Any]) -> Callable[[], object]:
-    from core import embeddings as emb
+    from core.embeddings import space
 
-    cfg = emb.WordMapConfig(
+    cfg = space.WordMapConfig(
         dims=int(s.get("embeddings_dims", 2)), method=str(s.get("embeddings_method", "pca"))
     )
-    return lambda: emb.word_map(_space(), cfg)
+    return lambda: space.word_map(_space(), cfg)
 
 
 ENGINES: dict[str, tuple[str, Callable[[dict[str, Any]], Callable[[], object]]]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import embeddings as emb
+from core.embeddings import space
 from ui import embeddings_view as view
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.urlstate import sync_url, url_state
@@ -48,10 +48,10 @@ if shown[4]:
 
 
 def _reveal() -> tuple[str, str]:
-    space = view.cached_space("tiny-gpt")
-    top = emb.neighbours(space, "cat", emb.NeighbourConfig(k=5)).top
+    tiny = view.cached_space("tiny-gpt")
+    top = space.neighbours(tiny, "cat", space.NeighbourConfig(k=5)).top
     best = top[0][0]
-    kind = "an animal" if best in emb.CATEGORIES["animals"] else "not an animal"
+    kind = "an animal" if best in space.CATEGORIES["animals"] else "not an animal"
     words = ", ".join(f"{w} ({c:.2f})" for w, c in top)
     return kind, (
         f"Measured in tiny-gpt's token table: the nearest words to “cat” are {words}. Nobody "

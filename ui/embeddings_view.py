@@ -11,10 +11,10 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import embeddings as emb
 from core import forward as fw
 from core import generation as gen
 from core import models
+from core.embeddings import positions, sentences, space
 from core.knobs import spec
 from core.settings import get_settings
 from core.text import clean_text
@@ -35,7 +35,7 @@ DEFAULT_SENTENCES = "\n".join(
     ]
 )
 DEFAULT_WALK = "Once upon a time, there was a little cat named"
-ANALOGIES = emb.analogy_examples()
+ANALOGIES = space.analogy_examples()
 PALETTE = (
     "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #393b79"
 ).split()
@@ -47,18 +47,18 @@ def defaults() -> dict:
     return {
         "embeddings_view": VIEWS[0],
         "embeddings_model": "tiny-gpt",
-        "embeddings_dims": spec(emb.WordMapConfig, "dims"),
-        "embeddings_method": spec(emb.WordMapConfig, "method"),
+        "embeddings_dims": spec(space.WordMapConfig, "dims"),
+        "embeddings_method": spec(space.WordMapConfig, "method"),
         "embeddings_search": "",
         "embeddings_word": "cat",
-        "embeddings_k": spec(emb.NeighbourConfig, "k"),
+        "embeddings_k": spec(space.NeighbourConfig, "k"),
         "embeddings_a": a,
         "embeddings_b": b,
         "embeddings_c": c,
         "embeddings_expected": expected,
         "embeddings_sentences": DEFAULT_SENTENCES,
-        "embeddings_positions": spec(emb.PositionConfig, "n_positions"),
-        "embeddings_d_model": spec(emb.PositionConfig, "d_model"),
+        "embeddings_positions": spec(positions.PositionConfig, "n_positions"),
+        "embeddings_d_model": spec(positions.PositionConfig, "d_model"),
         "embeddings_pos_word": "cat",
         "embeddings_text": DEFAULT_WALK,
         "embeddings_top_k": spec(fw.WalkConfig, "top_k"),
@@ -108,36 +108,36 @@ def _clean(key: str) -> str:
 
 # --- cached core calls ---------------------------------------------------------------------------
 @st.cache_resource(max_entries=6, show_spinner="Reading the model's vocabulary...")
-def cached_space(name: str) -> emb.EmbeddingSpace:
+def cached_space(name: str) -> space.EmbeddingSpace:
     lm = models.load_model(name)
-    return emb.embedding_space(name, lm.model, lm.tokenizer)
+    return space.embedding_space(name, lm.model, lm.tokenizer)
 
 
 @st.cache_resource(max_entries=24, show_spinner="Projecting the words...")
-def cached_map(name: str, config: emb.WordMapConfig) -> emb.WordMapResult:
-    return emb.word_map(cached_space(name), config)
+def cached_map(name: str, config: space.WordMapConfig) -> space.WordMapResult:
+    return space.word_map(cached_space(name), config)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_neighbours(name: str, word: str, config: emb.NeighbourConfig) -> emb.NeighbourResult:
-    return emb.neighbours(cached_space(name), word, config)
+def cached_neighbours(name: str, word: str, config: space.NeighbourConfig) -> space.NeighbourResult:
+    return space.neighbours(cached_space(name), word, config)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cached_analogy(
-    name: str, words: tuple[str, str, str], expected: str, config: emb.NeighbourConfig
-) -> emb.AnalogyResult:
-    return emb.analogy(cached_space(name), *words, expected=expected or None, config=config)
+    name: str, words: tuple[str, str, str], expected: str, config: space.NeighbourConfig
+) -> space.AnalogyResult:
+    return space.analogy(cached_space(name), *words, expected=expected or None, config=config)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Embedding the sentences with MiniLM...")
-def cached_sentences(text: str) -> emb.SentenceResult:
-    return emb.sentence_map(models.load_embedder("minilm"), text)
+def cached_sentences(text: str) -> sentences.SentenceResult:
+    return sentences.sentence_map(models.load_embedder("minilm"), text)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def cached_positions(config: emb.PositionConfig, word: str) -> emb.PositionResult:
-    return emb.positions(
+def cached_positions(config: positions.PositionConfig, word: str) -> positions.PositionResult:
+    return positions.positions(
         cached_space("tiny-gpt"), models.load_causal_lm("tiny-gpt").model, config, word=word
     )
 
@@ -159,11 +159,11 @@ def _draw(fig: go.Figure, name: str) -> None:
     st.plotly_chart(fig, config=config, width="stretch")
 
 
-def map_figure(r: emb.WordMapResult, found: int | None) -> go.Figure:
+def map_figure(r: space.WordMapResult, found: int | None) -> go.Figure:
     """The words as points, one colour (and legend entry) per category; ``found`` ringed."""
     xyz = np.asarray(r.projected.coords)
     three = xyz.shape[1] == 3
-    cats = list(emb.CATEGORIES)
+    cats = list(space.CATEGORIES)
     data = []
     for ci, cat in enumerate(cats):
         idx = [i for i, c in enumerate(r.categories) if c == cat]
@@ -269,7 +269,7 @@ def lines(series: dict[str, np.ndarray], *, title: str, x_title: str, y_title: s
 def map_panel(name: str) -> None:
     """The corpus world's words in the model's token space, coloured by category, searchable."""
     c_dims, c_method, c_search = st.columns([1, 1, 2])
-    k = spec(emb.WordMapConfig, "dims")
+    k = spec(space.WordMapConfig, "dims")
     c_dims.radio(
         "Dimensions",
         list(range(int(k.lo or 2), int(k.hi or 3) + 1)),
@@ -278,17 +278,17 @@ def map_panel(name: str) -> None:
         format_func=lambda d: f"{d}-D",
         help=k.help,
     )
-    methods = ("PCA", "UMAP" if emb.umap_available() else "UMAP (not installed: PCA)")
+    methods = ("PCA", "UMAP" if space.umap_available() else "UMAP (not installed: PCA)")
     knobs.select(
-        emb.WordMapConfig,
+        space.WordMapConfig,
         "method",
         key="embeddings_method",
         label="Projection",
         where=c_method,
-        format_func=lambda m: dict(zip(emb.METHODS, methods, strict=True))[m],
+        format_func=lambda m: dict(zip(space.METHODS, methods, strict=True))[m],
     )
     c_search.text_input("Find a word on the map", key="embeddings_search", placeholder="e.g. Oslo")
-    cfg = emb.WordMapConfig(
+    cfg = space.WordMapConfig(
         dims=int(st.session_state["embeddings_dims"]), method=st.session_state["embeddings_method"]
     )
     r = cached_map(name, cfg)
@@ -301,7 +301,7 @@ def map_panel(name: str) -> None:
         if found is None:
             why = "it is not one of the corpus world's words"
             try:
-                t = emb.word_tokens(cached_space(name).tokenizer, query)
+                t = space.word_tokens(cached_space(name).tokenizer, query)
                 if not t.whole:
                     why = f"{name} cuts it into {len(t.ids)} tokens ({' '.join(t.pieces)})"
             except ValueError as e:
@@ -366,8 +366,8 @@ def _top_table(top, *, highlight: str | None = None) -> None:
 
 def neighbours_panel(name: str) -> None:
     """Nearest words of any word, and a - b + c with the expected word's honest rank."""
-    knobs.slider(emb.NeighbourConfig, "k", key="embeddings_k", label="Words listed")
-    cfg = emb.NeighbourConfig(k=int(st.session_state["embeddings_k"]))
+    knobs.slider(space.NeighbourConfig, "k", key="embeddings_k", label="Words listed")
+    cfg = space.NeighbourConfig(k=int(st.session_state["embeddings_k"]))
     left, right = st.columns(2)
     with left:
         st.markdown("**Nearest neighbours** (cosine of token vectors)")
@@ -513,7 +513,7 @@ def positions_panel() -> None:
     """The paper's sinusoidal table beside tiny-gpt's learned one, and a token at each position."""
     c1, c2, c3 = st.columns(3)
     knobs.slider(
-        emb.PositionConfig,
+        positions.PositionConfig,
         "n_positions",
         key="embeddings_positions",
         where=c1,
@@ -521,7 +521,7 @@ def positions_panel() -> None:
         max_value=256,
     )
     knobs.slider(
-        emb.PositionConfig,
+        positions.PositionConfig,
         "d_model",
         key="embeddings_d_model",
         where=c2,
@@ -529,7 +529,7 @@ def positions_panel() -> None:
         max_value=512,
     )
     c3.text_input("Token placed at every position", key="embeddings_pos_word")
-    cfg = emb.PositionConfig(
+    cfg = positions.PositionConfig(
         n_positions=int(st.session_state["embeddings_positions"]),
         d_model=int(st.session_state["embeddings_d_model"]),
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import embeddings as emb
 from core import models
+from core.embeddings import space
 from core.knobs import spec
 from tests.pages.apptest import open_page
 from ui import embeddings_view as view
@@ -50,11 +50,11 @@ def test_the_token_map_shows_tiny_gpts_words_by_pca():
     at = _open()
     body = _text(at)
     assert "What to notice" in body and "projected by **PCA**" in body
-    n = len(emb.word_map(view.cached_space("tiny-gpt")).words)
+    n = len(space.word_map(view.cached_space("tiny-gpt")).words)
     assert f"{n} words of the corpus world" in body
     assert len(_charts(at)) >= 1
     assert at.radio(key="embeddings_dims").value == 2
-    k = spec(emb.WordMapConfig, "method")
+    k = spec(space.WordMapConfig, "method")
     assert at.selectbox(key="embeddings_method").options == [
         at.selectbox(key="embeddings_method").format_func(m) for m in k.choices
     ]
@@ -75,7 +75,7 @@ def test_search_rings_a_word_or_says_why_it_is_missing():
 def test_umap_says_which_projection_was_used():
     at = _open(embeddings_method="umap")
     body = _text(at)
-    if emb.umap_available():
+    if space.umap_available():
         assert "projected by **UMAP**" in body
     else:
         assert "umap-learn is not installed" in body and "projected by **PCA**" in body
@@ -93,7 +93,7 @@ def test_three_d_map_and_the_link_reopen_the_same_view():
 def test_neighbours_and_the_analogy_with_its_honest_rank():
     at = _tab(_open(), "Neighbours & analogies")
     body = _text(at)
-    r = emb.analogy(view.cached_space("tiny-gpt"), "Paris", "France", "Italy", expected="Rome")
+    r = space.analogy(view.cached_space("tiny-gpt"), "Paris", "France", "Italy", expected="Rome")
     assert "rank of “Rome”" in body and f"{r.rank:,}" in body
     assert "a, b and c themselves are left out" in body
     assert len(at.dataframe) == 2
@@ -180,6 +180,7 @@ def test_predict_then_reveal_measures_tiny_gpt():
     at = _open()
     at.radio(key="embeddings_predict_guess").set_value("an animal").run()
     at.button(key="embeddings_predict_reveal").click().run()
+    assert not at.exception, [e.value for e in at.exception]
     assert "Measured in tiny-gpt's token table" in _text(at)
 
 
