@@ -376,7 +376,7 @@ def _word_map(s: dict[str, Any]) -> Callable[[], object]:
 ENGINES: dict[str, tuple[str, Callable[[dict[str, Any]], Callable[[], object]]]] = {
     "filter_distribution": ("core.sampling.filter_distribution", _filter_distribution),
     "sampling_compare": ("core.generation.compare (3 runs of n tokens)", _sampling_compare),
-    "word_map": ("core.embeddings.word_map (tiny-gpt)", _word_map),
+    "word_map": ("core.embeddings.space.word_map (tiny-gpt)", _word_map),
     "attention_maps": ("core.attention.attention_maps (minilm)", _attention_maps),
     "head_view": ("core.attention.head_view", _head_view),
     "tokenize": ("core.tokenizers.tokenize x3", _tokenize),
