@@ -81,6 +81,11 @@ class WalkStep:
         """The length of each token's vector: (T,)."""
         return np.linalg.norm(self.values, axis=-1)
 
+    @property
+    def mean_norm(self) -> float:
+        """The mean length of the tokens' vectors."""
+        return float(self.norms.mean())
+
 
 @dataclass(frozen=True)
 class WalkResult:

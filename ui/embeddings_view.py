@@ -317,7 +317,7 @@ def map_panel(name: str) -> None:
         ""
         if r.projected.explained is None
         else (
-            f" The axes hold {float(np.sum(r.projected.explained)):.0%} of the variance of these "
+            f" The axes hold {r.projected.explained_total:.0%} of the variance of these "
             f"{len(r.words)} vectors of {cached_space(name).dim} numbers: the map is their "
             "shadow."
         )
@@ -429,7 +429,7 @@ def neighbours_panel(name: str) -> None:
                 if r.top
                 else "no answer"
             )
-            helped = "helps" if (r.rank or 0) < (r.rank_of_c or 0) else "does not help"
+            helped = "helps" if r.arithmetic_helps else "does not help"
             st.caption(
                 f"{r.a} − {r.b} + {r.c} on {name}: {verdict}; the arithmetic {helped} "
                 f"(rank {r.rank:,} against {r.rank_of_c:,} from {r.c} alone). "
@@ -651,7 +651,7 @@ def walk_panel() -> None:
             "shape": [" × ".join(map(str, s.shape)) for s in r.steps],
             "computed as": [s.formula for s in r.steps],
             "read from": [s.module for s in r.steps],
-            "mean length": [float(s.norms.mean()) for s in r.steps],
+            "mean length": [s.mean_norm for s in r.steps],
             "vector length per token": [s.norms.round(3).tolist() for s in r.steps],
         }
     )

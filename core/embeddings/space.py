@@ -183,6 +183,11 @@ class Projected:
     explained: Any = None
     note: str = ""
 
+    @property
+    def explained_total(self) -> float | None:
+        """The share of the variance the drawn PCA axes hold together; None for UMAP."""
+        return None if self.explained is None else float(sum(self.explained))
+
 
 def project(points: Any, *, dims: int = 2, method: str = "pca", seed: int = 0) -> Projected:
     """Project ``points`` (N, d) to ``dims`` axes by PCA, or UMAP when asked and installed.
@@ -369,6 +374,13 @@ class AnalogyResult:
     @property
     def found(self) -> bool:
         return self.rank == 1
+
+    @property
+    def arithmetic_helps(self) -> bool | None:
+        """Whether a - b + c ranks the expected word higher than c alone (None: none expected)."""
+        if self.rank is None or self.rank_of_c is None:
+            return None
+        return self.rank < self.rank_of_c
 
 
 def analogy(

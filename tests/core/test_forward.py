@@ -65,6 +65,7 @@ def test_every_step_has_its_shape_and_they_add_up(lm):
     assert "tied" in r.steps[-1].formula
     assert r.step(fw.ATTN, 2).title == "block 2: attention output"
     assert np.allclose(r.step(fw.SUM).norms, np.linalg.norm(wte[ids] + wpe[:t], axis=1))
+    assert r.step(fw.SUM).mean_norm == pytest.approx(float(r.step(fw.SUM).norms.mean()))
     with pytest.raises(KeyError):
         r.step(fw.ATTN, 9)
     with pytest.raises(ValueError):

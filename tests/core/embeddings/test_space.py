@@ -88,6 +88,7 @@ def test_an_unknown_word_is_refused_clearly():
 def test_the_word_map_projects_the_whole_word_tokens(space):
     r = wordspace.word_map(space, wordspace.WordMapConfig(dims=3))
     assert r.projected.coords.shape == (len(r.words), 3) and r.projected.method == "PCA"
+    assert r.projected.explained_total == pytest.approx(float(r.projected.explained.sum()))
     assert len(r.words) > 100 and set(r.categories) == set(wordspace.CATEGORIES)
     p = pca(space.table[list(r.ids)], 3)
     assert np.allclose(r.projected.coords, p.coords)
@@ -134,6 +135,7 @@ def test_analogies_report_the_honest_rank(name, a, b, c, expected, rank, rank_c)
     sp = _space(name)
     r = wordspace.analogy(sp, a, b, c, expected=expected, config=wordspace.NeighbourConfig(k=20))
     assert (r.rank, r.rank_of_c) == (rank, rank_c)
+    assert r.arithmetic_helps == (rank < rank_c)
     assert r.found == (rank == 1)
     words = [w for w, _ in r.top]
     assert not {a, b, c} & set(words)  # the inputs are no answer
@@ -150,5 +152,6 @@ def test_analogy_without_an_expected_word_lists_the_top_only():
     sp = _space("tiny-gpt")
     r = wordspace.analogy(sp, "Paris", "France", "Italy", config=wordspace.NeighbourConfig(k=3))
     assert len(r.top) == 3 and r.rank is None and r.cosine is None and r.rank_of_c is None
+    assert r.arithmetic_helps is None
     ex = wordspace.analogy_examples()
     assert ex["capitals"] == ("Paris", "France", "Italy", "Rome")
