@@ -1,6 +1,6 @@
 """Sentence vectors (what RAG's vector search compares): a cosine matrix and a 2-D map.
 
->>> sentence_lines("a cat\n\na dog")
+>>> sentence_lines("a cat\\n\\na dog")
 ('a cat', 'a dog')
 """
 
