@@ -9,6 +9,7 @@ pytestmark = pytest.mark.e2e
 PATHS = [
     "/",
     "/tokenizer",
+    "/embeddings",
     "/attention",
     "/sampling",
     "/prompting",
@@ -19,10 +20,10 @@ PATHS = [
 ]
 
 
-def test_navigation_lists_all_nine_pages(visit):
+def test_navigation_lists_all_ten_pages(visit):
     tab = visit().open("/")
     links = tab.page.query_selector_all('[data-testid="stSidebarNav"] a')
-    assert len(links) == 9
+    assert len(links) == 10 == len(PATHS)
     tab.assert_clean()
 
 
