@@ -911,7 +911,8 @@ def seq2seq_page(name: str, where) -> None:
 
 
 ASK_TARGET = " ".join(TRANSLATIONS[w]["French"] for w in ("cat", "dog"))  # "chat chien"
-ASK_WORDS = ["cat", "dog", "French", "translate"]
+ASK_SOURCE_WORD = "dog"  # the word 'chien' translates
+ASK_WORDS = ["translate", "English", "French", "cat", "dog"]
 
 
 def seq2seq_question(name: str) -> None:
@@ -923,9 +924,16 @@ def seq2seq_question(name: str) -> None:
         scores = source_word_attention(res, writing, ASK_WORDS, layer=res.cross.n_layers - 1)
         best = max(scores, key=scores.__getitem__)
         shares = ", ".join(f"{w}: {v:.3f}" for w, v in scores.items())
+        why = (
+            " Attention is not a word-for-word dictionary: a head may follow the task (the "
+            f"language asked for) more than the word being translated ('{ASK_SOURCE_WORD}'). "
+            "Look at the other layers and heads above with this target."
+            if best != ASK_SOURCE_WORD
+            else ""
+        )
         return best, (
             f"Measured on {name}'s cross-attention, last layer, mean of {res.cross.n_heads} "
-            f"heads, at the position writing '{writing}': {shares}."
+            f"heads, at the position writing '{writing}': {shares}.{why}"
         )
 
     predict_then_reveal(
