@@ -63,6 +63,7 @@ SCRIPTS = {
     "home": "pages/home.py",
     "tokenizer": "pages/tokenizer.py",
     "attention": "pages/attention.py",
+    "families": "pages/families.py",
     "sampling": "pages/sampling.py",
     "prompting": "pages/prompting.py",
     "lora": "pages/lora.py",
