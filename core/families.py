@@ -292,14 +292,16 @@ def decoder_masks(tokenizer: Any, ids: Sequence[int]) -> tuple[MaskView, ...]:
     return (_mask_view("decoder self-attention", "causal", labels, labels),)
 
 
-def seq2seq_masks(tokenizer: Any, source: str, output: str, start_id: int) -> tuple[MaskView, ...]:
+def seq2seq_masks(tokenizer: Any, source: str, output: str) -> tuple[MaskView, ...]:
     """An encoder-decoder's three masks: the encoder's full self-attention over the source,
     the decoder's causal self-attention over what it reads (its start token, then each token
     it wrote: the answer and ``</s>`` are the last row's output), and cross-attention from
     every decoder token to every source token (T_tgt x T_src)."""
     src = _labels(tokenizer, tokenizer(source)["input_ids"])
     written = tokenizer(output, add_special_tokens=False)["input_ids"]
-    tgt = _labels(tokenizer, [start_id, *written])
+    # the decoder reads its start token (T5's <pad>, shown as <start>), then each token it
+    # wrote but the last (</s>, which ended the answer): one row per step
+    tgt = ("<start>", *_labels(tokenizer, written))
     return (
         _mask_view("encoder self-attention", "bidirectional", src, src),
         _mask_view("decoder self-attention", "causal", tgt, tgt),
@@ -471,12 +473,12 @@ def compare_families(
         sc = choice_scores(dmodel, dtok, case, max_tokens=n_ctx)
         picks.append(choices[i][max(range(len(sc)), key=sc.__getitem__)])
 
-    t5 = seq2seq.tokenizer
-    start = int(seq2seq.model.config.decoder_start_token_id)
     masks = {
         "encoder": encoder_masks(encoder.tokenizer, enc_inputs[0]),
         "decoder": decoder_masks(dtok, dec_ids[0]),
-        "encoder-decoder": seq2seq_masks(t5, t5_inputs[0], outputs["encoder-decoder"][0], start),
+        "encoder-decoder": seq2seq_masks(
+            seq2seq.tokenizer, t5_inputs[0], outputs["encoder-decoder"][0]
+        ),
     }
     info = {
         "encoder": (encoder.name, method_enc, False, enc_inputs, _n_params(encoder.model)),

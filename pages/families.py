@@ -48,10 +48,10 @@ except ValueError as e:
     sync_url()
     st.stop()
 
-models = view.load_models(config)
+loaded = view.load_models(config)
 if st.button("Measure again", key="families_measure", help="Re-run and re-time every item."):
     st.session_state["families_run"] += 1
-result = view.cached_run(config, int(st.session_state["families_run"]), models)
+result = view.run(config, int(st.session_state["families_run"]), loaded)
 for note in result.notes:
     st.info(note, icon=":material/info:")
 

@@ -12,6 +12,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core import models
+from core.cache import LRU
 from core.families import (
     FAMILIES,
     FamiliesConfig,
@@ -61,13 +62,28 @@ def load_models(config: FamiliesConfig) -> tuple:
     return encoder, get_model(config.decoder, "causal-lm"), get_model(config.seq2seq, "seq2seq")
 
 
-@st.cache_data(
-    show_spinner="Running every item on the three models and timing each call...", max_entries=32
-)
-def cached_run(config: FamiliesConfig, run_id: int, _models: tuple) -> FamiliesResult:
+@st.cache_resource
+def _runs() -> LRU[FamiliesResult]:
+    """Finished runs by their settings, shared by every session (a result is never mutated)."""
+    return LRU(max_items=32)
+
+
+def run(config: FamiliesConfig, run_id: int, loaded: tuple) -> FamiliesResult:
     """:func:`core.families.compare_families` once per settings (the config names the models;
-    a new ``run_id`` measures again)."""
-    return compare_families(config, *_models)
+    a new ``run_id`` measures again), with a progress bar while the items run."""
+    key = (config, run_id)
+    done = _runs().get(key)
+    if done is not None:
+        return done
+    bar = st.progress(0.0, text="Warming up the three models...")
+
+    def step(i: int, n: int) -> None:
+        bar.progress(i / n, text=f"Item {i} of {n} answered by all three models, each call timed")
+
+    result = compare_families(config, *loaded, on_item=step)
+    bar.empty()
+    _runs().put(key, result)
+    return result
 
 
 # --- per-family cards ----------------------------------------------------------------------------
@@ -83,20 +99,20 @@ def family_cards(r: FamiliesResult) -> None:
             st.markdown(f"**{TITLES[run.family]}** · `{run.model}`")
             st.caption(run.method)
             st.metric(
-                f"{TITLES[run.family]}: accuracy",
+                "Accuracy",
                 f"{run.accuracy:.0%}",
                 help=f"{run.n_correct} of {n} items answered exactly right.",
             )
             st.caption(f"{run.n_correct} of {n} right" + ("" if run.generates else _pick_note(r)))
             t = run.timings
             st.metric(
-                f"{TITLES[run.family]}: median ms per item",
+                "Median ms per item",
                 f"{t.median:.1f}",
                 help=f"Each item timed once, in turns with the other two models, after one "
                 f"untimed warm-up. Middle half of the items: {t.q1:.1f} to {t.q3:.1f} ms; "
                 f"all: {t.lo:.1f} to {t.hi:.1f} ms.",
             )
-            st.metric(f"{TITLES[run.family]}: parameters", _params(run.n_params))
+            st.metric("Parameters", _params(run.n_params))
 
 
 def _pick_note(r: FamiliesResult) -> str:
@@ -131,8 +147,10 @@ def bars_figure(r: FamiliesResult) -> go.Figure:
         line_color="#6b7280",
         row=1,
         col=1,
-        annotation_text=f"guessing among the candidates {r.chance:.0%}",
-        annotation_position="top left",
+        annotation_text=f"guessing among the candidates: {r.chance:.0%}",
+        annotation_position="top right",
+        annotation_font=dict(size=10, color="#4b5563"),
+        annotation_bgcolor="rgba(255,255,255,0.85)",
     )
     meds = [x.timings.median for x in r.runs]
     fig.add_trace(
@@ -234,9 +252,11 @@ def encoder_note(r: FamiliesResult) -> str:
 
 # --- masks ---------------------------------------------------------------------------------------
 def mask_figure(m: MaskView, color: str) -> go.Figure:
-    """One mask as a small heatmap: coloured where the row's token may read the column's."""
+    """One mask as a small heatmap of square cells: coloured where the row's token may read the
+    column's token, grey where it is blocked."""
     rows, cols = len(m.rows), len(m.cols)
-    z = np.asarray(m.mask, dtype=np.float32)
+    labelled = max(rows, cols) <= MASK_TOKEN_LABELS
+    cell = 14 if labelled else max(2, 300 // max(rows, cols))
     hover = [
         [
             f"{m.rows[i]} → {m.cols[j]}: {'can read' if m.mask[i, j] else 'blocked'}"
@@ -246,36 +266,42 @@ def mask_figure(m: MaskView, color: str) -> go.Figure:
     ]
     fig = go.Figure(
         go.Heatmap(
-            z=z,
+            z=np.asarray(m.mask, dtype=np.float32),
             x=list(range(cols)),
             y=list(range(rows)),
             zmin=0,
             zmax=1,
-            colorscale=[[0, "#f3f4f6"], [1, color]],
+            colorscale=[[0, "#e5e7eb"], [1, color]],
             showscale=False,
             text=hover,
             hovertemplate="%{text}<extra></extra>",
-            xgap=1 if cols <= 40 else 0,
-            ygap=1 if rows <= 40 else 0,
+            xgap=1 if labelled else 0,
+            ygap=1 if labelled else 0,
         )
     )
 
     def axis(labels: Sequence[str], n: int, title: str) -> dict:
-        if n <= MASK_TOKEN_LABELS:
-            return dict(
-                tickvals=list(range(n)), ticktext=list(labels), tickfont=dict(size=9), title=title
-            )
-        return dict(showticklabels=False, title=f"{title} ({n} tokens)")
+        if labelled:
+            ticks = dict(tickvals=list(range(n)), ticktext=list(labels), tickfont=dict(size=9))
+            return dict(ticks, title=dict(text=title, font=dict(size=10)), constrain="domain")
+        return dict(
+            showticklabels=False,
+            title=dict(text=f"{title}: {n} tokens", font=dict(size=10)),
+            constrain="domain",
+        )
 
     cut = ""
     if (m.n_rows_total, m.n_cols_total) != m.shape:
-        cut = f" (last {rows} of {m.n_rows_total})"
+        cut = f" (the last {rows} of {m.n_rows_total})"
+    left, bottom, top = (95, 95, 40) if labelled else (40, 40, 40)
     fig.update_layout(
         title=dict(text=f"{m.name}: {rows} × {cols}{cut}", font=dict(size=12)),
-        height=260 if rows > 3 else 170,
-        margin=dict(l=10, r=10, t=36, b=10),
-        xaxis=axis(m.cols, cols, "key (is read)"),
-        yaxis=dict(axis(m.rows, rows, "query (reads)"), autorange="reversed"),
+        width=max(300, cols * cell + left + 10),
+        height=rows * cell + top + bottom,
+        margin=dict(l=left, r=10, t=top, b=bottom),
+        xaxis=dict(axis(m.cols, cols, "key (is read)"), tickangle=-90 if labelled else 0),
+        yaxis=dict(axis(m.rows, rows, "query (reads)"), autorange="reversed", scaleanchor="x"),
+        plot_bgcolor="white",
     )
     return fig
 
@@ -288,7 +314,7 @@ def masks_panel(r: FamiliesResult) -> None:
         for col, m in zip(cols, run.masks, strict=False):
             col.plotly_chart(
                 mask_figure(m, COLORS[run.family]),
-                width="stretch",
+                width="content",
                 key=f"families_mask_{run.family}_{m.name}",
                 config={"displaylogo": False},
             )
@@ -318,7 +344,9 @@ def item_table(r: FamiliesResult) -> pd.DataFrame:
         row: dict[str, object] = {"#": i + 1, "input": item.input, "reference": item.output}
         for run in r.runs:
             row[f"{TITLES[run.family]} ({run.model})"] = _cell(run.outputs[i], run.correct[i])
-        row["decoder picks"] = _cell(r.decoder_picks[i], picks[i])
+        row[f"{TITLES['decoder']} picks ({r.run('decoder').model}, by log-prob)"] = _cell(
+            r.decoder_picks[i], picks[i]
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
