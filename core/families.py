@@ -35,9 +35,11 @@ from core import corpus
 from core.cache import LRU
 from core.evaluation import (
     ChoiceCase,
+    LatencyComparison,
     Timings,
     accuracy,
     choice_scores,
+    compare_latency,
     exact_match,
     fit_logistic_regression,
     probe_logits,
@@ -238,6 +240,17 @@ class FamiliesResult:
     def fastest(self) -> Family:
         """The family with the lowest median time per item."""
         return min(self.runs, key=lambda r: r.timings.median).family
+
+    def speed_against_fastest(self) -> dict[Family, LatencyComparison]:
+        """The fastest family's per-item times against each other family's
+        (:func:`core.evaluation.compare_latency`: ``faster`` only when every item of one took
+        less time than every item of the other, and that is unlikely by chance)."""
+        best = self.run(self.fastest())
+        return {
+            r.family: compare_latency(best.timings.samples_ms, r.timings.samples_ms)
+            for r in self.runs
+            if r.family != best.family
+        }
 
 
 # --- masks over real tokens ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ the per-item table and the sentences written from the measured numbers."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -219,12 +220,31 @@ def verdict_points(r: FamiliesResult) -> list[str]:
             "built for; these are tiny models trained on a toy corpus, and what a model was "
             "trained on matters as much as its family."
         )
-    fast = r.run(r.fastest())
-    points.append(
-        f"Fastest per item: {TITLES[fast.family].lower()} {fast.model}, "
-        f"{fast.timings.median:.1f} ms median, with {_params(fast.n_params)} parameters."
-    )
+    points.append(speed_point(r))
     return points
+
+
+def speed_point(r: FamiliesResult) -> str:
+    """The lowest median time, and against whom it is a clear win rather than overlap."""
+    fast = r.run(r.fastest())
+    vs = r.speed_against_fastest()
+    clear = [f for f, c in vs.items() if c.verdict == "faster"]
+    blurred = [f for f in vs if f not in clear]
+    text = (
+        f"Lowest median time per item: {TITLES[fast.family].lower()} {fast.model}, "
+        f"{fast.timings.median:.1f} ms, with {_params(fast.n_params)} parameters."
+    )
+    if clear:
+        text += " Every one of its items ran faster than every item of the " + " and ".join(
+            f"{TITLES[f].lower()} ({r.run(f).timings.median:.1f} ms)" for f in clear
+        )
+        text += "."
+    if blurred:
+        text += " Its times overlap with the " + " and ".join(
+            f"{TITLES[f].lower()}'s ({r.run(f).timings.median:.1f} ms)" for f in blurred
+        )
+        text += ": no clear winner there (this machine's load moves the times too)."
+    return text
 
 
 def encoder_note(r: FamiliesResult) -> str:
@@ -257,9 +277,11 @@ def mask_figure(m: MaskView, color: str) -> go.Figure:
     rows, cols = len(m.rows), len(m.cols)
     labelled = max(rows, cols) <= MASK_TOKEN_LABELS
     cell = 14 if labelled else max(2, 300 // max(rows, cols))
+    row_txt = [html.escape(t) for t in m.rows]  # plotly reads labels as HTML: </s> would vanish
+    col_txt = [html.escape(t) for t in m.cols]
     hover = [
         [
-            f"{m.rows[i]} → {m.cols[j]}: {'can read' if m.mask[i, j] else 'blocked'}"
+            f"{row_txt[i]} → {col_txt[j]}: {'can read' if m.mask[i, j] else 'blocked'}"
             for j in range(cols)
         ]
         for i in range(rows)

@@ -1,0 +1,106 @@
+"""The model-families page under AppTest: the three cards, the bars, the masks and the item
+table agree with each other, the task and sliders rerun it, a link restores it, and a link with
+impossible values opens the page clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.families import FAMILIES, FamiliesConfig
+from core.knobs import spec
+from tests.pages.apptest import open_page
+from ui import families_view as view
+
+PAGE = "pages/families.py"
+
+
+def _text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [x.value for x in (*at.info, *at.warning, *at.error, *at.success)]
+    return "\n".join(parts)
+
+
+def _table(at):
+    (df,) = [d.value for d in at.dataframe]
+    return df
+
+
+def _accuracies(at) -> list[str]:
+    return [m.value for m in at.metric if m.label == "Accuracy"]
+
+
+@pytest.fixture(scope="module")
+def page():
+    return open_page(PAGE)
+
+
+def test_the_default_page_shows_three_families_on_the_same_items(page):
+    at = page
+    n = spec(FamiliesConfig, "n_items").default
+    df = _table(at)
+    assert len(df) == n
+    assert len(_accuracies(at)) == 3
+    assert [m.label for m in at.metric].count("Median ms per item") == 3
+    assert [m.label for m in at.metric].count("Parameters") == 3
+    cols = [c for c in df.columns if any(c.startswith(view.TITLES[f] + " (") for f in FAMILIES)]
+    assert len(cols) == 3
+    # each card's accuracy is the share of ticks in its column of the table
+    for col, shown in zip(cols, _accuracies(at), strict=True):
+        ticks = sum(str(v).startswith("✓") for v in df[col])
+        assert shown == f"{ticks / n:.0%}", (col, shown)
+    text = _text(at)
+    assert "Which family for which task?" in text
+    assert "The rule of thumb" in text and "Measured just now" in text
+    assert "Why the encoder only *picks* here" in text  # translation: the encoder cannot write
+    assert "Lowest median time per item" in text
+    # the bars, then the masks: 1 for the encoder, 1 for the decoder, 3 for the encoder-decoder
+    assert sum(1 for e in at.get("plotly_chart")) == 1 + 1 + 1 + 3
+
+
+def test_sentiment_with_fewer_items_and_no_shots_reruns_and_syncs_the_link(page):
+    at = page
+    at.selectbox(key="families_task").set_value("sentiment").run()
+    at.slider(key="families_n_items").set_value(4).run()
+    at.slider(key="families_k").set_value(0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    df = _table(at)
+    assert len(df) == 4 and set(df["reference"]) <= {"positive", "negative"}
+    text = _text(at)
+    assert "logistic regression" in text and "never saw an item it is scored on" in text
+    assert "0-shot prompt" in text
+    assert at.query_params["families_task"] == "sentiment"
+    assert at.query_params["families_n_items"] == "4"
+
+
+def test_a_link_restores_the_settings():
+    at = open_page(
+        PAGE, query={"families_task": "sentiment", "families_n_items": "3", "families_k": "1"}
+    )
+    assert at.selectbox(key="families_task").value == "sentiment"
+    assert at.slider(key="families_n_items").value == 3
+    assert at.slider(key="families_k").value == 1
+    assert len(_table(at)) == 3
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"families_n_items": "0"},
+        {"families_n_items": "-5", "families_k": "99"},
+        {"families_task": "summaries", "families_n_items": "many"},
+    ],
+)
+def test_a_link_with_impossible_values_opens_clean_within_the_knobs(query):
+    at = open_page(PAGE, query=query)
+    n = at.slider(key="families_n_items").value
+    k = at.slider(key="families_k").value
+    n_knob, k_knob = spec(FamiliesConfig, "n_items"), spec(FamiliesConfig, "k")
+    assert n_knob.lo <= n <= n_knob.hi and k_knob.lo <= k <= k_knob.hi
+    assert at.selectbox(key="families_task").value in spec(FamiliesConfig, "task").choices
+    assert len(_table(at)) == n
+
+
+def test_more_items_than_the_task_has_says_so():
+    at = open_page(PAGE, query={"families_task": "translation", "families_n_items": "30"})
+    assert "held-out items: all of them are used" in _text(at)
+    assert len(_table(at)) == 22  # assets/tasks/translation.json
