@@ -436,7 +436,9 @@ def compare_families(
 
     head = None
     if is_translation:
-        method_enc = "picks the candidate closest by cosine (it cannot write)"
+        method_enc = (
+            "embeds the request and each candidate, picks the closest by cosine (it cannot write)"
+        )
 
         def enc_answer(i: int) -> str:
             vecs = np.asarray(encoder.encode([enc_inputs[i], *choices[i]]))  # (1 + C, H) unit
