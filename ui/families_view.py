@@ -305,26 +305,33 @@ def mask_figure(m: MaskView, color: str) -> go.Figure:
     def axis(labels: Sequence[str], n: int, title: str) -> dict:
         if labelled:
             ticks = dict(tickvals=list(range(n)), ticktext=list(labels), tickfont=dict(size=9))
-            return dict(ticks, title=dict(text=title, font=dict(size=10)), constrain="domain")
+            return dict(ticks, title=dict(text=title, font=dict(size=10)), automargin=False)
         return dict(
             showticklabels=False,
             title=dict(text=f"{title}: {n} tokens", font=dict(size=10)),
-            constrain="domain",
+            automargin=False,
         )
 
     cut = ""
     if (m.n_rows_total, m.n_cols_total) != m.shape:
         cut = f" (the last {rows} of {m.n_rows_total})"
-    left, bottom, top = (95, 95, 40) if labelled else (40, 40, 40)
+
+    def room(labels: Sequence[str]) -> int:  # pixels for the tick labels and the axis title
+        return 30 + (min(110, 6 * max(map(len, labels))) if labelled else 0)
+
+    left, bottom, top = room(m.rows), room(m.cols), 48
+    right = max(10, 270 - left - cols * cell)  # room for the title, cells kept square
     fig.update_layout(
-        title=dict(text=f"{m.name}: {rows} × {cols}{cut}", font=dict(size=12)),
-        width=max(300, cols * cell + left + 10),
+        title=dict(text=f"{m.name}<br>{rows} × {cols} tokens{cut}", font=dict(size=12)),
+        width=left + cols * cell + right,
         height=rows * cell + top + bottom,
-        margin=dict(l=left, r=10, t=top, b=bottom),
-        xaxis=dict(axis(m.cols, cols, "key (is read)"), tickangle=-90 if labelled else 0),
-        yaxis=dict(axis(m.rows, rows, "query (reads)"), autorange="reversed", scaleanchor="x"),
+        margin=dict(l=left, r=right, t=top, b=bottom),
+        xaxis=dict(axis(col_txt, cols, "key (is read)"), tickangle=-90 if labelled else 0),
+        yaxis=dict(axis(row_txt, rows, "query (reads)"), autorange="reversed"),
         plot_bgcolor="white",
     )
+    if rows * cell < 60:  # one or two rows: no room for a vertical axis title
+        fig.update_yaxes(title=None)
     return fig
 
 
