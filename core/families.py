@@ -378,7 +378,7 @@ def compare_families(
     decoder: Any,
     seq2seq: Any,
     *,
-    on_item: Callable[[int, int], None] | None = None,
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> FamiliesResult:
     """Run the task's first ``config.n_items`` held-out items on the three families.
 
@@ -387,7 +387,8 @@ def compare_families(
         encoder: a sentence embedder (:func:`core.models.load_embedder`).
         decoder: a causal LM (:class:`core.models.LoadedModel`).
         seq2seq: an encoder-decoder (:class:`core.models.LoadedModel`).
-        on_item: called as ``on_item(done, total)`` after each item.
+        on_step: called as ``on_step(done, total, what)`` as the run goes (the head's fit,
+            each item, tiny-gpt's candidate scores).
 
     Returns:
         A :class:`FamiliesResult`.
@@ -434,6 +435,10 @@ def compare_families(
     newline = dtok("\n", add_special_tokens=False)["input_ids"]
     stops = set(library_stop_ids(dmodel)) | (set(newline) if len(newline) == 1 else set())
 
+    def report(done: int, total: int, what: str) -> None:
+        if on_step is not None:
+            on_step(done, total, what)
+
     head = None
     if is_translation:
         method_enc = (
@@ -447,6 +452,7 @@ def compare_families(
     else:
         import torch
 
+        report(0, len(items), "Fitting the encoder's head on the labelled reviews")
         w, b, head = sentiment_head(encoder, task)
         method_enc = "sentence embedding + logistic-regression head (it cannot write)"
 
@@ -479,11 +485,11 @@ def compare_families(
         fns: dict[str, Callable[[], None]] = {f: call(f, i) for f in FAMILIES}
         for f, t in time_interleaved(fns, 1).items():
             samples[f].extend(t.samples_ms)
-        if on_item is not None:
-            on_item(i + 1, len(items))
+        report(i + 1, len(items), "Items answered by all three models, each call timed")
 
     picks = []
     for i, it in enumerate(items):
+        report(i, len(items), "Items where tiny-gpt's candidates are scored")
         case = ChoiceCase(dec_texts[i], choices[i], it.output)
         sc = choice_scores(dmodel, dtok, case, max_tokens=n_ctx)
         picks.append(choices[i][max(range(len(sc)), key=sc.__getitem__)])

@@ -78,10 +78,10 @@ def run(config: FamiliesConfig, run_id: int, loaded: tuple) -> FamiliesResult:
         return done
     bar = st.progress(0.0, text="Warming up the three models...")
 
-    def step(i: int, n: int) -> None:
-        bar.progress(i / n, text=f"Item {i} of {n} answered by all three models, each call timed")
+    def step(i: int, n: int, what: str) -> None:
+        bar.progress(i / n, text=f"{what}: {i} of {n}" if i else what)
 
-    result = compare_families(config, *loaded, on_item=step)
+    result = compare_families(config, *loaded, on_step=step)
     bar.empty()
     _runs().put(key, result)
     return result
@@ -117,7 +117,8 @@ def family_cards(r: FamiliesResult) -> None:
 
 
 def _pick_note(r: FamiliesResult) -> str:
-    return f" (a pick among the candidates; guessing gets {r.chance:.0%})"
+    what = "candidates" if r.head is None else "labels"
+    return f" (a pick among the item's {what}: guessing gets {r.chance:.0%})"
 
 
 def bars_figure(r: FamiliesResult) -> go.Figure:
