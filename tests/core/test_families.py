@@ -18,6 +18,7 @@ from core.families import (
     compare_families,
     head_training_rows,
 )
+from core.families import head as fam_head
 from core.prompting import load_task
 
 
@@ -220,16 +221,16 @@ def test_the_head_is_fitted_without_the_scored_items(loaded, monkeypatch):
     scored = task.items[:4]
     leak = [{"text": it.input, "label": it.output} for it in scored]
     rows = leak + corpus.review_dataset()[:40]
-    monkeypatch.setattr(fam.corpus, "review_dataset", lambda: rows)
-    monkeypatch.setattr(fam, "_HEADS", fam.LRU(max_items=4))
+    monkeypatch.setattr(fam_head.corpus, "review_dataset", lambda: rows)
+    monkeypatch.setattr(fam_head, "_HEADS", fam_head.LRU(max_items=4))
     seen = []
-    fit = fam.fit_logistic_regression
+    fit = fam_head.fit_logistic_regression
 
     def spy(x, y, **kw):
         seen.append(x.clone())
         return fit(x, y, **kw)
 
-    monkeypatch.setattr(fam, "fit_logistic_regression", spy)
+    monkeypatch.setattr(fam_head, "fit_logistic_regression", spy)
     r = compare_families(FamiliesConfig(task="sentiment", n_items=4, k=0), *loaded)
     (x,) = seen
     scored_vecs = torch.as_tensor(np.asarray(enc.encode([it.input for it in scored])))

@@ -1,27 +1,4 @@
-"""Which family for which task: the same held-out items run on an encoder, a decoder and an
-encoder-decoder, each measured on the spot.
-
-- **encoder only** (MiniLM): it turns text into vectors and cannot write. Sentiment is a
-  logistic-regression head (:func:`core.evaluation.fit_logistic_regression`) trained on the
-  MiniLM sentence embeddings of a labelled review set that holds none of the scored reviews;
-  translation picks, among the item's given candidates, the one whose embedding is closest by
-  cosine to the request (the very text tiny-t5's encoder reads).
-- **decoder only** (tiny-gpt): a k-shot prompt in the prompt-shot page's format
-  (:func:`core.prompting.build_prompt`), continued greedily (:func:`core.generation.greedy_ids`)
-  up to the end of the line; its first line is the answer. It is also scored the encoder's way,
-  picking among the same candidates by log-probability (:func:`core.evaluation.choice_scores`).
-- **encoder-decoder** (tiny-t5): the T5 source (:func:`core.corpus.translate_source`,
-  :func:`core.corpus.sentiment_source`), greedy output (:func:`core.tinyt5.translate`).
-
-Every answer is scored by :func:`core.evaluation.exact_match`; every item's call is timed in
-turns across the families (:func:`core.evaluation.time_interleaved`), after one untimed warm-up
-each. The attention masks are drawn over the real tokens of the first item.
-
->>> FamiliesConfig(n_items=0)
-Traceback (most recent call last):
-...
-ValueError: items must be between 1 and 60, got 0
-"""
+"""The run: config in, every family on the same items, result out."""
 
 from __future__ import annotations
 
@@ -32,7 +9,6 @@ from typing import Any, Literal
 import numpy as np
 
 from core import corpus
-from core.cache import LRU
 from core.evaluation import (
     ChoiceCase,
     LatencyComparison,
@@ -41,21 +17,21 @@ from core.evaluation import (
     choice_scores,
     compare_latency,
     exact_match,
-    fit_logistic_regression,
     probe_logits,
     time_interleaved,
 )
+from core.families.head import HeadInfo, sentiment_head
+from core.families.masks import MaskView, decoder_masks, encoder_masks, seq2seq_masks
 from core.generation import greedy_ids, library_stop_ids
 from core.knobs import check, knob
 from core.models import context_size
-from core.prompting import Example, Task, build_prompt, load_task
+from core.prompting import Example, build_prompt, load_task
 
 Family = Literal["encoder", "decoder", "encoder-decoder"]
 FAMILIES: tuple[Family, ...] = ("encoder", "decoder", "encoder-decoder")
 TASKS = ("translation", "sentiment")
 LANG = "French"  # the translation task's target language (assets/tasks/translation.json)
 MAX_NEW_TOKENS = 6  # the decoder's answer: a word or a label, then a newline (prompting's 6)
-MAX_MASK_TOKENS = 160  # tokens drawn per mask side; a longer prompt is drawn to its end
 # the course notes' rule: classification and tagging -> encoder, open generation -> decoder,
 # translation and summarization -> encoder-decoder
 TEXTBOOK: dict[str, Family] = {"translation": "encoder-decoder", "sentiment": "encoder"}
@@ -103,39 +79,6 @@ class FamiliesConfig:
 
 
 @dataclass(frozen=True)
-class MaskView:
-    """One attention mask over real tokens: ``mask[i, j]`` is True where query token ``rows[i]``
-    may attend to key token ``cols[j]``.
-
-    Args:
-        name: what it is (``encoder self-attention``...).
-        kind: ``bidirectional`` (all ones), ``causal`` (lower triangle) or ``cross`` (every
-            decoder token reads every source token).
-        rows / cols: the query and key tokens, as text.
-        mask: (len(rows), len(cols)) booleans.
-        n_rows_total / n_cols_total: the tokens before a long side was cut to its last
-            :data:`MAX_MASK_TOKENS`.
-    """
-
-    name: str
-    kind: Literal["bidirectional", "causal", "cross"]
-    rows: tuple[str, ...]
-    cols: tuple[str, ...]
-    mask: Any
-    n_rows_total: int
-    n_cols_total: int
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (len(self.rows), len(self.cols))
-
-    @property
-    def share_open(self) -> float:
-        """The share of (query, key) pairs the mask lets through."""
-        return float(np.asarray(self.mask).mean())
-
-
-@dataclass(frozen=True)
 class FamilyRun:
     """One family on every item: its answers, whether each is right, its time per item.
 
@@ -170,16 +113,6 @@ class FamilyRun:
     @property
     def n_correct(self) -> int:
         return sum(self.correct)
-
-
-@dataclass(frozen=True)
-class HeadInfo:
-    """The encoder's sentiment head: what it was trained on."""
-
-    n_train: int  # labelled reviews it was fitted on
-    n_removed: int  # training reviews dropped because their text is a held-out item
-    train_accuracy: float
-    n_params: int
 
 
 @dataclass(frozen=True)
@@ -251,120 +184,6 @@ class FamiliesResult:
             for r in self.runs
             if r.family != best.family
         }
-
-
-# --- masks over real tokens ----------------------------------------------------------------------
-def _labels(tokenizer: Any, ids: Sequence[int]) -> tuple[str, ...]:
-    """Each token as text (a newline shown as ⏎, a space as ·, so none is invisible)."""
-    out = []
-    for i in ids:
-        t = tokenizer.decode([int(i)])
-        out.append(t.replace("\n", "⏎").replace(" ", "·") or "∅")
-    return tuple(out)
-
-
-def full_mask(n_rows: int, n_cols: int) -> Any:
-    """Every query reads every key: an encoder's self-attention, and cross-attention.
-
-    >>> full_mask(2, 3).astype(int).tolist()
-    [[1, 1, 1], [1, 1, 1]]
-    """
-    return np.ones((n_rows, n_cols), dtype=bool)
-
-
-def causal_mask(n: int) -> Any:
-    """Token i reads tokens 0..i: a decoder's self-attention (the lower triangle).
-
-    >>> causal_mask(3).astype(int).tolist()
-    [[1, 0, 0], [1, 1, 0], [1, 1, 1]]
-    """
-    return np.tril(np.ones((n, n), dtype=bool))
-
-
-def _mask_view(
-    name: str,
-    kind: Literal["bidirectional", "causal", "cross"],
-    rows: tuple[str, ...],
-    cols: tuple[str, ...],
-) -> MaskView:
-    mask = causal_mask(len(rows)) if kind == "causal" else full_mask(len(rows), len(cols))
-    # a long prompt keeps its end (the question); a causal mask cut that way stays triangular
-    r0, c0 = max(0, len(rows) - MAX_MASK_TOKENS), max(0, len(cols) - MAX_MASK_TOKENS)
-    return MaskView(name, kind, rows[r0:], cols[c0:], mask[r0:, c0:], len(rows), len(cols))
-
-
-def encoder_masks(tokenizer: Any, text: str) -> tuple[MaskView, ...]:
-    """The encoder's one mask: full bidirectional self-attention over ``text``'s tokens."""
-    labels = _labels(tokenizer, tokenizer(text)["input_ids"])
-    return (_mask_view("encoder self-attention", "bidirectional", labels, labels),)
-
-
-def decoder_masks(tokenizer: Any, ids: Sequence[int]) -> tuple[MaskView, ...]:
-    """The decoder's one mask: causal self-attention over the prompt's tokens ``ids``."""
-    labels = _labels(tokenizer, ids)
-    return (_mask_view("decoder self-attention", "causal", labels, labels),)
-
-
-def seq2seq_masks(tokenizer: Any, source: str, output: str) -> tuple[MaskView, ...]:
-    """An encoder-decoder's three masks: the encoder's full self-attention over the source,
-    the decoder's causal self-attention over what it reads (its start token, then each token
-    it wrote: the answer and ``</s>`` are the last row's output), and cross-attention from
-    every decoder token to every source token (T_tgt x T_src)."""
-    src = _labels(tokenizer, tokenizer(source)["input_ids"])
-    written = tokenizer(output, add_special_tokens=False)["input_ids"]
-    # the decoder reads its start token (T5's <pad>, shown as <start>), then each token it
-    # wrote but the last (</s>, which ended the answer): one row per step
-    tgt = ("<start>", *_labels(tokenizer, written))
-    return (
-        _mask_view("encoder self-attention", "bidirectional", src, src),
-        _mask_view("decoder self-attention", "causal", tgt, tgt),
-        _mask_view("cross-attention (decoder reads source)", "cross", tgt, src),
-    )
-
-
-# --- the encoder's sentiment head ----------------------------------------------------------------
-_HEADS: LRU[tuple[Any, Any, HeadInfo]] = LRU(max_items=4)
-
-
-def head_training_rows(held_out: Sequence[str]) -> tuple[list[dict[str, str]], int]:
-    """The labelled reviews the head trains on: :func:`core.corpus.review_dataset` minus every
-    review whose text is one of ``held_out`` (the grammar can write the same review twice).
-
-    Returns:
-        (rows, how many were removed).
-
-    >>> rows, removed = head_training_rows([corpus.review_dataset()[0]["text"]])
-    >>> removed >= 1, len(rows) + removed
-    (True, 300)
-    """
-    banned = set(held_out)
-    rows = corpus.review_dataset()
-    kept = [r for r in rows if r["text"] not in banned]
-    return kept, len(rows) - len(kept)
-
-
-def sentiment_head(embedder: Any, task: Task) -> tuple[Any, Any, HeadInfo]:
-    """A logistic regression over ``embedder``'s sentence embeddings, trained on the review set
-    without any of ``task``'s held-out items. Built once per embedder and task.
-
-    Returns:
-        (weight (H, C), bias (C,), :class:`HeadInfo`); class i is ``task.labels[i]``.
-    """
-    import torch
-
-    key = (embedder.name, id(embedder.model), task.to_json())
-    cached = _HEADS.get(key)
-    if cached is not None:
-        return cached
-    labels = tuple(task.labels or ())
-    rows, removed = head_training_rows([it.input for it in task.items])
-    x = torch.as_tensor(np.asarray(embedder.encode([r["text"] for r in rows])))  # (N, H)
-    y = torch.tensor([labels.index(r["label"]) for r in rows])  # (N,)
-    w, b = fit_logistic_regression(x, y)
-    train_acc = float((probe_logits(x, w, b).argmax(-1) == y).float().mean())
-    info = HeadInfo(len(rows), removed, train_acc, int(w.numel() + b.numel()))
-    _HEADS.put(key, (w, b, info))
-    return w, b, info
 
 
 # --- the run -------------------------------------------------------------------------------------
