@@ -25,6 +25,7 @@ url_state(
     }
 )
 st.session_state.setdefault("families_run", 0)  # "Measure again" bumps it: not in the link
+view.link_notes({"families_task": "task", "families_n_items": "n_items", "families_k": "k"})
 c_task, c_n, c_k = st.columns([2, 1, 1])
 knobs.select(
     FamiliesConfig,

@@ -23,6 +23,7 @@ from core.families import (
     MaskView,
     compare_families,
 )
+from core.knobs import spec
 from core.models import ModelUnavailableError
 from ui.loaders import get_model
 
@@ -85,6 +86,26 @@ def run(config: FamiliesConfig, run_id: int, loaded: tuple) -> FamiliesResult:
     bar.empty()
     _runs().put(key, result)
     return result
+
+
+def link_notes(fields: dict[str, str]) -> None:
+    """Say which values of a shared link could not be used ({widget key: config field}): the
+    page then runs with the default, and the engine's knob says why (shown once: the link is
+    rewritten at the end of the run)."""
+    for key, name in fields.items():
+        raw = st.query_params.get(key)
+        if raw is None or raw == str(st.session_state.get(key)):
+            continue
+        k = spec(FamiliesConfig, name)
+        try:
+            why = k.problem(k.kind(raw) if k.kind is not str else raw)
+        except ValueError:
+            why = f"{k.label} must be a whole number, got {raw!r}"
+        st.info(
+            f"The link's {k.label} could not be used ({why or raw}): "
+            f"using {st.session_state.get(key)!r} instead.",
+            icon=":material/link_off:",
+        )
 
 
 # --- per-family cards ----------------------------------------------------------------------------

@@ -98,6 +98,32 @@ def test_a_link_with_impossible_values_opens_clean_within_the_knobs(query):
     assert n_knob.lo <= n <= n_knob.hi and k_knob.lo <= k <= k_knob.hi
     assert at.selectbox(key="families_task").value in spec(FamiliesConfig, "task").choices
     assert len(_table(at)) == n
+    assert "could not be used" in _text(at)
+
+
+def test_a_bad_link_value_is_explained_with_the_engine_s_own_limit():
+    at = open_page(PAGE, query={"families_n_items": "0"})
+    assert "items must be between 1 and 60, got 0" in _text(at)
+    at.run()  # the link was rewritten: said once
+    assert "could not be used" not in _text(at)
+
+
+def test_predict_then_reveal_answers_with_the_measured_leader(page):
+    at = page
+    at.radio(key="families_predict_guess").set_value("A tie at the top").run()
+    at.button(key="families_predict_reveal").click().run()
+    shown = "\n".join(x.value for x in (*at.success, *at.info))
+    assert "the most accurate" in shown or "All three got" in shown
+
+
+def test_measure_again_times_the_items_anew(page):
+    at = page
+    before = [m.value for m in at.metric if m.label == "Median ms per item"]
+    at.button(key="families_measure").click().run()
+    assert not at.exception
+    assert at.session_state["families_run"] >= 1
+    after = [m.value for m in at.metric if m.label == "Median ms per item"]
+    assert len(after) == 3 and after != before  # new wall times (equal to 0.1 ms: vanishingly rare)
 
 
 def test_more_items_than_the_task_has_says_so():
