@@ -13,7 +13,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core import models
-from core.cache import LRU
+from core.cache import SharedResults
 from core.families import (
     FAMILIES,
     FamiliesConfig,
@@ -65,9 +65,10 @@ def load_models(config: FamiliesConfig) -> tuple:
 
 
 @st.cache_resource
-def _runs() -> LRU[FamiliesResult]:
-    """Finished runs by their settings, shared by every session (a result is never mutated)."""
-    return LRU(max_items=32)
+def _runs() -> SharedResults[FamiliesResult]:
+    """Finished runs by their settings, shared by every session (a result is never mutated);
+    a second session asking for a run under way waits for it instead of timing beside it."""
+    return SharedResults(max_entries=32)
 
 
 def run(config: FamiliesConfig, run_id: int, loaded: tuple) -> FamiliesResult:
@@ -80,11 +81,12 @@ def run(config: FamiliesConfig, run_id: int, loaded: tuple) -> FamiliesResult:
     bar = st.progress(0.0, text="Warming up the three models...")
 
     def step(i: int, n: int, what: str) -> None:
-        bar.progress(i / n, text=f"{what}: {i} of {n}" if i else what)
+        bar.progress(i / max(n, 1), text=f"{what}: {i} of {n}" if i else what)
 
-    result = compare_families(config, *loaded, on_step=step)
+    result, _ = _runs().get_or_compute(
+        key, lambda report: compare_families(config, *loaded, on_step=report), on_progress=step
+    )
     bar.empty()
-    _runs().put(key, result)
     return result
 
 
