@@ -321,20 +321,20 @@ def compare_families(
         ),
     }
     info = {
-        "encoder": (encoder.name, method_enc, False, enc_inputs, _n_params(encoder.model)),
+        "encoder": (encoder.name, method_enc, False, enc_inputs, encoder.loaded.n_params),
         "decoder": (
             decoder.name,
             f"{k}-shot prompt, greedy continuation to the end of the line",
             True,
             dec_texts,
-            _n_params(dmodel),
+            decoder.n_params,
         ),
         "encoder-decoder": (
             seq2seq.name,
             "task prefix on the source, greedy output",
             True,
             t5_inputs,
-            _n_params(seq2seq.model),
+            seq2seq.n_params,
         ),
     }
     runs = []
@@ -366,10 +366,6 @@ def compare_families(
         head=head,
         notes=tuple(notes),
     )
-
-
-def _n_params(model: Any) -> int:
-    return int(sum(p.numel() for p in model.parameters()))
 
 
 def _chance(choices: Sequence[Sequence[str]]) -> float:
