@@ -74,6 +74,7 @@ predict_then_reveal(
 st.subheader("Measured on the same items")
 view.family_cards(result)
 st.plotly_chart(view.bars_figure(result), width="stretch", key="families_bars")
+st.caption(view.bars_caption(result))
 with st.container(border=True):
     st.markdown("**Which family for which task?**")
     st.markdown("\n".join(f"- {p}" for p in view.verdict_points(result)))

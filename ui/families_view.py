@@ -152,13 +152,14 @@ def bars_figure(r: FamiliesResult) -> go.Figure:
         horizontal_spacing=0.14,
         subplot_titles=("Accuracy on the same items", "Median time per item (ms)"),
     )
-    names = [f"{TITLES[x.family]}<br>{x.model}" for x in r.runs]
+    names = [f"{TITLES[x.family]}<br>{x.model}{'' if x.generates else ' (picks)'}" for x in r.runs]
     colors = [COLORS[x.family] for x in r.runs]
     fig.add_trace(
         go.Bar(
             x=names,
             y=[x.accuracy for x in r.runs],
             marker_color=colors,
+            marker_pattern_shape=["" if x.generates else "/" for x in r.runs],
             text=[f"{x.accuracy:.0%}" for x in r.runs],
             textposition="outside",
             hovertemplate="%{x}: %{y:.0%}<extra></extra>",
@@ -200,6 +201,22 @@ def bars_figure(r: FamiliesResult) -> go.Figure:
     fig.update_yaxes(range=[0, max(x.timings.q3 for x in r.runs) * 1.3], row=1, col=2)
     fig.update_layout(height=330, showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def bars_caption(r: FamiliesResult) -> str:
+    """What the bars compare, and what the hatching means."""
+    pickers = [TITLES[x.family].lower() for x in r.runs if not x.generates]
+    text = (
+        "Accuracy: exact match with the reference. Time: the median over the items (each item "
+        "timed once, in turns across the three); the whisker spans the middle half of the items."
+    )
+    if pickers:
+        text += (
+            f" Hatched: the {' and '.join(pickers)} picks one of the given "
+            f"{'candidates' if r.head is None else 'labels'} (a multiple-choice answer); the "
+            "others write theirs."
+        )
+    return text
 
 
 # --- the verdict, phrased around what was measured ------------------------------------------------
