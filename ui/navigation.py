@@ -37,6 +37,13 @@ PAGES: tuple[PageInfo, ...] = (
         "See how text becomes tokens, and what each token costs.",
     ),
     PageInfo(
+        "pages/embeddings.py",
+        "Embeddings",
+        ":material/scatter_plot:",
+        "1. Select a model",
+        "Tokens and sentences as vectors, positions, and one forward pass step by step.",
+    ),
+    PageInfo(
         "pages/attention.py",
         "Attention",
         ":material/grid_on:",
