@@ -248,10 +248,17 @@ def verdict_points(r: FamiliesResult) -> list[str]:
         tops = " and ".join(_who(r, f) for f in best)
         measured = f"On these {n} items the most accurate: {tops}."
     points.append(f"**Measured just now**: {measured}")
-    if r.textbook_holds:
+    others = [f for f in best if f != text]
+    if r.textbook_holds and not others:
         points.append(
-            f"For this task the rule picks the {TITLES[text].lower()}, and here it is among the "
-            "most accurate: the measurement agrees with the rule."
+            f"For this task the rule picks the {TITLES[text].lower()}, and here it is the most "
+            "accurate: the measurement agrees with the rule."
+        )
+    elif r.textbook_holds:
+        points.append(
+            f"For this task the rule picks the {TITLES[text].lower()}; here it ties for the top "
+            f"with the {' and '.join(TITLES[f].lower() for f in others)}: these items do not "
+            "separate them, so time and size decide."
         )
     else:
         points.append(

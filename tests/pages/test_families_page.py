@@ -4,6 +4,8 @@ impossible values opens the page clean."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from core.families import FAMILIES, FamiliesConfig
@@ -130,3 +132,42 @@ def test_more_items_than_the_task_has_says_so():
     at = open_page(PAGE, query={"families_task": "translation", "families_n_items": "30"})
     assert "held-out items: all of them are used" in _text(at)
     assert len(_table(at)) == 22  # assets/tasks/translation.json
+
+
+def _with_hits(r, hits: dict[str, int]):
+    """``r`` with each family's first ``hits[f]`` items right and the rest wrong."""
+    runs = []
+    for run in r.runs:
+        n = len(run.correct)
+        ok = tuple(i < hits[run.family] for i in range(n))
+        runs.append(dataclasses.replace(run, correct=ok))
+    return dataclasses.replace(r, runs=tuple(runs))
+
+
+@pytest.fixture(scope="module")
+def measured():
+    from core import models
+    from core.families import compare_families
+
+    loaded = (
+        models.load_embedder("minilm"),
+        models.load_causal_lm("tiny-gpt"),
+        models.load_seq2seq("tiny-t5"),
+    )
+    return compare_families(FamiliesConfig(task="translation", n_items=4, k=1), *loaded)
+
+
+@pytest.mark.parametrize(
+    ("hits", "says", "never"),
+    [
+        ({"encoder": 1, "decoder": 2, "encoder-decoder": 4}, "agrees with the rule", "do not back"),
+        ({"encoder": 1, "decoder": 4, "encoder-decoder": 4}, "ties for the top", "agrees"),
+        ({"encoder": 1, "decoder": 4, "encoder-decoder": 2}, "do not back the rule", "agrees"),
+        ({"encoder": 4, "decoder": 4, "encoder-decoder": 4}, "All three got 100%", "agrees"),
+    ],
+)
+def test_the_verdict_follows_the_numbers_never_the_rule_alone(measured, hits, says, never):
+    r = _with_hits(measured, hits)  # translation: the rule's pick is the encoder-decoder
+    text = "\n".join(view.verdict_points(r))
+    assert says in text and never not in text
+    assert f"{max(x.accuracy for x in r.runs):.0%}" in text  # the measured figure, not the rule
