@@ -64,6 +64,7 @@ SCRIPTS = {
     "tokenizer": "pages/tokenizer.py",
     "embeddings": "pages/embeddings.py",
     "attention": "pages/attention.py",
+    "families": "pages/families.py",
     "sampling": "pages/sampling.py",
     "prompting": "pages/prompting.py",
     "lora": "pages/lora.py",

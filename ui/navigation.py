@@ -51,6 +51,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Look inside: which words each attention head connects.",
     ),
     PageInfo(
+        "pages/families.py",
+        "Model families",
+        ":material/account_tree:",
+        "1. Select a model",
+        "Encoder, decoder, encoder-decoder: the same items on each, measured side by side.",
+    ),
+    PageInfo(
         "pages/sampling.py",
         "Sampling",
         ":material/casino:",
