@@ -73,13 +73,14 @@ def test_every_step_has_its_shape_and_they_add_up(lm):
 
 
 def test_hooks_are_removed_even_when_the_call_fails(lm):
+    # transformers itself may hold hooks (it records attentions once a caller asked for them)
     before = _hooks(lm.model)
     fw.walk(lm.model, lm.tokenizer, _ids(lm))
-    assert _hooks(lm.model) == before == 0
+    assert _hooks(lm.model) == before
     bad = [lm.model.config.vocab_size + 5]  # an id past the table: the forward pass raises
     with pytest.raises(IndexError):
         fw.walk(lm.model, lm.tokenizer, bad)
-    assert _hooks(lm.model) == 0
+    assert _hooks(lm.model) == before
     weights = lm.model.transformer.wte.weight.detach().clone()
     fw.walk(lm.model, lm.tokenizer, _ids(lm))
     assert torch.equal(lm.model.transformer.wte.weight, weights)  # the cached model untouched
