@@ -122,13 +122,19 @@ what_to_notice(
         "the entropy falls as you go below 1 and rises above 1.",
         "Top-k keeps a fixed number of tokens whatever the model's confidence; "
         "top-p and min-p adapt. "
-        "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is nearly sure) "
-        "and for the *Story* one (many names fit).",
+        + (
+            "Compare how many tokens top-p 0.9 keeps at the first output token of the "
+            "*Translate* example and of the *Summarize* one."
+            if seq2seq
+            else "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is "
+            "nearly sure) and for the *Story* one (many names fit)."
+        ),
         "The same seed and settings always give the same text; "
         "at temperature 0 the seed does nothing.",
         "Hover a generated token to see what else the model considered; "
         "pick an alternative to take "
         "another path: one early token can change everything after it.",
     ]
+    + [view.SEQ2SEQ_NOTICE] * seq2seq
 )
 sync_url()

@@ -46,6 +46,11 @@ SEQ2SEQ_EXAMPLES = {
     ),
 }
 SEQ2SEQ_DEFAULT = SEQ2SEQ_EXAMPLES["Translate (seq2seq)"]
+SEQ2SEQ_NOTICE = (
+    "An encoder-decoder never continues its source: its decoder starts from its own start "
+    "token, and the repetition penalty looks only at the output written so far (as "
+    "transformers' generate does), not at the source."
+)
 STEPS, STEPS_FOR, ACTION = "sampling_steps", "sampling_steps_for", "sampling_action"
 CMP_FOR = "sampling_cmp_for"  # (config, n) the compare panel generates with
 CMP_TEMPS = [0.0, 0.3, 0.5, 0.7, 1.0, 1.3, 1.5, 2.0]
@@ -207,8 +212,9 @@ def distribution_chart(result: smp.SamplingResult, tokenizer, n_top: int) -> go.
     more than the whole sampling pipeline, and the slider redraw must stay fast.
     """
     ids = result.top(n_top, by="raw")
+    # plotly reads labels as HTML: a token such as T5's </s> must be escaped to show at all
     names = [
-        f"{n} ★" if i == result.chosen_id else n
+        html.escape(f"{n} ★" if i == result.chosen_id else n)
         for i, n in zip(ids, labels(tokenizer, ids), strict=True)
     ]
     raw, scaled, final = (result.raw_probs[ids], result.scaled_probs[ids], result.final_probs[ids])

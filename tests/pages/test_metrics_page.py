@@ -150,6 +150,9 @@ def test_tiny_t5s_generated_set_is_scored_like_any_pairs(task):
     assert shown["BLEU"] == f"{report.bleu.score:.1f}"
     assert shown["ROUGE-L F1"] == f"{100 * report.rouge.corpus['rougeL'].fmeasure:.1f}"
     assert any("60 held-out items" in c.value for c in at.caption)
+    items = at.dataframe[0].value  # what the model read and wrote, item by item
+    assert list(items.iloc[:, 0]) == list(g.sources)
+    assert list(items.iloc[:, 1]) == list(g.pairs.predictions)
     assert at.subheader[0].value == "Corpus scores over 60 pairs"
 
 

@@ -308,3 +308,28 @@ def test_tiny_t5_hostile_sources_give_clear_messages(prompt, expected):
     at.text_area(key="sampling_prompt").input(prompt).run()
     assert not at.exception
     assert expected in _texts(at)
+
+
+def test_the_chart_escapes_token_labels_plotly_would_read_as_html():
+    """T5's </s> is an HTML closing tag to plotly: unescaped, its bar had no label at all."""
+    import numpy as np
+
+    from core.sampling import SamplingConfig, filter_distribution
+    from ui import sampling_view as view
+
+    tok = models.load_seq2seq("tiny-t5").tokenizer
+    logits = np.zeros(len(tok), dtype=np.float32)
+    logits[tok.eos_token_id], logits[tok.pad_token_id] = 5.0, 4.0
+    fig = view.distribution_chart(
+        filter_distribution(logits, SamplingConfig(temperature=0)), tok, 3
+    )
+    assert list(fig.data[0].x[:2]) == ["&lt;/s&gt; ★", "&lt;pad&gt;"]
+
+
+def test_tiny_t5_what_to_notice_speaks_of_its_source():
+    from ui import sampling_view as view
+
+    at = _t5()
+    notice = " ".join(m.value for m in at.markdown)
+    assert "never continues its source" in notice and "*Translate*" in notice
+    assert view.SEQ2SEQ_NOTICE.split(":")[0] not in " ".join(m.value for m in _open().markdown)
