@@ -467,16 +467,16 @@ def current_config() -> smp.SamplingConfig:
 
 def distribution(
     name: str,
+    model: Any,
     prompt_ids: Sequence[int],
     ctx: int,
     steps: Sequence[gen.StepRecord],
     cfg: smp.SamplingConfig,
 ) -> tuple[gen.TextSoFar, smp.SamplingResult]:
-    """The next-token pipeline after prompt + steps; the token at position i of the text takes
-    draw i of the seed's stream (core.sampling's one rule, shared with Generate N)."""
-    text = gen.text_so_far(
-        get_model(name).model, prompt_ids, [s.token_id for s in steps], context=ctx
-    )
+    """The next-token pipeline after prompt + steps (``model``: the model ``name``); the token
+    at position i of the text takes draw i of the seed's stream (core.sampling's one rule,
+    shared with Generate N)."""
+    text = gen.text_so_far(model, prompt_ids, [s.token_id for s in steps], context=ctx)
     # the forward pass runs once per context
     logits = cached_logits(name, text.prompt_ids, text.decoder_prefix)
     result = smp.filter_distribution(logits, cfg, context_ids=text.ids, draw_index=len(steps))
@@ -515,7 +515,7 @@ def step_panel(
     if action == "clear":
         steps.clear()
     cfg = current_config()
-    text, result = distribution(name, prompt_ids, ctx, steps, cfg)
+    text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
     if sample:
         steps.append(gen.step_from_result(result))
     if go_n:
@@ -535,7 +535,7 @@ def step_panel(
         )
         steps.extend(shown)
     if sample or go_n:
-        text, result = distribution(name, prompt_ids, ctx, steps, cfg)
+        text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
     story.html(tokens_html(tok, prompt_tail, steps))
     alternatives_picker(tok, steps)
     if steps:
