@@ -200,3 +200,9 @@ def test_tiny_t5_with_unusable_custom_examples_is_a_clear_message():
     at = _open(prompting_model="tiny-t5", prompting_task="custom", prompting_custom="no arrow")
     assert any("at least two" in w.value for w in at.warning), [w.value for w in at.warning]
     assert not at.metric and not at.exception
+
+
+def test_a_hub_seq2seq_model_offline_is_a_clear_message():
+    at = _open(prompting_model="flan-t5-small")
+    assert any("tiny-t5" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.metric and not at.exception

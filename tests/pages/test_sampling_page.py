@@ -333,3 +333,10 @@ def test_tiny_t5_what_to_notice_speaks_of_its_source():
     notice = " ".join(m.value for m in at.markdown)
     assert "never continues its source" in notice and "*Translate*" in notice
     assert view.SEQ2SEQ_NOTICE.split(":")[0] not in " ".join(m.value for m in _open().markdown)
+
+
+def test_a_hub_seq2seq_model_offline_is_a_clear_message():
+    at = _open()
+    at.selectbox(key="sampling_model").set_value("flan-t5-small").run()
+    assert not at.exception
+    assert "tiny-t5" in " ".join(e.value for e in at.error)
