@@ -1,6 +1,7 @@
 """Benchmark of the Attention heatmap page, against the raw transformers call in the same run.
 
-    python bench/bench_attention.py [--model minilm] [--repeats 7] [--threads 1]
+    python bench/bench_attention.py [--model minilm] [--seq2seq tiny-t5] [--parts all]
+                                    [--repeats 7] [--threads 1]
 
 For 128 and 512 tokens (tiny-gpt: 128 and its context, 256):
 
@@ -10,6 +11,13 @@ For 128 and 512 tokens (tiny-gpt: 128 and its context, 256):
    The weights are checked equal. Goal: <= 1.1x raw.
 2. What the engine adds once per text (the per-head summary) and on every redraw (the selected
    head's view with its causal mask, and the selected token's focus), for scale.
+3. An encoder-decoder (``--seq2seq``, tiny-t5 by default): ``core.attention.seq2seq_attention``
+   with a typed target (tokenize source and target, one teacher-forced forward with
+   ``output_attentions=True``, the encoder, decoder and cross results) against the raw
+   ``model(input_ids=..., decoder_input_ids=..., output_attentions=True)`` with its two
+   tokenizer calls; the three kinds of weights are checked equal. Goal: <= 1.1x raw. The
+   greedy output written when no target is typed is timed apart (it is generation, not
+   attention).
 """
 
 from __future__ import annotations
@@ -57,13 +65,61 @@ def _redraw(r: attention.AttentionResult) -> None:
     attention.token_focus(r, v, attention.default_token(r))
 
 
+SOURCE = "summarize: " + TEXT
+TARGET = "Tom the little cat liked the garden and saw a big dog one day. " * 3
+
+
+def bench_seq2seq(name: str, repeats: int) -> None:
+    """Part 3: the teacher-forced encoder-decoder pass against the raw call."""
+    lm = attention.load_attention_model(name)
+    tok, model = lm.tokenizer, lm.model
+    n = min(128, attention.model_context(lm))
+    start = model.config.decoder_start_token_id
+    print(f"seq2seq model {lm.name}: {lm.n_params / 1e6:.2f}M parameters, source cut at {n}")
+
+    def raw():
+        src = tok(SOURCE, truncation=True, max_length=n, return_tensors="pt")["input_ids"]
+        tgt = tok(TARGET, add_special_tokens=False, truncation=True, max_length=n - 1)
+        dec = torch.tensor([[start, *tgt["input_ids"]]])
+        with torch.inference_mode():
+            return model(input_ids=src, decoder_input_ids=dec, output_attentions=True)
+
+    def ours():
+        return attention.seq2seq_attention(SOURCE, lm, target=TARGET, max_tokens=n)
+
+    got, out = ours(), raw()
+    for kind, maps in (
+        ("encoder", out.encoder_attentions),
+        ("decoder", out.decoder_attentions),
+        ("cross", out.cross_attentions),
+    ):
+        np.testing.assert_array_equal(got.part(kind).weights, torch.stack(maps)[:, 0].numpy())
+    t_raw, t_ours, ratio = _paired(raw, ours, repeats)
+    S, T = got.encoder.n_tokens, got.decoder.n_tokens
+    print(
+        f"  {S} source x {T} target tokens: raw {t_raw * 1e3:8.1f} ms | seq2seq_attention "
+        f"{t_ours * 1e3:8.1f} ms | ratio {ratio:.3f}x (median of paired runs; goal <= 1.1x; "
+        "encoder, decoder and cross weights equal)"
+    )
+    gen = median_seconds(
+        lambda: attention.seq2seq_attention(SOURCE, lm, max_tokens=n), max(3, repeats // 2)
+    )
+    print(f"        + no target typed: the model's greedy output first, {gen * 1e3:.1f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="minilm")
+    ap.add_argument("--seq2seq", default="tiny-t5", help="the encoder-decoder of part 3")
+    ap.add_argument("--parts", choices=("all", "self", "seq2seq"), default="all")
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.parts != "self":
+        bench_seq2seq(args.seq2seq, args.repeats)
+    if args.parts == "seq2seq":
+        return
     lm = attention.load_attention_model(args.model)
     tok, model = lm.tokenizer, lm.model
     ctx = attention.model_context(lm)

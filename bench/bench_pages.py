@@ -62,7 +62,9 @@ class Page:
 SCRIPTS = {
     "home": "pages/home.py",
     "tokenizer": "pages/tokenizer.py",
+    "embeddings": "pages/embeddings.py",
     "attention": "pages/attention.py",
+    "families": "pages/families.py",
     "sampling": "pages/sampling.py",
     "prompting": "pages/prompting.py",
     "lora": "pages/lora.py",
@@ -77,6 +79,9 @@ STEPS: list[tuple[str, str, tuple[Any, Any], str | None]] = [
     ("tokenizer", "tokenizer_ws", (True, False), "tokenize"),
     ("tokenizer", "tokenizer_bpe_merges", (100, 60), "train_bpe"),
     ("tokenizer", "tokenizer_bpe_step", (30, 12), None),
+    ("embeddings", "embeddings_dims", (3, 2), "word_map"),
+    ("embeddings", "embeddings_method", ("umap", "pca"), "word_map"),
+    ("embeddings", "embeddings_search", ("Oslo", ""), None),
     ("attention", "attention_layer", (1, 0), "attention_maps"),
     ("attention", "attention_head", (1, 0), "head_view"),
     ("attention", "attention_threshold", (0.1, 0.0), "head_view"),
@@ -351,9 +356,28 @@ def _ngram_matches(s: dict[str, Any]) -> Callable[[], object]:
     return lambda: M.ngram_matches(ct, rt, n)
 
 
+@cache
+def _space(name: str = "tiny-gpt"):
+    from core import models
+    from core.embeddings import space
+
+    lm = models.load_model(name)
+    return space.embedding_space(name, lm.model, lm.tokenizer)
+
+
+def _word_map(s: dict[str, Any]) -> Callable[[], object]:
+    from core.embeddings import space
+
+    cfg = space.WordMapConfig(
+        dims=int(s.get("embeddings_dims", 2)), method=str(s.get("embeddings_method", "pca"))
+    )
+    return lambda: space.word_map(_space(), cfg)
+
+
 ENGINES: dict[str, tuple[str, Callable[[dict[str, Any]], Callable[[], object]]]] = {
     "filter_distribution": ("core.sampling.filter_distribution", _filter_distribution),
     "sampling_compare": ("core.generation.compare (3 runs of n tokens)", _sampling_compare),
+    "word_map": ("core.embeddings.space.word_map (tiny-gpt)", _word_map),
     "attention_maps": ("core.attention.attention_maps (minilm)", _attention_maps),
     "head_view": ("core.attention.head_view", _head_view),
     "tokenize": ("core.tokenizers.tokenize x3", _tokenize),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.attention import HEAD_METRICS, PAIR_FILTERS, ViewConfig, word_attention
+from core.attention import HEAD_METRICS, PAIR_FILTERS, SEQ2SEQ_KINDS, ViewConfig, word_attention
 from core.knobs import spec
 from core.models import ModelUnavailableError
 from core.text import clean_text
@@ -16,7 +16,8 @@ from ui.urlstate import left_out_caption, sync_url, url_state
 page_header(
     "Attention heatmap",
     "Every layer of a transformer has several attention heads; each decides, for every token, "
-    "how much to look at each other token. Here are the real weights of a real model.",
+    "how much to look at each other token. Here are the real weights of a real model: an "
+    "encoder, a decoder, or an encoder-decoder with its three kinds of attention.",
 )
 MODELS = [*av.model_options(), av.CUSTOM]
 sidebar_pick = active_model("encoder")
@@ -33,11 +34,15 @@ url_state(
         "attention_filter": "all",
         "attention_token": -1,
         "attention_metric": "entropy",
+        "attention_source": av.S2S_SOURCE,  # an encoder-decoder's input...
+        "attention_target": "",  # ...and its decoder's text ("": the model's own output)
+        "attention_kind": "cross",
     },
     choices={
         "attention_model": MODELS,
         "attention_filter": list(PAIR_FILTERS),
         "attention_metric": list(HEAD_METRICS),
+        "attention_kind": list(SEQ2SEQ_KINDS),
     },
     bounds={
         "attention_layer": (0, 200),
@@ -58,8 +63,19 @@ c_model.selectbox(
     MODELS,
     key="attention_model",
     format_func=av.model_label,
-    help="Encoders see the whole text; decoders only earlier tokens.",
+    help="Encoders see the whole text; decoders only earlier tokens; an encoder-decoder "
+    "(tiny-t5) has both, joined by cross-attention.",
 )
+name = st.session_state["attention_model"]
+if name == av.CUSTOM:
+    c_model.text_input("Hugging Face id", key="attention_custom", placeholder="org/model-name")
+    name = st.session_state["attention_custom"].strip() or "minilm"
+if av.is_seq2seq(name):  # source, target and three kinds of attention
+    av.seq2seq_page(name, c_ex)
+    what_to_notice(av.S2S_NOTICE)
+    av.seq2seq_question(name)
+    sync_url()
+    st.stop()
 c_ex.selectbox(
     "Examples",
     list(av.EXAMPLES),
@@ -68,10 +84,6 @@ c_ex.selectbox(
     placeholder="Load an example text...",
     on_change=_example,
 )
-name = st.session_state["attention_model"]
-if name == av.CUSTOM:
-    c_model.text_input("Hugging Face id", key="attention_custom", placeholder="org/model-name")
-    name = st.session_state["attention_custom"].strip() or "minilm"
 decoder = av.is_decoder(name)
 st.text_area("Text (sentence A)", key="attention_text", height=90)
 left_out_caption("attention_text")

@@ -37,7 +37,8 @@ def main() -> None:
         r = train_tiny_t5(TinyT5Config(steps=args.steps), args.out, on_step=on_step)
         print(f"params {r.n_params:,}  val loss {r.val_loss}  {r.seconds:.0f}s")
     for task, s in r.scores.items():
-        print(f"{task:15s} EM {s['exact_match']:.2f}  BLEU {s['bleu']:.1f}")
+        bleu = "n/a" if s["bleu"] is None else f"{s['bleu']:.1f}"
+        print(f"{task:15s} EM {s['exact_match']:.2f}  BLEU {bleu}")
 
 
 if __name__ == "__main__":

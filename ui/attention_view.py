@@ -15,28 +15,43 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.colors import sequential
 
 from core import models
 from core.attention import (
     HEAD_METRICS,
     PAIR_FILTERS,
+    SEQ2SEQ_KINDS,
+    AttentionKind,
     AttentionResult,
     HeadSummary,
     HeadView,
+    Seq2SeqAttention,
     Thumbnails,
     ViewConfig,
     attention_maps,
     default_token,
     head_summary,
     head_view,
+    metrics_for,
+    seq2seq_attention,
+    source_word_attention,
     thumbnails,
     token_focus,
 )
 from core.attention import is_decoder as _is_decoder
+from core.attention import is_seq2seq as _is_seq2seq
+from core.corpus import TRANSLATIONS, context_source, summarize_source, translate_source
+from core.text import clean_text
 from ui import knobs
+from ui.render import input_notes, predict_then_reveal
 from ui.urlstate import stable_selectbox, sync_url
 
-COLORSCALE = "Blues"
+_BLUES = sequential.Blues
+# white (0) to dark blue (the largest weight), written out: with validation off, the name "Blues"
+# reaches plotly.js as its legacy scale, which runs the other way (dark blue at 0, grey at the
+# top: the heaviest cells looked like the grey of the causal mask)
+COLORSCALE = [[k / (len(_BLUES) - 1), c] for k, c in enumerate(_BLUES)]
 MASK_COLOR = "#d9d9d9"  # the causal mask's cells (NaN) show the plot background
 PRONOUN = "The animal didn't cross the street because it was too tired."
 PRONOUN_TARGETS = ["animal", "street", "because", "tired"]
@@ -60,6 +75,12 @@ EXAMPLES = {
 }
 
 
+def plot_labels(labels: Sequence[str]) -> list[str]:
+    """Token labels as plotly shows them literally: it reads ``<...>`` as markup, so ``</s>``
+    (T5's end token) would vanish and a typed ``<b>`` would turn the rest bold."""
+    return [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in labels]
+
+
 def plotly_config(filename: str) -> dict:
     """Plotly toolbar with a PNG export of the figure (no kaleido needed: the browser draws it)."""
     return {
@@ -80,9 +101,24 @@ def cached_summary(text: str, pair: str | None, model: str) -> HeadSummary:
     return head_summary(cached_attention(text, pair, model))
 
 
+@st.cache_resource(max_entries=12, show_spinner="Running the encoder-decoder, teacher-forced...")
+def cached_seq2seq(source: str, target: str | None, model: str) -> Seq2SeqAttention:
+    """One teacher-forced pass per (source, target, model): all three kinds of attention
+    (``target`` None: the model first writes its own greedy output)."""
+    return seq2seq_attention(source, model, target=target or None)
+
+
+@st.cache_resource(max_entries=24)
+def cached_seq2seq_summary(
+    source: str, target: str | None, model: str, kind: AttentionKind
+) -> HeadSummary:
+    return head_summary(cached_seq2seq(source, target, model).part(kind))
+
+
 def model_options() -> list[str]:
-    """Encoders and decoders of the catalog (embedded first)."""
-    return [s.name for s in models.list_models() if s.kind in ("encoder", "causal-lm")]
+    """Encoders, decoders and encoder-decoders of the catalog (embedded first)."""
+    kinds = ("encoder", "causal-lm", "seq2seq")
+    return [s.name for s in models.list_models() if s.kind in kinds]
 
 
 def _short(t: str, n: int = 12) -> str:
@@ -102,11 +138,26 @@ def _z(z: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(z, dtype=np.float32)
 
 
+AXES = {  # (x title, y title) per kind of attention
+    "self": ("attended to (key)", "attending (query)"),
+    "encoder": ("source token attended to (key)", "source token attending (query)"),
+    "decoder": ("target token attended to (key)", "target token attending (query) → it writes"),
+    "cross": ("source token (encoder, key)", "target token (decoder, query) → it writes"),
+}
+KIND_TITLES = {
+    "self": "",
+    "encoder": "encoder self-attention",
+    "decoder": "decoder self-attention",
+    "cross": "cross-attention",
+}
+
+
 def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None) -> go.Figure:
-    """The selected head as a token x token heatmap; rows attend to columns."""
-    labels = r.labels()
+    """The selected head as a token x token heatmap; rows attend to columns (in
+    cross-attention: decoder tokens in rows, encoder tokens in columns)."""
+    labels, keys = plot_labels(r.labels()), plot_labels(r.key_labels())
     ylab = [labels[i] for i in v.rows]
-    xlab = [labels[j] for j in v.cols]
+    xlab = [keys[j] for j in v.cols]
     shapes = []
     if selected is not None:  # outline the selected token's row and column
         line = {"color": "#d62728", "width": 1}
@@ -123,7 +174,7 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
                     "line": line,
                 }
             )
-        if labels[selected] in xlab:
+        if not r.cross and keys[selected] in xlab:  # a cross map's columns are the source's
             shapes.append(
                 {
                     "type": "line",
@@ -131,13 +182,15 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
                     "y0": 0,
                     "y1": 1,
                     "xref": "x",
-                    "x0": labels[selected],
-                    "x1": labels[selected],
+                    "x0": keys[selected],
+                    "x1": keys[selected],
                     "line": line,
                 }
             )
     n = max(len(ylab), len(xlab))
-    size = int(min(900, max(420, 18 * n + 160)))
+    size = int(min(900, max(420, 18 * len(ylab) + 160 + (60 if r.writes else 0))))
+    xtitle, ytitle = AXES[r.kind]
+    what = f" {KIND_TITLES[r.kind]}," if KIND_TITLES[r.kind] else ""
     heat = {
         "type": "heatmap",
         "z": v.drawn,
@@ -154,16 +207,18 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
         "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
         "plot_bgcolor": MASK_COLOR,
         "shapes": shapes,
-        "title": {"text": f"{r.model}: layer {v.layer}, head {v.head} (rows attend to columns)"},
+        "title": {
+            "text": f"{r.model}:{what} layer {v.layer}, head {v.head} (rows attend to columns)"
+        },
         "xaxis": {
-            "title": {"text": "attended to (key)"},
+            "title": {"text": xtitle},
             "tickangle": -60,
             "showgrid": False,
             "type": "category",
             "showticklabels": n <= 80,
         },
         "yaxis": {
-            "title": {"text": "attending (query)"},
+            "title": {"text": ytitle},
             "autorange": "reversed",
             "showgrid": False,
             "type": "category",
@@ -175,9 +230,9 @@ def head_figure(r: AttentionResult, v: HeadView, *, selected: int | None = None)
 
 def head_csv(r: AttentionResult, v: HeadView) -> bytes:
     """The head's shown weights as CSV: one row per attending token, one column per key."""
-    labels = r.labels()
+    labels, keys = r.labels(), r.key_labels()
     buf = io.StringIO()
-    cols = [labels[j] for j in v.cols]
+    cols = [keys[j] for j in v.cols]
     buf.write(",".join(["query"] + [_csv(c) for c in cols]) + "\n")
     for i, row in zip(v.rows, v.matrix, strict=True):
         buf.write(",".join([_csv(labels[i])] + [f"{x:.6g}" for x in row]) + "\n")
@@ -206,14 +261,20 @@ def _tile(
 
 def _hover_texts(r: AttentionResult, th: Thumbnails) -> list[list[list[str]]]:
     """'L1 H2: 3 it → 5 cat: 0.120' for every cell of every thumbnail (the real weight)."""
-    idx = th.tokens
-    if not th.pooled_blocks:  # not pooled: name the tokens
-        span = [f"{i} {_short(r.tokens[i], 10)}" for i in idx]
-    else:
-        span = [f"tokens {idx[a]}–{idx[b]}" for a, b in zip(th.starts, th.ends, strict=True)]
+
+    def spans(idx: np.ndarray, starts: np.ndarray, ends: np.ndarray, tokens) -> list[str]:
+        if not th.pooled_blocks:  # not pooled: name the tokens
+            return [f"{i} {_short(tokens[i], 10)}" for i in idx]
+        return [f"tokens {idx[a]}–{idx[b]}" for a, b in zip(starts, ends, strict=True)]
+
+    span = spans(th.tokens, th.starts, th.ends, plot_labels(r.tokens))
+    col_span = spans(*th.columns, plot_labels(r.col_tokens)) if r.cross else span
     return [
         [
-            [f"L{layer} H{head}: {span[a]} → {span[b]}: {m[a, b]:.3f}" for b in range(m.shape[1])]
+            [
+                f"L{layer} H{head}: {span[a]} → {col_span[b]}: {m[a, b]:.3f}"
+                for b in range(m.shape[1])
+            ]
             for a in range(m.shape[0])
         ]
         for (layer, head), m in zip(th.heads, th.pooled, strict=True)
@@ -248,7 +309,7 @@ def _tiled(r: AttentionResult, th: Thumbnails, ncols: int, height: int, layout: 
 
 def _ident(r: AttentionResult) -> tuple:
     """What identifies a result for a figure cache (hashing its arrays would cost more)."""
-    return r.model, r.text, r.text_pair, r.token_ids
+    return r.model, r.text, r.text_pair, r.token_ids, r.kind, r.key_token_ids
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -304,7 +365,8 @@ def model_figure(r: AttentionResult, *, hide_special: bool) -> go.Figure:
         r,
         th,
         r.n_heads,
-        int(min(1400, 110 + r.n_layers * 900 / r.n_heads)),
+        # a cross map is (target x source): its thumbnails are as much flatter (or taller)
+        int(min(1400, 110 + r.n_layers * 900 / r.n_heads * (h + 1) / (w + 1))),
         {
             "margin": {"t": 70},
             "xaxis": {
@@ -353,20 +415,20 @@ def summary_figure(s: HeadSummary, metric: str) -> go.Figure:
 
 # --- the selected token ---------------------------------------------------------------------------
 def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) -> go.Figure:
-    """Two bar charts: whom the token attends to (its row) and who attends to it (its column)."""
-    labels = r.labels()
+    """Two bar charts: whom the token attends to (its row) and who attends to it (its column);
+    in cross-attention only the first (the source's tokens attend to nothing of the target)."""
+    labels, keys = plot_labels(r.labels()), plot_labels(r.key_labels())
     focus = token_focus(r, v, index, top=top)
     data = []
-    sides = (
-        (focus.attends_to, focus.attends_to_weights),
-        (focus.attended_by, focus.attended_by_weights),
-    )
-    for k, (tokens, weights) in enumerate(sides, start=1):
+    sides = [(focus.attends_to, focus.attends_to_weights, keys)]
+    if not r.cross:
+        sides.append((focus.attended_by, focus.attended_by_weights, labels))
+    for k, (tokens, weights, names) in enumerate(sides, start=1):
         data.append(
             {
                 "type": "bar",
                 "x": weights[::-1].tolist(),  # heaviest at the top
-                "y": [labels[j] for j in tokens[::-1]],
+                "y": [names[j] for j in tokens[::-1]],
                 "orientation": "h",
                 "marker": {"color": "#1f77b4"},
                 "xaxis": f"x{k}" if k > 1 else "x",
@@ -377,16 +439,19 @@ def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) ->
     tok = html.escape(r.tokens[index])
     titles = [(0.1875, f"'{tok}' attends to"), (0.8125, f"who attends to '{tok}'")]
     xaxis = {"title": {"text": "weight"}, "rangemode": "tozero"}
+    first = [0, 0.375]
+    if r.cross:
+        titles, first = [(0.5, f"'{tok}' looks at these source tokens")], [0, 1]
     return _figure(
         data,
         {
             "height": 90 + 26 * top,
             "showlegend": False,
             "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
-            "xaxis": {**xaxis, "domain": [0, 0.375], "anchor": "y"},
-            "xaxis2": {**xaxis, "domain": [0.625, 1], "anchor": "y2"},
+            "xaxis": {**xaxis, "domain": first, "anchor": "y"},
+            "xaxis2": {**xaxis, "domain": [0.625, 1], "anchor": "y2", "visible": not r.cross},
             "yaxis": {"anchor": "x", "type": "category"},
-            "yaxis2": {"anchor": "x2", "type": "category"},
+            "yaxis2": {"anchor": "x2", "type": "category", "visible": not r.cross},
             "annotations": [
                 {
                     "text": t,
@@ -406,15 +471,18 @@ def token_bars(r: AttentionResult, v: HeadView, index: int, *, top: int = 10) ->
 
 
 def token_text_html(r: AttentionResult, v: HeadView, index: int) -> str:
-    """The text with each token shaded by how much the selected token attends to it."""
+    """The text with each token shaded by how much the selected token attends to it (in
+    cross-attention: the source's tokens, shaded by how much the decoder token looks at them)."""
     focus = token_focus(r, v, index)
     spans = []
     for i, (tok, w, shade) in enumerate(
-        zip(r.tokens, focus.weights.tolist(), focus.shade.tolist(), strict=True)
+        zip(r.col_tokens, focus.weights.tolist(), focus.shade.tolist(), strict=True)
     ):
         style = f"background: rgba(31,119,180,{shade:.2f}); padding: 1px 3px; margin: 1px;"
+        if shade > 0.6:  # dark text on a dark cell is hard to read
+            style += " color: white;"
         style += " border-radius: 4px; display: inline-block;"
-        if i == index:
+        if i == index and not r.cross:
             style += " outline: 2px solid #d62728;"
         spans.append(
             f'<span title="{i}: {html.escape(tok)} ({w:.3f})" style="{style}">'
@@ -433,7 +501,7 @@ def model_label(name: str) -> str:
     if name == CUSTOM:
         return name
     spec = models.MODELS[name]
-    role = "decoder" if spec.kind == "causal-lm" else "encoder"
+    role = {"causal-lm": "decoder", "seq2seq": "encoder-decoder"}.get(spec.kind, "encoder")
     return f"{spec.label}, {role}"
 
 
@@ -447,11 +515,27 @@ def is_decoder(name: str) -> bool:
     return _is_decoder(name)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def is_seq2seq(name: str) -> bool:
+    """Whether ``name`` is an encoder-decoder (cached: a hub id's config is read once)."""
+    return _is_seq2seq(name)
+
+
 def result_caption(r: AttentionResult) -> None:
     dev = r.row_sum_deviation
     kind = "decoder (causal: sees only earlier tokens)" if r.causal else "encoder (bidirectional)"
+    size = f"{r.n_tokens} tokens"
+    if r.kind != "self":
+
+        def count(n: int, what: str) -> str:
+            return f"{n} {what} token{'s' if n != 1 else ''}"
+
+        kind = KIND_LABELS[r.kind].lower() + " " + KIND_MASKS[r.kind]
+        size = count(r.n_tokens, "source" if r.kind == "encoder" else "target")
+        if r.cross:
+            size = f"{count(r.n_tokens, 'target')} × {count(r.n_keys, 'source')}"
     st.caption(
-        f"**{r.model}**, {kind}: {r.n_tokens} tokens · {r.n_layers} layers × {r.n_heads} heads · "
+        f"**{r.model}**, {kind}: {size} · {r.n_layers} layers × {r.n_heads} heads · "
         f"forward pass {r.seconds * 1000:.0f} ms · every row sums to 1 "
         f"(largest deviation {dev:.1e})"
     )
@@ -501,6 +585,11 @@ def render_head(r: AttentionResult, v: HeadView, selected: int) -> None:
             f"softmax). Largest weight above the diagonal in this head: {above:.1f}.",
             icon=":material/change_history:",
         )
+    if r.writes:
+        st.caption(
+            "Each row is a decoder position: it reads its token and writes the next one (shown "
+            "after →). The first input, `<pad>`, is T5's start token."
+        )
     fname = f"attention_{r.model}_L{v.layer}_H{v.head}".replace("/", "_")
     st.plotly_chart(
         head_figure(r, v, selected=selected), config=plotly_config(fname), width="stretch"
@@ -518,10 +607,12 @@ def render_head(r: AttentionResult, v: HeadView, selected: int) -> None:
         "PNG: use the camera icon in the chart's toolbar. The CSV holds the weights shown "
         "(after hiding special tokens, the pair filter and the threshold)."
     )
-    st.markdown(
-        f"**Token {selected} `{r.tokens[selected]}`**: the text shaded by how much it "
-        "attends to each token (this head)"
+    what = (
+        "the source shaded by how much it looks at each source token"
+        if r.cross
+        else "the text shaded by how much it attends to each token"
     )
+    st.markdown(f"**Token {selected} `{r.tokens[selected]}`**: {what} (this head)")
     st.html(token_text_html(r, v, selected))
     st.plotly_chart(
         token_bars(r, v, selected),
@@ -538,6 +629,7 @@ def render_views(
     text: str,
     pair: str | None,
     name: str,
+    kind: AttentionKind = "self",
 ) -> None:
     """The four views as keyed tabs with fixed labels: the chosen view survives every rerun (a
     layer change no longer jumps back to "One head"), and only the open one is drawn."""
@@ -554,7 +646,7 @@ def render_views(
             render_model(r, cfg)
     if drawn[3]:
         with tabs[3]:
-            render_summary(r, text, pair, name)
+            render_summary(r, text, pair, name, kind)
 
 
 def render_layer(r: AttentionResult, cfg) -> None:
@@ -572,9 +664,10 @@ def render_layer(r: AttentionResult, cfg) -> None:
 
 
 def render_model(r: AttentionResult, cfg) -> None:
+    what = "target token × source token" if r.cross else "token × token"
     st.caption(
         "Every head of every layer, like bertviz's model view: rows are layers, columns "
-        "heads; each thumbnail is a (block-averaged) token × token map."
+        f"heads; each thumbnail is a (block-averaged) {what} map."
     )
     st.plotly_chart(
         _cached_model_figure(r, _ident(r), cfg.hide_special),
@@ -583,11 +676,24 @@ def render_model(r: AttentionResult, cfg) -> None:
     )
 
 
-def render_summary(r: AttentionResult, text: str, pair: str | None, name: str) -> None:
-    s = cached_summary(text, pair, name)
-    st.selectbox(
-        "Metric", list(HEAD_METRICS), key="attention_metric", format_func=lambda m: HEAD_METRICS[m]
-    )
+def render_summary(
+    r: AttentionResult, text: str, pair: str | None, name: str, kind: AttentionKind = "self"
+) -> None:
+    """The per-head summary; for a seq2seq part, ``text`` and ``pair`` are the source and the
+    typed target (None: the model's own output)."""
+    if kind == "self":
+        s = cached_summary(text, pair, name)
+    else:
+        s = cached_seq2seq_summary(text, pair, name, kind)
+    options = list(metrics_for(r))
+    if st.session_state.get("attention_metric") not in options:
+        st.session_state["attention_metric"] = options[0]
+    if len(options) < len(HEAD_METRICS):
+        st.caption(
+            "Attention to itself and to the previous token do not apply to cross-attention: "
+            "its rows and columns are tokens of two different texts."
+        )
+    st.selectbox("Metric", options, key="attention_metric", format_func=lambda m: HEAD_METRICS[m])
     st.plotly_chart(
         summary_figure(s, st.session_state["attention_metric"]),
         config=plotly_config(f"attention_{r.model}_summary"),
@@ -613,9 +719,13 @@ def render_summary(r: AttentionResult, text: str, pair: str | None, name: str) -
 
 
 @st.fragment
-def explorer(r: AttentionResult, text: str, pair: str | None, name: str) -> None:
+def explorer(
+    r: AttentionResult, text: str, pair: str | None, name: str, kind: AttentionKind = "self"
+) -> None:
     """Layer, head, filters, the selected token and the four views: each control reruns only
-    this part (the forward pass above is not looked up again), and only the open view draws."""
+    this part (the forward pass above is not looked up again), and only the open view draws.
+    For a seq2seq model ``r`` is one ``kind`` of its attention, ``text`` the source and
+    ``pair`` the typed target."""
     clamp_state(r)
     c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2])
     c1.slider("Layer", 0, r.n_layers - 1, key="attention_layer", help="0 is the first layer.")
@@ -644,12 +754,205 @@ def explorer(r: AttentionResult, text: str, pair: str | None, name: str) -> None
     hv = head_view(r, cfg)
     view_notes(r, hv)
     selected = stable_selectbox(
-        "Selected token",
+        "Selected token" if not r.cross else "Selected target token (a row)",
         list(range(r.n_tokens)),
         key="attention_token",
         format_func=lambda i: f"{i}: {r.tokens[i]}",
         fallback=default_token(r),
         help="Its row and column are outlined in the head's map; the views below follow it.",
     )
-    render_views(r, hv, cfg, selected, text, pair, name)
+    render_views(r, hv, cfg, selected, text, pair, name, kind)
     sync_url()
+
+
+# --- encoder-decoders -----------------------------------------------------------------------------
+KIND_LABELS = {
+    "encoder": "Encoder self-attention",
+    "decoder": "Decoder self-attention",
+    "cross": "Cross-attention",
+}
+KIND_MASKS = {
+    "encoder": "(bidirectional: no mask)",
+    "decoder": "(causal mask)",
+    "cross": "(no mask: every source token is visible)",
+}
+KIND_HELP = {
+    "encoder": "Bidirectional: every source token looks at every other source token, before "
+    "and after it. No mask.",
+    "decoder": "Causal: each token of the output looks only at itself and the tokens written "
+    "before it. The upper triangle is empty (masked).",
+    "cross": "Each written token looks at the source: rows are the decoder's tokens, columns "
+    "the encoder's. No mask: the whole source is visible at every step.",
+}
+S2S_SOURCE = translate_source("cat dog")
+S2S_EXAMPLES = {  # name: (source, target; "" = the model's own output)
+    "Translation (the model's own output)": (S2S_SOURCE, ""),
+    "Translation, target typed": (translate_source("the red cat", "Spanish"), "el gato rojo"),
+    "Question about a context": (
+        context_source("Tom is in the garden. Lily is at school.", "Where is Lily?"),
+        "",
+    ),
+    "Summary": (
+        summarize_source(
+            "Once upon a time there was a little cat named Tom. Tom liked to play in the "
+            "garden. One day Tom saw a big dog and ran home."
+        ),
+        "",
+    ),
+}
+
+
+S2S_NOTICE = [
+    "Encoder self-attention is bidirectional, like minilm's: the whole square is filled.",
+    "Decoder self-attention is causal, like tiny-gpt's: the upper triangle is exactly 0.",
+    "Cross-attention is where the output meets the source: pick a target token and see which "
+    "source words it looks at while writing the next token.",
+    "The decoder's first input is its start token (`<pad>` in T5); each row writes the token "
+    "shown after → (teacher forcing: the target is fed in, not sampled).",
+]
+
+
+def mask_html(kind: str, n: int = 5, m: int = 7) -> str:
+    """A small grid picturing the mask of one kind of attention: filled cells may be attended
+    to, empty ones are masked (n x n for self-attention, n x m target x source for cross)."""
+    rows, cols = (n, m) if kind == "cross" else (n, n)
+    cell = "width: 11px; height: 11px; display: inline-block; margin: 1px; border-radius: 2px;"
+    grid = []
+    for i in range(rows):
+        line = []
+        for j in range(cols):
+            seen = kind != "decoder" or j <= i
+            color = "#1f77b4" if seen else "#ececec"
+            line.append(f'<span style="{cell} background: {color};"></span>')
+        grid.append('<div style="line-height: 0;">' + "".join(line) + "</div>")
+    axes = {
+        "encoder": "source × source",
+        "decoder": "target × target",
+        "cross": "target (rows) × source (columns)",
+    }[kind]
+    return (
+        '<div style="display: flex; gap: 10px; align-items: center;">'
+        f'<div>{"".join(grid)}</div><div style="font-size: 0.8rem; color: #555;">'
+        f"{html.escape(axes)}<br>blue: may attend · grey: masked</div></div>"
+    )
+
+
+def _s2s_example() -> None:
+    source, target = S2S_EXAMPLES[st.session_state["attention_s2s_example"]]
+    st.session_state["attention_source"], st.session_state["attention_target"] = source, target
+
+
+def seq2seq_inputs(where) -> None:
+    """The source and target boxes and the attention kind, with what each kind sees."""
+    where.selectbox(
+        "Examples",
+        list(S2S_EXAMPLES),
+        key="attention_s2s_example",
+        index=None,
+        placeholder="Load an example source...",
+        on_change=_s2s_example,
+    )
+    st.text_area(
+        "Source (what the encoder reads)",
+        key="attention_source",
+        height=80,
+        help="tiny-t5 knows four formats: 'translate English to French: …', "
+        "'question: … context: …', 'summarize: …' and 'sentiment: …'.",
+    )
+    st.text_input(
+        "Target (what the decoder writes)",
+        key="attention_target",
+        placeholder="Leave empty: the model writes its own answer (greedy)",
+        help="Teacher forcing: the decoder reads its start token, then these tokens.",
+    )
+    c_kind, c_mask = st.columns([3, 2])
+    with c_kind:
+        st.segmented_control(
+            "Attention kind",
+            SEQ2SEQ_KINDS,
+            key="attention_kind",
+            format_func=KIND_LABELS.get,
+            required=True,
+        )
+        kind = st.session_state["attention_kind"]
+        st.caption(KIND_HELP[kind])
+    with c_mask:
+        st.html(mask_html(kind))
+
+
+def seq2seq_page(name: str, where) -> None:
+    """The encoder-decoder mode: inputs, one cached teacher-forced pass, the chosen kind's
+    explorer. Stops the page with a message on empty input or a model that cannot run."""
+    seq2seq_inputs(where)
+    ss = st.session_state
+    source = clean_text(ss["attention_source"], max_chars=MAX_CHARS, strip_controls=True)
+    target = clean_text(ss["attention_target"], max_chars=MAX_CHARS, strip_controls=True)
+    input_notes(source)
+    input_notes(target)
+    if source.empty:
+        st.info("Type a source (or load an example) to see its attention.", icon=":material/edit:")
+        sync_url()
+        st.stop()
+    typed = target.text.strip() or None
+    try:
+        res = cached_seq2seq(source.text, typed, name)
+    except (models.ModelUnavailableError, ValueError) as e:
+        st.error(str(e), icon=":material/error:")
+        sync_url()
+        st.stop()
+    for note in res.notes:
+        st.warning(note, icon=":material/content_cut:")
+    seq2seq_caption(res)
+    kind = ss["attention_kind"]
+    r = res.part(kind)
+    result_caption(r)
+    follow_token(r)
+    explorer(r, source.text, typed, name, kind)
+
+
+ASK_TARGET = " ".join(TRANSLATIONS[w]["French"] for w in ("cat", "dog"))  # "chat chien"
+ASK_SOURCE_WORD = "dog"  # the word 'chien' translates
+ASK_WORDS = ["translate", "English", "French", "cat", "dog"]
+
+
+def seq2seq_question(name: str) -> None:
+    """Predict, then reveal: which source word the decoder looks at while writing 'chien'."""
+    writing = ASK_TARGET.split()[-1]
+
+    def reveal() -> tuple[str, str]:
+        res = cached_seq2seq(S2S_SOURCE, ASK_TARGET, name)
+        scores = source_word_attention(res, writing, ASK_WORDS, layer=res.cross.n_layers - 1)
+        best = max(scores, key=scores.__getitem__)
+        shares = ", ".join(f"{w}: {v:.3f}" for w, v in scores.items())
+        why = (
+            " Attention is not a word-for-word dictionary: a head may follow the task (the "
+            f"language asked for) more than the word being translated ('{ASK_SOURCE_WORD}'). "
+            "Look at the other layers and heads above with this target."
+            if best != ASK_SOURCE_WORD
+            else ""
+        )
+        return best, (
+            f"Measured on {name}'s cross-attention, last layer, mean of {res.cross.n_heads} "
+            f"heads, at the position writing '{writing}': {shares}.{why}"
+        )
+
+    predict_then_reveal(
+        "attention_s2s_predict",
+        f"Translating “{S2S_SOURCE}” into `{ASK_TARGET}`: while **{name}** writes "
+        f"**{writing}**, which source word does its cross-attention look at most (last layer, "
+        "averaged over its heads)?",
+        ASK_WORDS,
+        reveal,
+    )
+
+
+def seq2seq_caption(res: Seq2SeqAttention) -> None:
+    """Where the target came from, for a learner reading the map."""
+    if res.target_from_model:
+        shown = res.target.strip() or "(nothing)"
+        st.markdown(
+            f"**{res.model}'s own output** (greedy, {res.generate_seconds * 1000:.0f} ms): "
+            f"`{shown}` — the decoder reads it back, teacher-forced."
+        )
+    else:
+        st.markdown(f"**Target typed**: `{res.target}` — teacher-forced into the decoder.")

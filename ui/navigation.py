@@ -37,11 +37,25 @@ PAGES: tuple[PageInfo, ...] = (
         "See how text becomes tokens, and what each token costs.",
     ),
     PageInfo(
+        "pages/embeddings.py",
+        "Embeddings",
+        ":material/scatter_plot:",
+        "1. Select a model",
+        "Tokens and sentences as vectors, positions, and one forward pass step by step.",
+    ),
+    PageInfo(
         "pages/attention.py",
         "Attention",
         ":material/grid_on:",
         "1. Select a model",
         "Look inside: which words each attention head connects.",
+    ),
+    PageInfo(
+        "pages/families.py",
+        "Model families",
+        ":material/account_tree:",
+        "1. Select a model",
+        "Encoder, decoder, encoder-decoder: the same items on each, measured side by side.",
     ),
     PageInfo(
         "pages/sampling.py",

@@ -11,8 +11,9 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import models
+from core import attention, models
 from core.attention import (
+    HEAD_METRICS,
     AttentionConfig,
     AttentionResult,
     ViewConfig,
@@ -21,9 +22,12 @@ from core.attention import (
     head_summary,
     head_view,
     is_decoder,
+    is_seq2seq,
     model_kind,
     pool,
     renormalized,
+    seq2seq_attention,
+    source_word_attention,
     thumbnails,
     token_focus,
     word_attention,
@@ -132,7 +136,7 @@ def test_odd_unicode_runs(text, note):
         ({"text": ""}, ValueError, "empty"),
         ({"text": " \n\t "}, ValueError, "empty"),
         ({"text": "hi", "model": "tiny-gpt", "text_pair": "there"}, ValueError, "encoders"),
-        ({"text": "hi", "model": "flan-t5-small"}, ValueError, "encoder-decoder"),
+        ({"text": "hi", "model": "tiny-t5"}, ValueError, "seq2seq_attention"),
         ({"text": "hi", "model": "cl100k_base"}, ValueError, "tokenizer only"),
         ({"text": "hi", "model": "someone/not-a-model"}, models.ModelUnavailableError, "offline"),
         ({"text": "hi", "model": "bert-base-uncased"}, models.ModelUnavailableError, "minilm"),
@@ -348,6 +352,7 @@ def test_thumbnails_pool_scale_and_mask(results, model, text, size):
         ("minilm", "encoder", False),
         ("tiny-gpt", "causal-lm", True),
         ("flan-t5-small", "seq2seq", False),
+        ("tiny-t5", "seq2seq", False),
         ("cl100k_base", "tokenizer", False),
     ],
 )
@@ -466,3 +471,270 @@ def test_pooling_invariants(t, size, seed):
     # equal blocks of a row-stochastic map: each pooled row sums to (blocks / t)
     if t % len(starts) == 0:
         np.testing.assert_allclose(pool(head, size)[0].sum(-1), len(starts) / t, atol=1e-5)
+
+
+# --- encoder-decoders: encoder self, decoder self (causal) and cross-attention -----------------
+TRANSLATE = "translate English to French: cat dog"
+SEQ2SEQ_CASES = [  # (model, source, target): None = the model's own greedy output
+    ("tiny-t5", TRANSLATE, None),
+    ("tiny-t5", TRANSLATE, "chat chien"),
+    ("tiny-t5", "question: Where is Tom? context: Tom is in the garden.", "in the garden"),
+    ("random-t5", "summarize: Tom saw a big dog in the park.", None),
+    ("random-t5", TRANSLATE, "le chat et le chien"),
+]
+
+
+def _random_t5() -> models.LoadedModel:
+    """A small random T5 with tiny-t5's tokenizer: 3 encoder and 2 decoder layers of 2 heads
+    (so each stack's depth is checked apart), eager attention as the loaders ask."""
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tok = models.load_seq2seq("tiny-t5").tokenizer
+    torch.manual_seed(0)
+    cfg = T5Config(
+        vocab_size=len(tok),
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=3,
+        num_decoder_layers=2,  # fewer than the encoder's (model.generate's cache needs that)
+        num_heads=2,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+        dropout_rate=0.0,
+        attn_implementation="eager",
+    )
+    model = T5ForConditionalGeneration(cfg).eval()
+    spec = models.ModelSpec("random-t5", "seq2seq", "embedded", "a random T5 for the tests")
+    return models.LoadedModel(spec, model, tok)
+
+
+class _Seq2Seq(dict):
+    """Each case's result computed on first use, once per module (and the random T5 once)."""
+
+    def model(self, name: str):
+        if name == "random-t5":
+            if "_random" not in self:
+                self["_random"] = _random_t5()
+            return self["_random"]
+        return models.load_seq2seq(name)
+
+    def __missing__(self, key):
+        name, source, target = key
+        self[key] = seq2seq_attention(source, self.model(name), target=target)
+        return self[key]
+
+
+@pytest.fixture(scope="module")
+def s2s():
+    return _Seq2Seq()
+
+
+def _raw(lm, r):
+    with torch.no_grad():
+        return lm.model(
+            input_ids=torch.tensor([r.encoder.token_ids]),
+            decoder_input_ids=torch.tensor([r.decoder.token_ids]),
+            output_attentions=True,
+        )
+
+
+@pytest.mark.parametrize(("model", "source", "target"), SEQ2SEQ_CASES)
+def test_seq2seq_weights_equal_transformers(s2s, model, source, target):
+    lm, r = s2s.model(model), s2s[(model, source, target)]
+    tok = lm.tokenizer
+    assert r.encoder.token_ids == tuple(tok(source)["input_ids"])
+    start = lm.model.config.decoder_start_token_id
+    if target is not None:  # teacher forcing: the start token, then the target's tokens
+        assert r.target == target
+        assert r.decoder.token_ids == (start, *tok(target, add_special_tokens=False)["input_ids"])
+    assert r.decoder.token_ids[0] == start
+    assert r.cross.token_ids == r.decoder.token_ids
+    assert r.cross.key_token_ids == r.encoder.token_ids
+    out = _raw(lm, r)
+    for kind, raw in (
+        ("encoder", out.encoder_attentions),
+        ("decoder", out.decoder_attentions),
+        ("cross", out.cross_attentions),
+    ):
+        np.testing.assert_array_equal(r.part(kind).weights, torch.stack(raw)[:, 0].numpy())
+
+
+@pytest.mark.parametrize(("model", "source", "target"), SEQ2SEQ_CASES)
+def test_seq2seq_shapes_masks_and_rows(s2s, model, source, target):
+    r = s2s[(model, source, target)]
+    cfg = s2s.model(model).model.config
+    S, T = len(r.encoder.token_ids), len(r.decoder.token_ids)
+    heads = cfg.num_heads
+    assert r.encoder.weights.shape == (cfg.num_layers, heads, S, S)
+    assert r.decoder.weights.shape == (cfg.num_decoder_layers, heads, T, T)
+    assert r.cross.weights.shape == (cfg.num_decoder_layers, heads, T, S)  # decoder x encoder
+    assert (r.encoder.kind, r.decoder.kind, r.cross.kind) == ("encoder", "decoder", "cross")
+    assert not r.encoder.causal and r.decoder.causal and not r.cross.causal
+    assert r.cross.cross and not r.decoder.cross and r.cross.n_keys == S
+    for kind in ("encoder", "decoder", "cross"):
+        w = r.part(kind).weights
+        np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-5)  # every row, cross rows too
+        assert (w >= 0).all() and not w.flags.writeable
+    upper = np.triu(np.ones((T, T), dtype=bool), 1)
+    assert (r.decoder.weights[..., upper] == 0).all()  # causal: nothing on later tokens
+    if S > 1:  # bidirectional: the encoder's tokens look ahead
+        assert (r.encoder.weights[..., np.triu(np.ones((S, S), dtype=bool), 1)] > 0).any()
+    assert r.decoder.tokens[0] == "<pad>" and r.decoder.special[0]  # T5's start token
+    assert r.encoder.tokens[-1] == "</s>" and r.encoder.special[-1]
+    assert r.cross.key_tokens == r.encoder.tokens
+    # each decoder row is labelled with the token it writes (teacher forcing)
+    assert r.decoder.writes[:-1] == r.decoder.tokens[1:] and r.cross.writes == r.decoder.writes
+    if target is not None:
+        assert r.decoder.writes[-1] == "</s>"
+    with pytest.raises(ValueError, match="kind"):
+        r.part("self")
+
+
+@pytest.mark.parametrize("model", ["tiny-t5", "random-t5"])
+@pytest.mark.parametrize("source", [TRANSLATE, "translate English to German: red house"])
+def test_default_target_is_the_models_greedy_output(s2s, model, source):
+    from core.tinyt5 import MAX_TARGET, translate
+
+    lm = s2s.model(model)
+    r = s2s[(model, source, None)]
+    assert r.target_from_model and r.generate_seconds > 0
+    assert r.target.strip() == translate(lm.model, lm.tokenizer, [source])[0]
+    ids = torch.tensor([r.encoder.token_ids])
+    with torch.no_grad():
+        gen = lm.model.generate(ids, max_new_tokens=MAX_TARGET, do_sample=False)[0].tolist()
+    eos = lm.tokenizer.eos_token_id
+    wrote = list(r.decoder.token_ids)
+    assert gen[: len(wrote)] == wrote  # start token + what the model wrote
+    assert gen[len(wrote) :] in ([eos], [])  # then its end token, or it ran out of room
+    stopped = gen[len(wrote) :] == [eos]
+    assert (r.decoder.writes[-1] == "</s>") is stopped
+    assert any("stopped at" in n for n in r.notes) is (not stopped)
+
+
+def test_seq2seq_views_handle_the_rectangular_cross_map(s2s):
+    r = s2s[("tiny-t5", TRANSLATE, "chat chien")].cross
+    T, S = r.n_tokens, r.n_keys
+    v = head_view(r, ViewConfig(1, 2))
+    assert v.matrix.shape == (T, S) and not v.masked.any() and not np.isnan(v.drawn).any()
+    np.testing.assert_array_equal(v.matrix, r.head(1, 2))
+    hid = head_view(r, ViewConfig(1, 2, hide_special=True))
+    assert v.matrix.shape == (T, S) and hid.renormalized
+    assert not r.special[hid.rows].any() and not r.col_special[hid.cols].any()
+    assert "</s>" not in [r.key_tokens[j] for j in hid.cols]
+    raw = r.head(1, 2)[np.ix_(hid.rows, hid.cols)]
+    np.testing.assert_allclose(hid.matrix, raw / raw.sum(-1, keepdims=True), atol=1e-6)
+    w, rows = renormalized(r, True)
+    assert w.shape == (r.n_layers, r.n_heads, len(hid.rows), len(hid.cols))
+    np.testing.assert_allclose(w[1, 2], hid.matrix, atol=1e-6)
+    assert (rows == hid.rows).all()
+    f = token_focus(r, hid, 1)
+    assert f.weights.shape == (S,) and len(f.attended_by) == len(f.attended_by_weights) == 0
+    np.testing.assert_array_equal(f.weights[hid.cols], hid.row(1))
+    assert r.key_labels()[0] == f"0 {r.key_tokens[0]}" and r.labels()[1] == "1 chat → chien"
+    with pytest.raises(ValueError, match="no diagonal"):
+        r.max_above_diagonal(0, 0)
+
+
+def test_seq2seq_summary_and_thumbnails(s2s):
+    res = s2s[("tiny-t5", TRANSLATE, "chat chien")]
+    s = head_summary(res.cross)
+    assert s.metrics == ("entropy", "to_special", "to_first")
+    assert np.isnan(s.to_self).all() and np.isnan(s.to_previous).all()
+    with pytest.raises(ValueError, match="does not apply to cross-attention"):
+        s.metric("to_self")
+    assert set(s.rows()[0]) == {"layer", "head", "pattern", "entropy", "to_special", "to_first"}
+    w = res.cross.weights.astype(np.float64)
+    rows = np.flatnonzero(~res.cross.special)
+    assert s.to_special[2, 1] == pytest.approx(
+        w[2, 1][rows][:, res.cross.key_special].sum(-1).mean()
+    )
+    assert s.to_first[2, 1] == pytest.approx(w[2, 1][rows, 0].mean())
+    assert head_summary(res.decoder).metrics == tuple(HEAD_METRICS)
+    th = thumbnails(res.cross, [(0, 0), (2, 3)], 4)
+    T, S = res.cross.n_tokens, res.cross.n_keys
+    assert th.pooled[0].shape == (min(T, 4), min(S, 4)) and not np.isnan(th.pooled[0]).any()
+    cols, starts, ends = th.columns
+    assert len(cols) == S and ends[-1] == S - 1 and th.pooled_blocks == (S > 4 or T > 4)
+    full = thumbnails(res.cross, [(2, 3)], 48, hide_special=True)
+    np.testing.assert_allclose(full.pooled[0], renormalized(res.cross, True)[0][2, 3], atol=1e-6)
+    dec = thumbnails(res.decoder, [(0, 0)], 48)
+    assert np.isnan(dec.pooled[0]).any() == (res.decoder.n_tokens > 1)  # the causal mask
+
+
+def test_seq2seq_long_inputs_are_cut_with_a_note(s2s):
+    lm = s2s.model("tiny-t5")
+    r = seq2seq_attention("the cat sat on the mat. " * 200, lm, target="le chat " * 200)
+    limit = min(attention.model_context(lm), attention.MAX_TOKENS)
+    assert r.encoder.n_tokens == limit and r.decoder.n_tokens == limit
+    assert r.encoder.truncated and r.decoder.truncated
+    assert any("source was cut" in n for n in r.notes)
+    assert any("target was cut" in n for n in r.notes)
+    assert r.decoder.writes[-1] == "…"  # the next token is past the cut
+    small = seq2seq_attention(TRANSLATE, lm, target="chat chien", max_tokens=4)
+    assert small.encoder.n_tokens == 4 and small.decoder.n_tokens == 3
+    np.testing.assert_allclose(small.cross.weights.sum(-1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "note"),
+    [
+        ("translate English to French: cat\ud800", None, "surrogate"),
+        (TRANSLATE, "ch\ud800at", "surrogate"),
+        ("naïve café — 東京 🙂", "été", None),
+    ],
+)
+def test_seq2seq_odd_unicode_runs(s2s, source, target, note):
+    r = seq2seq_attention(source, s2s.model("tiny-t5"), target=target)
+    for kind in ("encoder", "decoder", "cross"):
+        np.testing.assert_allclose(r.part(kind).weights.sum(-1), 1.0, atol=1e-5)
+    if note:
+        assert any(note in n for n in r.notes)
+    else:
+        assert not r.notes
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"source": ""}, ValueError, "source text is empty"),
+        ({"source": " \n\t "}, ValueError, "source text is empty"),
+        ({"source": "hi", "target": "  "}, ValueError, "target text is empty"),
+        ({"source": "hi", "model": "minilm"}, ValueError, "not an encoder-decoder"),
+        ({"source": "hi", "model": "tiny-gpt"}, ValueError, "not an encoder-decoder"),
+        ({"source": "hi", "model": "flan-t5-small"}, models.ModelUnavailableError, "tiny-t5"),
+        ({"source": "hi", "model": "cl100k_base"}, ValueError, "tokenizer only"),
+        ({"source": "hi", "max_new_tokens": 0}, ValueError, "max_new_tokens"),
+        ({"source": "hi", "max_tokens": 1}, ValueError, "max_tokens"),
+    ],
+)
+def test_seq2seq_hostile_input_raises_a_plain_message(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        seq2seq_attention(**kwargs)
+
+
+def test_cross_attention_result_checks_its_columns(s2s):
+    r = s2s[("tiny-t5", TRANSLATE, "chat chien")]
+    with pytest.raises(ValueError, match="key_tokens"):
+        dataclasses.replace(r.decoder, kind="cross")  # cross-attention without its columns
+    with pytest.raises(ValueError, match="tokens but attention maps"):
+        dataclasses.replace(r.cross, key_tokens=r.cross.key_tokens[:-1])
+    assert is_seq2seq("tiny-t5") and is_seq2seq("flan-t5-small") and not is_seq2seq("minilm")
+
+
+def test_source_word_attention_reads_the_row_writing_the_word(s2s):
+    res = s2s[("tiny-t5", TRANSLATE, "chat chien")]
+    got = source_word_attention(res, "chien", ["cat", "dog", "zebra"], layer=2)
+    k = word_tokens(res.decoder, "chien")[0]
+    assert res.decoder.writes[k - 1] == "chien"  # the row before the word writes it
+    row = res.cross.weights[2, :, k - 1].mean(0)
+    assert got["dog"] == pytest.approx(row[word_tokens(res.encoder, "dog")].sum())
+    assert got["cat"] == pytest.approx(row[word_tokens(res.encoder, "cat")].sum())
+    assert got["zebra"] == 0.0
+    every = source_word_attention(res, "chien", res.source.replace(":", "").split(), layer=0)
+    colon, end = res.encoder.tokens.index(":"), res.encoder.n_tokens - 1  # not words
+    rest = res.cross.weights[0, :, k - 1][:, [colon, end]].sum(-1).mean()
+    assert sum(every.values()) == pytest.approx(1.0 - rest, abs=1e-5)  # the words hold the rest
+    with pytest.raises(ValueError, match="not in the target"):
+        source_word_attention(res, "lapin", ["cat"], layer=0)

@@ -154,3 +154,15 @@ def test_cosine_matrix_and_nearest_agree(mini):
     assert [i for i, _ in best] == sorted(range(1, 4), key=lambda j: -sims[0, j])
     assert all(c == pytest.approx(float(sims[0, i]), abs=1e-4) for i, c in best)
     assert nearest(v, v[0], k=1)[0][0] == 0  # without exclusion a point is its own nearest
+
+
+@pytest.mark.parametrize(("n", "d"), [(64, 128), (9, 6)])
+def test_sinusoidal_positions_equal_a_loop_over_the_paper(n, d):
+    import math
+
+    pe = sinusoidal_positions(n, d)
+    for pos in range(n):
+        for i in range(d // 2):
+            w = 1 / 10000 ** (2 * i / d)
+            assert pe[pos, 2 * i] == pytest.approx(math.sin(pos * w), abs=1e-6)
+            assert pe[pos, 2 * i + 1] == pytest.approx(math.cos(pos * w), abs=1e-6)

@@ -201,8 +201,8 @@ def test_config_defaults_lie_inside_their_own_ranges_and_post_init_checks(config
             outside.append(k.hi)
         if k.lo is not None:
             outside.append(k.lo - 1)
-        if k.choices is not None:
-            outside.append(object())
+        if k.choices is not None:  # of the right type, so the message names the label
+            outside.append("\u2603 not a choice" if k.kind is str else object())
         for bad in outside:  # the __post_init__ really runs check()
             with pytest.raises(ValueError, match=k.label):
                 config(**need, **{k.name: k.kind(bad) if k.kind in (int, float) else bad})

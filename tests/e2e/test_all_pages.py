@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from ui import navigation
+
 pytestmark = pytest.mark.e2e
 
-PATHS = [
-    "/",
-    "/tokenizer",
-    "/attention",
-    "/sampling",
-    "/prompting",
-    "/lora",
-    "/quantization",
-    "/rag",
-    "/metrics",
-]
+PATHS = [p.url_path for p in navigation.PAGES]  # the registry: a new page is visited too
 
 
-def test_navigation_lists_all_nine_pages(visit):
+def test_navigation_lists_every_page_of_the_registry(visit):
     tab = visit().open("/")
     links = tab.page.query_selector_all('[data-testid="stSidebarNav"] a')
-    assert len(links) == 9
+    assert len(links) == len(navigation.PAGES)
     tab.assert_clean()
 
 

@@ -115,3 +115,38 @@ def test_two_texts_in_a_row_a_reload_and_the_link_in_a_fresh_context(visit, serv
     assert "5: it" in _selected_token(other.page)
     assert "layer 2, head 0" in other.page.locator(".js-plotly-plot").first.inner_text()
     other.assert_clean()
+
+
+def test_the_encoder_decoder_mode_draws_and_switches_the_three_kinds(visit):
+    tab = _open_attention(visit)
+    page = tab.page
+    page.get_by_role("combobox", name="Model").click()
+    page.get_by_role("option", name=re.compile("tiny-t5")).first.click()
+    tab.wait_idle()
+    assert tab.exceptions() == []
+    assert (
+        page.get_by_role("textbox", name="Source (what the encoder reads)")
+        .input_value()
+        .startswith("translate English to French")
+    )
+    tab.type_into(
+        page.get_by_role("textbox", name="Target (what the decoder writes)"),
+        "chat chien",
+        submit="Enter",
+    )
+    main = tab.main_text()
+    assert "Target typed" in main and "3 target tokens × 8 source tokens" in main
+    heat = page.locator(".js-plotly-plot").first
+    assert "cross-attention" in heat.inner_text() and "chat → chien" in heat.inner_text()
+    assert "chien → </s>" in heat.inner_text()  # T5's end token is shown, not read as markup
+    for label, title, seen in [
+        ("Encoder self-attention", "encoder self-attention", "No mask"),
+        ("Decoder self-attention", "decoder self-attention", "Causal mask"),
+        ("Cross-attention", "cross-attention", "looks at the source"),
+    ]:
+        page.get_by_test_id("stButtonGroup").get_by_role("radio", name=label).click()
+        tab.wait_idle()
+        assert title in page.locator(".js-plotly-plot").first.inner_text(), label
+        assert seen in tab.main_text(), label
+    assert "attention_kind=cross" in page.url and "attention_target=chat" in page.url
+    tab.assert_clean()

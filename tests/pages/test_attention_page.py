@@ -221,3 +221,124 @@ def test_the_chosen_view_survives_a_layer_change():
     at.session_state["attention_view"] = av.VIEWS[3]
     at.run()
     assert at.selectbox(key="attention_metric") and not at.exception
+
+
+# --- the encoder-decoder mode ---------------------------------------------------------------------
+def _head_map(at: AppTest) -> tuple[str, list[str], list[str]]:
+    """The one-head heatmap's title, column labels and row labels."""
+    import json
+
+    spec = json.loads(_charts(at)[0].proto.spec)
+    return spec["layout"]["title"]["text"], spec["data"][0]["x"], spec["data"][0]["y"]
+
+
+def _kind_box(at: AppTest):
+    return next(g for g in at.get("button_group") if g.label == "Attention kind")
+
+
+def test_tiny_t5_is_picked_and_the_three_kinds_switch():
+    at = _open()
+    assert "tiny-t5 (offline), encoder-decoder" in at.selectbox(key="attention_model").options
+    at.selectbox(key="attention_model").set_value("tiny-t5").run()
+    _no_exception(at)
+    assert "Source (what the encoder reads)" in [t.label for t in at.text_area]
+    assert "Target (what the decoder writes)" in [t.label for t in at.text_input]
+    assert "Second sentence" not in " ".join(t.label for t in at.text_input)
+    body = _text(at)
+    assert "tiny-t5's own output" in body and "cross-attention" in body  # the default kind
+    res = av.cached_seq2seq(av.S2S_SOURCE, None, "tiny-t5")
+    S, T = res.encoder.n_tokens, res.decoder.n_tokens
+    expected = {
+        "encoder": (
+            f"encoder self-attention (bidirectional: no mask): {S} source tokens",
+            "No mask",
+        ),
+        "decoder": ("decoder self-attention (causal mask):", "upper triangle is empty"),
+        "cross": (
+            f"{T} target token{'s' if T != 1 else ''} × {S} source tokens",
+            "looks at the source",
+        ),
+    }
+    for kind in ("encoder", "decoder", "cross"):
+        _kind_box(at).set_value(kind).run()
+        _no_exception(at)
+        caption, help_line = expected[kind]
+        body = _text(at)
+        assert caption in _caption(at) and help_line in body, kind
+        assert at.query_params["attention_kind"] in (kind, [kind])
+        r = res.part(kind)
+        title, cols, rows = _head_map(at)
+        assert title.startswith(f"tiny-t5: {kind}") and "layer 0, head 0" in title
+        assert (cols, rows) == (av.plot_labels(r.key_labels()), av.plot_labels(r.labels()))
+        assert "&lt;/s&gt;" in "".join(cols + rows)  # T5's end token, shown, not read as markup
+    assert "Causal mask" not in _text(at)  # cross-attention has none
+    _kind_box(at).set_value("decoder").run()
+    assert "Causal mask" in _text(at)
+
+
+def test_a_typed_target_is_teacher_forced_and_the_link_keeps_it():
+    at = _open({"attention_model": "tiny-t5", "attention_kind": "cross"})
+    at.text_input(key="attention_target").input("chat chien").run()
+    _no_exception(at)
+    body = _text(at)
+    assert "**Target typed**: `chat chien`" in body
+    assert "3 target tokens × 8 source tokens" in _caption(at)
+    _, cols, rows = _head_map(at)
+    assert rows[1] == "1 chat → chien" and len(cols) == 8  # each row names what it writes
+    q = {k: (v if isinstance(v, str) else v[-1]) for k, v in at.query_params.items()}
+    assert (q["attention_model"], q["attention_target"], q["attention_kind"]) == (
+        "tiny-t5",
+        "chat chien",
+        "cross",
+    )
+    again = _open(q)
+    assert again.text_input(key="attention_target").value == "chat chien"
+    assert _kind_box(again).value == "cross"
+    assert "3 target tokens × 8 source tokens" in _caption(again)
+    # the summary offers only the measures that apply to a cross map
+    again.session_state["attention_view"] = av.VIEWS[3]
+    again.run()
+    _no_exception(again)
+    assert "to_self" not in again.selectbox(key="attention_metric").options
+    assert "do not apply to cross-attention" in _text(again)
+    for view in av.VIEWS[1:3]:  # the layer and model views draw rectangular thumbnails
+        again.session_state["attention_view"] = view
+        again.run()
+        _no_exception(again)
+        assert _charts(again)
+
+
+def test_seq2seq_bad_input_gets_clear_messages():
+    at = _open({"attention_model": "tiny-t5"})
+    at.text_area(key="attention_source").input(" \n ").run()
+    _no_exception(at)
+    assert "Type a source" in _text(at)
+    at.text_area(key="attention_source").input("translate English to French: cat\x07 dog").run()
+    _no_exception(at)
+    assert "Removed 1 control character" in _text(at)
+    at.text_input(key="attention_target").input("le chat " * 300).run()
+    _no_exception(at)
+    assert "the target was cut" in _text(at)
+    at.text_area(key="attention_source").input("word " * 4000).run()
+    _no_exception(at)
+    assert "the source was cut" in _text(at)
+    at.selectbox(key="attention_model").set_value("flan-t5-small").run()
+    _no_exception(at)
+    assert any("no network here" in e.value and "tiny-t5" in e.value for e in at.error)
+
+
+def test_switching_back_to_an_encoder_keeps_the_old_page():
+    at = _open({"attention_model": "tiny-t5"})
+    at.selectbox(key="attention_model").set_value("minilm").run()
+    _no_exception(at)
+    assert "**minilm**, encoder (bidirectional): 16 tokens" in _text(at)
+    assert "Attention kind" not in [g.label for g in at.get("button_group")]
+
+
+def test_seq2seq_predict_then_reveal_is_measured_on_the_cross_attention():
+    at = _open({"attention_model": "tiny-t5"})
+    assert "while **tiny-t5** writes **chien**" in _text(at)
+    at.radio(key="attention_s2s_predict_guess").set_value("dog").run()
+    at.button(key="attention_s2s_predict_reveal").click().run()
+    _no_exception(at)
+    assert "Measured on tiny-t5's cross-attention, last layer, mean of 4 heads" in _text(at)

@@ -9,7 +9,10 @@ memory) with the sentence length its ``sentence_bert_config.json`` sets.
 
 The embedding space itself: :func:`token_table` and :func:`position_table` read the tables inside a
 model, :func:`sinusoidal_positions` is the paper's fixed encoding, and :func:`pca`,
-:func:`cosine_matrix` and :func:`nearest` are how the pages look at vectors.
+:func:`cosine_matrix` and :func:`nearest` are how the pages look at vectors. The Embeddings page's
+questions are built on them: :mod:`core.embeddings.space` (the corpus world's words in a token
+table: map, neighbours, analogies), :mod:`core.embeddings.positions` (sinusoidal vs learned
+positions) and :mod:`core.embeddings.sentences` (sentence vectors compared and mapped).
 """
 
 from __future__ import annotations
