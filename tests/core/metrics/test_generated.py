@@ -42,3 +42,16 @@ def test_names_and_bad_arguments(t5):
         seq2seq_set(t5.model, t5.tokenizer, "poetry")
     with pytest.raises(ValueError, match="n_items must be positive"):
         seq2seq_set(t5.model, t5.tokenizer, n_items=0)
+
+
+@pytest.mark.parametrize("task", sorted(SEQ2SEQ_SETS))
+def test_the_pages_scores_reproduce_the_model_cards_figures(t5, task):
+    """The page's BLEU of tiny-t5's outputs is the card's own (both are sacrebleu's corpus BLEU
+    over the same 60 held-out items), and so is the exact match."""
+    import json
+
+    report = json.loads((models.tiny_t5_path() / "training_report.json").read_text())
+    card = report["scores"][task]
+    g = seq2seq_set(t5.model, t5.tokenizer, task, n_items=card["n_items"])
+    assert round(g.exact_match, 3) == card["exact_match"]
+    assert round(M.score_pairs(g.pairs, M.MetricsConfig()).bleu.score, 1) == card["bleu"]
