@@ -52,23 +52,37 @@ class PromptIds:
     note: str | None = None
 
 
-def encode_prompt(tokenizer: Any, text: str, *, max_tokens: int) -> PromptIds:
+def encode_prompt(tokenizer: Any, text: str, *, max_tokens: int, source: bool = False) -> PromptIds:
     """Tokenize ``text`` and keep its last ``max_tokens`` tokens (the model reads left to right,
     so the end of the prompt matters most for the next token).
+
+    With ``source=True`` the text is a seq2seq model's source (its encoder's input, where the
+    task prefix comes first): a long one keeps its first tokens and the tokenizer's end token,
+    as ``tokenizer(text, truncation=True, max_length=max_tokens)`` cuts it.
 
     Raises:
         ValueError: the prompt is empty (nothing to continue from).
     """
+    what = "source" if source else "prompt"
     if not (text or "").strip():
+        if source:
+            raise ValueError("The source is empty: type a text for the encoder to read.")
         raise ValueError("The prompt is empty: type a few words for the model to continue.")
     if max_tokens < 1:
         raise ValueError(f"max_tokens must be positive, got {max_tokens}")
     ids = list(tokenizer.encode(text))
     if not ids:
-        raise ValueError("The prompt produced no tokens: type a few words for the model.")
+        raise ValueError(f"The {what} produced no tokens: type a few words for the model.")
     n = len(ids)
     if n <= max_tokens:
         return PromptIds(tuple(ids), n, False)
+    if source:
+        kept = list(tokenizer(text, truncation=True, max_length=max_tokens)["input_ids"])
+        note = (
+            f"The source has {n} tokens but the encoder reads at most {max_tokens} here: "
+            f"kept the first {len(kept)} tokens (the last {n - len(kept)} were dropped)."
+        )
+        return PromptIds(tuple(kept), n, True, note)
     note = (
         f"The prompt has {n} tokens but the model reads at most {max_tokens} here: "
         f"kept the last {max_tokens} tokens (the first {n - max_tokens} were dropped)."
@@ -76,8 +90,14 @@ def encode_prompt(tokenizer: Any, text: str, *, max_tokens: int) -> PromptIds:
     return PromptIds(tuple(ids[-max_tokens:]), n, True, note)
 
 
-def next_token_logits(model: Any, ids: Sequence[int]) -> np.ndarray:
+def next_token_logits(
+    model: Any, ids: Sequence[int], *, decoder_prefix: Sequence[int] = ()
+) -> np.ndarray:
     """One forward pass: the logits of the token after ``ids``, shape (V,), float32.
+
+    For a seq2seq model ``ids`` is the source: the encoder reads it, and the decoder reads its
+    start token then ``decoder_prefix`` (the answer written so far); the logits are those of
+    the decoder's next token, as ``model(input_ids=ids, decoder_input_ids=...)`` gives them.
 
     >>> # logits = next_token_logits(loaded.model, [464, 3290])
     """
@@ -86,8 +106,14 @@ def next_token_logits(model: Any, ids: Sequence[int]) -> np.ndarray:
     if not ids:
         raise ValueError("need at least one token")
     x = torch.tensor([list(ids)], dtype=torch.long)  # (1, T)
+    extra: dict[str, Any] = {}
+    if is_encoder_decoder(model):
+        start = int(model.config.decoder_start_token_id)
+        extra["decoder_input_ids"] = torch.tensor([[start, *decoder_prefix]])  # (1, 1 + P)
+    elif decoder_prefix:
+        raise ValueError("decoder_prefix is for a seq2seq model; a causal LM reads one text")
     with torch.inference_mode():
-        out = model(input_ids=x, attention_mask=torch.ones_like(x), use_cache=False)
+        out = model(input_ids=x, attention_mask=torch.ones_like(x), use_cache=False, **extra)
     return out.logits[0, -1].to(torch.float32).numpy().copy()  # (V,)
 
 
@@ -241,6 +267,7 @@ def generate(
     first_draw: int = 0,
     use_cache: bool = True,
     inference_mode: bool = True,
+    decoder_prefix: Sequence[int] = (),
 ) -> GenerationResult:
     """Generate up to ``max_new_tokens`` tokens after ``prompt_ids``, like ``model.generate``.
 
@@ -275,6 +302,9 @@ def generate(
         inference_mode: run under ``torch.inference_mode`` (the fastest); False runs under
             ``torch.no_grad`` as ``model.generate`` does, for models whose own tensor types
             cannot hold inference tensors (optimum-quanto's int4/int2 weights).
+        decoder_prefix: a seq2seq decoder's answer so far (after its start token), to go on
+            from (as ``model.generate(..., decoder_input_ids=[start, *prefix])``); the new
+            tokens follow it. Only for a seq2seq model.
 
     Returns:
         A :class:`GenerationResult`.
@@ -286,8 +316,10 @@ def generate(
     if not prompt_ids:
         raise ValueError("the prompt needs at least one token")
     enc_dec = is_encoder_decoder(model)
+    if decoder_prefix and not enc_dec:
+        raise ValueError("decoder_prefix is for a seq2seq model; a causal LM reads one text")
     # a causal LM's prompt and new tokens share one context; a seq2seq decoder starts afresh
-    room = context_size(model) - (1 if enc_dec else len(prompt_ids))
+    room = context_size(model) - (1 + len(decoder_prefix) if enc_dec else len(prompt_ids))
     if len(prompt_ids) > context_size(model):
         raise ValueError(f"the prompt ({len(prompt_ids)} tokens) is longer than the context")
     max_new_tokens = min(max_new_tokens, room)
@@ -308,8 +340,9 @@ def generate(
     stop_id = None
     with torch.inference_mode() if inference_mode else torch.no_grad():
         encoded = _encode(model, ids.to(device)) if enc_dec else None
-        if encoded is not None:  # the decoder's text so far: its start token
-            ids = torch.tensor([[model.config.decoder_start_token_id]], dtype=torch.long)
+        if encoded is not None:  # the decoder's text so far: its start token (and prefix)
+            start = int(model.config.decoder_start_token_id)
+            ids = torch.tensor([[start, *decoder_prefix]], dtype=torch.long)  # (1, 1 + P)
         x = ids.to(device)
         for i in range(max_new_tokens):
             out = _forward(model, x, ids.shape[1], past, use_cache, encoded)
@@ -556,3 +589,60 @@ def compare(
         ids = r.token_ids
         runs.append(CompareRun(label, r, len(set(ids)) / len(ids) if ids else 0.0))
     return runs
+
+
+# --- a text in progress, one token at a time (the Sampling page's step-through) ------------------
+@dataclass(frozen=True)
+class TextSoFar:
+    """What a model reads before the next token of a text, in the arguments of
+    :func:`next_token_logits` and :func:`generate`.
+
+    Attributes:
+        prompt_ids: a causal LM's prompt and generated tokens, cut on the left to fit its
+            context; a seq2seq model's source (its encoder's input), whole.
+        decoder_prefix: a seq2seq decoder's tokens generated so far; () for a causal LM.
+        decoder_start: a seq2seq decoder's start token; None for a causal LM.
+
+    >>> TextSoFar((5, 6), (7,), 0).ids, TextSoFar((5, 6)).ids
+    ((0, 7), (5, 6))
+    """
+
+    prompt_ids: tuple[int, ...]
+    decoder_prefix: tuple[int, ...] = ()
+    decoder_start: int | None = None
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        """The tokens the next one follows, which the repetition penalty looks at (as
+        ``model.generate``'s): a causal LM's context; a seq2seq decoder's start token and
+        its tokens so far (the source is not among them)."""
+        if self.decoder_start is None:
+            return self.prompt_ids
+        return (self.decoder_start, *self.decoder_prefix)
+
+
+def text_so_far(
+    model: Any,
+    prompt_ids: Sequence[int],
+    generated: Sequence[int],
+    *,
+    context: int,
+    new_tokens: int = 0,
+) -> TextSoFar:
+    """The text after ``prompt_ids`` and the ``generated`` tokens, leaving room for
+    ``new_tokens`` more (0: the next token's distribution only).
+
+    A causal LM reads prompt and generated tokens as one text: its last ``context`` tokens
+    (``context - new_tokens`` when more are to come, at least one). A seq2seq model's encoder
+    reads the prompt as its source, and its decoder the generated tokens after its start token.
+
+    >>> from types import SimpleNamespace as NS
+    >>> lm, t5 = NS(config=NS()), NS(config=NS(is_encoder_decoder=True, decoder_start_token_id=0))
+    >>> text_so_far(lm, [1, 2, 3], [4], context=3).ids, text_so_far(t5, [1, 2, 3], [4], context=3)
+    ((2, 3, 4), TextSoFar(prompt_ids=(1, 2, 3), decoder_prefix=(4,), decoder_start=0))
+    """
+    if is_encoder_decoder(model):
+        start = int(model.config.decoder_start_token_id)
+        return TextSoFar(tuple(prompt_ids), tuple(generated), start)
+    keep = context if new_tokens <= 0 else max(1, context - new_tokens)
+    return TextSoFar((*prompt_ids, *generated)[-keep:])

@@ -38,7 +38,7 @@ url_state(
     },
     choices={
         "metrics_source": V.SOURCES,
-        "metrics_example": list(V.examples()),
+        "metrics_example": V.example_names(),
         "metrics_by": ["ROUGE", "BLEU"],
     },
     bounds={

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import models
+from core.generation import is_encoder_decoder
 from core.prompting import SHIPPED_TASKS, context_window, load_task
 from ui import prompting_view as view
 from ui.loaders import cached_model
@@ -13,7 +14,7 @@ from ui.sidebar import active_model
 from ui.urlstate import sync_url, url_state
 
 TASKS = {name: load_task(name).title for name in SHIPPED_TASKS} | {"custom": "Your own examples"}
-MODELS = [s.name for s in models.list_models("causal-lm")]
+MODELS = [s.name for kind in ("causal-lm", "seq2seq") for s in models.list_models(kind)]
 DEFAULT_CUSTOM = (
     "hot => cold\nup => down\nday => night\nfast => slow\nold => new\nwet => dry\n"
     "big => small\nopen => closed\nlight => dark\nloud => quiet\nfull => empty\nhappy => sad"
@@ -67,6 +68,8 @@ gen = st.session_state["prompting_generate"]
 k_few = min(k, len(task.examples))
 variants = {"zero-shot": 0, "one-shot": min(1, k_few), "few-shot": k_few}
 n_ctx = context_window(lm.model)
+if is_encoder_decoder(lm.model):
+    st.caption(view.SEQ2SEQ_NOTE)
 if k > k_few:
     st.info(
         f"Few-shot k = {k}, but this task has {k_few} example{'s' * (k_few != 1)} to draw "

@@ -20,7 +20,8 @@ page_header(
     "A language model only scores every possible next token; sampling turns those scores into "
     "text. Move a slider and watch which tokens stay in the running, then generate.",
 )
-NAMES = [s.name for s in models.list_models("causal-lm")]
+# causal LMs continue the prompt; seq2seq models read it as their encoder's source
+NAMES = [s.name for kind in ("causal-lm", "seq2seq") for s in models.list_models(kind)]
 active = active_model("causal-lm")
 NAMES += [active] if active not in NAMES else []
 url_state(
@@ -43,6 +44,7 @@ url_state(
     max_items={"sampling_cmp_temps": view.CMP_MAX, "sampling_cmp_seeds": view.CMP_MAX},
     bounds={"sampling_n": (1, 200), "sampling_n_top": (5, 50)},
 )
+view.match_prompt_to_model()  # tiny-t5 picked (or linked) with a story: its own example
 
 c_prompt, c_model = st.columns([3, 1])
 c_prompt.text_area("Prompt", key="sampling_prompt", height=100)
@@ -54,33 +56,44 @@ c_model.selectbox(
     key="sampling_model",
     format_func=lambda n: n if n not in models.MODELS else models.MODELS[n].label,
 )
+seq2seq = view.is_seq2seq(st.session_state["sampling_model"])
 c_model.selectbox(
-    "Or try an example", ["", *view.EXAMPLES], key="sampling_example", on_change=view.use_example
+    "Or try an example",
+    ["", *view.examples(seq2seq)],
+    key="sampling_example",
+    on_change=view.use_example,
 )
 
 name = st.session_state["sampling_model"]
 loaded = get_model(name)
 tok = loaded.tokenizer
 ctx = models.context_size(loaded.model, tok)
+seq2seq = gen.is_encoder_decoder(loaded.model)
+if seq2seq:
+    st.caption(
+        "An encoder-decoder: the prompt is the **source** its encoder reads once; the decoder "
+        "writes a new text (the output below), token by token, from its start token.",
+    )
 clean = clean_text(st.session_state["sampling_prompt"], max_chars=get_settings().max_chars)
 input_notes(clean)
 try:
-    prompt = gen.encode_prompt(tok, clean.text, max_tokens=ctx)
+    prompt = gen.encode_prompt(tok, clean.text, max_tokens=ctx, source=seq2seq)
 except ValueError as e:
-    st.info(f"{e} For example: “{view.DEFAULT_PROMPT}”.", icon=":material/edit:")
+    st.info(f"{e} For example: “{view.default_prompt(seq2seq)}”.", icon=":material/edit:")
     sync_url()
     st.stop()
 if prompt.note:
     st.warning(prompt.note, icon=":material/content_cut:")
 if st.session_state.get(view.STEPS_FOR) != (name, prompt.ids):  # a new prompt starts afresh
     st.session_state[view.STEPS], st.session_state[view.STEPS_FOR] = [], (name, prompt.ids)
-prompt_tail = tok.decode(list(prompt.ids[-12:]))
+# a causal LM's text goes on from the prompt's end; a seq2seq output stands on its own
+prompt_tail = "" if seq2seq else tok.decode(list(prompt.ids[-12:]))
 
 
 # the compare panel generates with the settings of the last full run (or Refresh)
 st.session_state[view.CMP_FOR] = (view.current_config(), int(st.session_state.sampling_n))
 view.step_panel(name, loaded, prompt.ids, ctx, prompt_tail)
-view.compare_panel(name, tok, prompt.ids, ctx, prompt_tail)
+view.compare_panel(name, loaded, prompt.ids, ctx, prompt_tail)
 
 
 def reveal() -> tuple[str, str]:
@@ -109,13 +122,19 @@ what_to_notice(
         "the entropy falls as you go below 1 and rises above 1.",
         "Top-k keeps a fixed number of tokens whatever the model's confidence; "
         "top-p and min-p adapt. "
-        "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is nearly sure) "
-        "and for the *Story* one (many names fit).",
+        + (
+            "Compare how many tokens top-p 0.9 keeps at the first output token of the "
+            "*Translate* example and of the *Summarize* one."
+            if seq2seq
+            else "Compare how many tokens top-p 0.9 keeps for the *Q&A* example (the model is "
+            "nearly sure) and for the *Story* one (many names fit)."
+        ),
         "The same seed and settings always give the same text; "
         "at temperature 0 the seed does nothing.",
         "Hover a generated token to see what else the model considered; "
         "pick an alternative to take "
         "another path: one early token can change everything after it.",
     ]
+    + [view.SEQ2SEQ_NOTICE] * seq2seq
 )
 sync_url()

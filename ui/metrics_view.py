@@ -11,9 +11,11 @@ import streamlit as st
 
 from core import metrics as M
 from core.knobs import spec
+from core.metrics.generated import GeneratedSet, seq2seq_set, seq2seq_set_names
 from core.settings import get_settings
 from core.text import clean_text
 from ui import knobs
+from ui.loaders import get_model
 from ui.outputs import published
 from ui.render import md_escape
 from ui.urlstate import left_out_caption
@@ -30,6 +32,43 @@ TEMPLATE_CSV = (
 @st.cache_data(show_spinner=False)
 def examples() -> dict[str, M.Example]:
     return M.load_examples()
+
+
+# sets written by tiny-t5 when first opened: its own outputs on held-out items
+GENERATED = seq2seq_set_names("tiny-t5")
+
+
+def example_names() -> list[str]:
+    """The shipped example sets, then the generated ones."""
+    return [*examples(), *GENERATED]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def generated_set(name: str) -> GeneratedSet:
+    """A generated set, made once per server (the model's greedy outputs do not change)."""
+    model_name, task = GENERATED[name]
+    lm = get_model(model_name, "seq2seq")
+    return seq2seq_set(lm.model, lm.tokenizer, task, model_name=model_name)
+
+
+def example(name: str) -> M.Example:
+    """The example set ``name``: shipped, or generated (with what the model read and wrote)."""
+    if name not in GENERATED:
+        ex = examples()[name]
+        st.caption(ex.about)
+        return ex
+    model_name, task = GENERATED[name]
+    with st.spinner(f"{model_name} is writing its {task} outputs for the held-out items..."):
+        g = generated_set(name)
+    st.caption(g.example.about)
+    with st.expander(f"What {model_name} read and wrote ({len(g.sources)} items)"):
+        items = {
+            "source (the encoder read)": g.sources,
+            f"{model_name}'s output (candidate)": g.pairs.predictions,
+            "reference": [r[0] for r in g.pairs.references],
+        }
+        st.dataframe(pd.DataFrame(items), hide_index=True, width="stretch")
+    return g.example
 
 
 def _cut(pairs: M.Pairs) -> M.Pairs:
@@ -55,9 +94,7 @@ def read_input(source: str) -> M.Pairs | None:
     """Draw the input widgets of ``source``; the pairs, or None after a clear message."""
     try:
         if source == "Example set":
-            ex = examples()[st.selectbox("Example", list(examples()), key="metrics_example")]
-            st.caption(ex.about)
-            pairs = ex.pairs
+            pairs = example(st.selectbox("Example", example_names(), key="metrics_example")).pairs
         elif source == "Type or paste":
             left, right = st.columns(2)
             cands = left.text_area("Candidates, one per line", key="metrics_candidates", height=150)

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from core.generation import is_encoder_decoder
 from core.prompting import (
     ALPHA,
     SWEEP_KS,
@@ -30,6 +31,12 @@ from core.prompting import (
 )
 from core.settings import get_settings
 from ui.urlstate import left_out_caption
+
+SEQ2SEQ_NOTE = (
+    "An encoder-decoder: the whole prompt below, shots included, is its encoder's source, and "
+    "each answer choice is scored as its decoder's complete answer (the choice and the end "
+    "token); tiny-t5 learnt only its own task prefixes, so these formats are new to it."
+)
 
 CONFIDENT = 0.8  # "confident" in the what-to-notice line about confident wrong answers
 
@@ -77,11 +84,13 @@ def show_prompt(label: str, prompt: Prompt) -> None:
     st.markdown(f"**{label}**")
     if prompt.n_tokens is not None and prompt.max_tokens:
         share = min(1.0, prompt.n_tokens / prompt.max_tokens)
-        st.progress(
-            share,
-            text=f"{prompt.n_tokens} tokens of a {prompt.max_tokens}-token context "
-            f"(start token and longest answer included)",
+        what = (
+            f"of the {prompt.max_tokens} tokens the encoder reads (end token included; the "
+            "answer is the decoder's)"
+            if prompt.encoder_source
+            else f"of a {prompt.max_tokens}-token context (start token and longest answer included)"
         )
+        st.progress(share, text=f"{prompt.n_tokens} tokens {what}")
     st.html(prompt_html(prompt))
     for note in prompt.notes:
         st.warning(note, icon=":material/content_cut:")
@@ -424,13 +433,21 @@ def prompts_panel(
 ) -> None:
     """Section 1: the three prompts side by side, and the line diff of two of them."""
     st.subheader("1. The prompts", divider="gray")
+    source = is_encoder_decoder(lm.model)
+    where = "as the decoder's answer to it" if source else "right after it"
     st.caption(
         "Shots are coloured (hover for the example number), the held-out question is bold; "
-        "each answer choice is scored right after it. Shown for held-out item #1."
+        f"each answer choice is scored {where}. Shown for held-out item #1."
     )
     prompts = {
         lab: build_prompt(
-            task, kk, seed, instruction=instruction, tokenizer=lm.tokenizer, max_tokens=n_ctx
+            task,
+            kk,
+            seed,
+            instruction=instruction,
+            tokenizer=lm.tokenizer,
+            max_tokens=n_ctx,
+            encoder_source=source,
         )
         for lab, kk in variants.items()
     }

@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from core import corpus, models
 from core import generation as gen
 from core import sampling as smp
 from core.knobs import Knob, spec
@@ -29,6 +30,27 @@ EXAMPLES = {
     "Translation": "Translate English to French.\ncat => chat\ndog => chien\nbread =>",
 }
 DEFAULT_PROMPT = EXAMPLES["Story"]
+# A seq2seq model's prompt is its encoder's source, in the task formats tiny-t5 learnt
+SEQ2SEQ_EXAMPLES = {
+    "Translate (seq2seq)": corpus.translate_source("cat dog", "French"),
+    "Question (seq2seq)": corpus.context_source(
+        "Zoe's best friend is Max. Zoe has a red shoe. Zoe lives in Lima.",
+        "Where does Zoe live?",
+    ),
+    "Summarize (seq2seq)": corpus.summarize_source(
+        "One day, a small duck called Mia went to the park. Mia found a white kite. "
+        "Mia showed the kite to Tim. They played all day and felt calm."
+    ),
+    "Sentiment (seq2seq)": corpus.sentiment_source(
+        "The food was delicious and the staff were kind."
+    ),
+}
+SEQ2SEQ_DEFAULT = SEQ2SEQ_EXAMPLES["Translate (seq2seq)"]
+SEQ2SEQ_NOTICE = (
+    "An encoder-decoder never continues its source: its decoder starts from its own start "
+    "token, and the repetition penalty looks only at the output written so far (as "
+    "transformers' generate does), not at the source."
+)
 STEPS, STEPS_FOR, ACTION = "sampling_steps", "sampling_steps_for", "sampling_action"
 CMP_FOR = "sampling_cmp_for"  # (config, n) the compare panel generates with
 CMP_TEMPS = [0.0, 0.3, 0.5, 0.7, 1.0, 1.3, 1.5, 2.0]
@@ -79,14 +101,41 @@ def use_example() -> None:
     """Example picker callback: copy the example into the prompt box."""
     picked = st.session_state.get("sampling_example")
     if picked:
-        st.session_state["sampling_prompt"] = EXAMPLES[picked]
+        st.session_state["sampling_prompt"] = {**EXAMPLES, **SEQ2SEQ_EXAMPLES}[picked]
         st.session_state["sampling_example"] = ""
 
 
+def is_seq2seq(name: str) -> bool:
+    """Whether the catalog lists ``name`` as an encoder-decoder (before it is loaded)."""
+    return name in models.MODELS and models.MODELS[name].kind == "seq2seq"
+
+
+def examples(seq2seq: bool) -> dict[str, str]:
+    """The example prompts of a model family: a seq2seq model's are sources in its task formats."""
+    return SEQ2SEQ_EXAMPLES if seq2seq else EXAMPLES
+
+
+def default_prompt(seq2seq: bool) -> str:
+    return SEQ2SEQ_DEFAULT if seq2seq else DEFAULT_PROMPT
+
+
+def match_prompt_to_model() -> None:
+    """A prompt still at one family's example becomes the chosen model's family default (a
+    story is no source for tiny-t5, nor a task prefix a prompt for tiny-gpt); a prompt the
+    learner typed stays."""
+    ss = st.session_state
+    seq2seq = is_seq2seq(ss.get("sampling_model", ""))
+    if ss.get("sampling_prompt") in examples(not seq2seq).values():
+        ss["sampling_prompt"] = default_prompt(seq2seq)
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
-def cached_logits(model_name: str, ids: tuple[int, ...]) -> np.ndarray:
-    """One forward pass per (model, context); every slider move reuses it."""
-    return gen.next_token_logits(get_model(model_name).model, ids)
+def cached_logits(
+    model_name: str, ids: tuple[int, ...], decoder_prefix: tuple[int, ...] = ()
+) -> np.ndarray:
+    """One forward pass per (model, context); every slider move reuses it (a seq2seq model's
+    context: its source ``ids`` and its decoder's ``decoder_prefix``)."""
+    return gen.next_token_logits(get_model(model_name).model, ids, decoder_prefix=decoder_prefix)
 
 
 def pipeline_controls() -> None:
@@ -163,8 +212,9 @@ def distribution_chart(result: smp.SamplingResult, tokenizer, n_top: int) -> go.
     more than the whole sampling pipeline, and the slider redraw must stay fast.
     """
     ids = result.top(n_top, by="raw")
+    # plotly reads labels as HTML: a token such as T5's </s> must be escaped to show at all
     names = [
-        f"{n} ★" if i == result.chosen_id else n
+        html.escape(f"{n} ★" if i == result.chosen_id else n)
         for i, n in zip(ids, labels(tokenizer, ids), strict=True)
     ]
     raw, scaled, final = (result.raw_probs[ids], result.scaled_probs[ids], result.final_probs[ids])
@@ -417,16 +467,20 @@ def current_config() -> smp.SamplingConfig:
 
 def distribution(
     name: str,
+    model: Any,
     prompt_ids: Sequence[int],
     ctx: int,
     steps: Sequence[gen.StepRecord],
     cfg: smp.SamplingConfig,
-) -> tuple[tuple[int, ...], smp.SamplingResult]:
-    """The next-token pipeline after prompt + steps; the token at position i of the text takes
-    draw i of the seed's stream (core.sampling's one rule, shared with Generate N)."""
-    context = (*prompt_ids, *(s.token_id for s in steps))[-ctx:]
-    logits = cached_logits(name, context)  # the forward pass runs once per context
-    return context, smp.filter_distribution(logits, cfg, context_ids=context, draw_index=len(steps))
+) -> tuple[gen.TextSoFar, smp.SamplingResult]:
+    """The next-token pipeline after prompt + steps (``model``: the model ``name``); the token
+    at position i of the text takes draw i of the seed's stream (core.sampling's one rule,
+    shared with Generate N)."""
+    text = gen.text_so_far(model, prompt_ids, [s.token_id for s in steps], context=ctx)
+    # the forward pass runs once per context
+    logits = cached_logits(name, text.prompt_ids, text.decoder_prefix)
+    result = smp.filter_distribution(logits, cfg, context_ids=text.ids, draw_index=len(steps))
+    return text, result
 
 
 @st.fragment
@@ -461,7 +515,7 @@ def step_panel(
     if action == "clear":
         steps.clear()
     cfg = current_config()
-    context, result = distribution(name, prompt_ids, ctx, steps, cfg)
+    text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
     if sample:
         steps.append(gen.step_from_result(result))
     if go_n:
@@ -472,13 +526,16 @@ def step_panel(
             shown.append(rec)
             story.html(tokens_html(tok, prompt_tail, [*steps, *shown]))
 
-        start = list(context[-max(1, ctx - n) :])
+        drawn = [s.token_id for s in steps]
+        start = gen.text_so_far(loaded.model, prompt_ids, drawn, context=ctx, new_tokens=n)
         # the text goes on with the draws of its next positions: as "Sample one token" would
         gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
-        gen.generate(loaded.model, start, cfg, **gen_n)
+        gen.generate(
+            loaded.model, start.prompt_ids, cfg, decoder_prefix=start.decoder_prefix, **gen_n
+        )
         steps.extend(shown)
     if sample or go_n:
-        context, result = distribution(name, prompt_ids, ctx, steps, cfg)
+        text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
     story.html(tokens_html(tok, prompt_tail, steps))
     alternatives_picker(tok, steps)
     if steps:
@@ -486,7 +543,16 @@ def step_panel(
         if steps[-1].token_id == eos:
             st.caption("The model produced its end-of-text token: it considers the text finished.")
     with right:
-        st.markdown(f"**Next token after** {md_code('…' + tok.decode(list(context[-8:])))}")
+        after = md_code("…" + tok.decode(list(text.ids[-8:])))
+        if text.decoder_start is None:
+            st.markdown(f"**Next token after** {after}")
+        else:
+            st.markdown(
+                f"**Next output token after** {after}",
+                help="The encoder read the whole source once; the decoder writes the answer "
+                f"from its start token {md_code(tok.decode([text.decoder_start]))}, attending to "
+                "the encoder's states at every step.",
+            )
         st.plotly_chart(
             distribution_chart(result, tok, st.session_state.sampling_n_top),
             width="stretch",
@@ -500,9 +566,10 @@ def step_panel(
 
 @st.fragment
 def compare_panel(
-    name: str, tok: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+    name: str, loaded: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
 ) -> None:
     """Columns generated with settings that differ in one thing (temperature or seed)."""
+    tok = loaded.tokenizer
     st.subheader("Compare settings side by side")
     cfg, n = st.session_state[CMP_FOR]
     configs = compare_controls(cfg)
@@ -515,5 +582,6 @@ def compare_panel(
         st.rerun()  # the whole page: the panel takes the sliders' settings again
     if configs:
         eos = tok.eos_token_id
-        runs = cached_compare(name, tuple(prompt_ids[-max(1, ctx - n) :]), tuple(configs), n, eos)
+        start = gen.text_so_far(loaded.model, prompt_ids, (), context=ctx, new_tokens=n)
+        runs = cached_compare(name, start.prompt_ids, tuple(configs), n, eos)
         compare_columns(runs, tok, prompt_tail)

@@ -29,7 +29,8 @@ class Prompt:
     """A k-shot prompt for one item, in pieces, with its token count and what was changed.
 
     ``text`` is the exact string the model reads (without the tokenizer's start token, which is
-    the ``bos`` segment when one is added).
+    the ``bos`` segment when one is added). With ``encoder_source`` it is a seq2seq model's
+    source: ``n_tokens`` counts it with its end token, and the answer goes to the decoder.
     """
 
     k_requested: int
@@ -40,6 +41,7 @@ class Prompt:
     n_tokens: int | None = None  # with the start token, when a tokenizer was given
     max_tokens: int | None = None
     notes: tuple[str, ...] = ()
+    encoder_source: bool = False
 
     @property
     def text(self) -> str:
@@ -85,6 +87,7 @@ def build_prompt(
     tokenizer: Any = None,
     max_tokens: int | None = None,
     add_bos: bool = True,
+    encoder_source: bool = False,
 ) -> Prompt:
     """The k-shot prompt for one item: instruction, k shots drawn by ``seed``, then the query.
 
@@ -101,6 +104,8 @@ def build_prompt(
         tokenizer: a transformers tokenizer, to count tokens.
         max_tokens: the context window to fit.
         add_bos: count the tokenizer's start token (tiny-gpt's ``<|endoftext|>``).
+        encoder_source: the prompt is a seq2seq model's source (its encoder's input, ended by
+            the tokenizer's end token); the answer is its decoder's, so it takes no room here.
 
     Returns:
         A :class:`Prompt`.
@@ -121,7 +126,10 @@ def build_prompt(
     n_tokens = None
     if tokenizer is not None:
         bos = _bos_ids(tokenizer) if add_bos else []
-        longest = max(len(_choice_ids(tokenizer, c)) for c in task.choices_for(it))
+        if encoder_source:  # the source's end token; the answers are the decoder's
+            longest = len(_source_ids(tokenizer, ""))
+        else:
+            longest = max(len(_choice_ids(tokenizer, c)) for c in task.choices_for(it))
 
         def count(ss: list[Segment]) -> int:
             return len(bos) + len(_encode(tokenizer, "".join(s.text for s in ss))) + longest
@@ -152,6 +160,7 @@ def build_prompt(
         n_tokens=n_tokens,
         max_tokens=max_tokens,
         notes=tuple(notes),
+        encoder_source=encoder_source,
     )
 
 
@@ -172,6 +181,17 @@ def _encode(tokenizer: Any, text: str) -> list[int]:
 
 def _choice_ids(tokenizer: Any, choice: str) -> list[int]:
     return _encode(tokenizer, " " + choice)
+
+
+def _source_ids(tokenizer: Any, text: str) -> list[int]:
+    """A seq2seq model's source: the text with the tokenizer's own special tokens (T5's end)."""
+    return list(tokenizer(text)["input_ids"])
+
+
+def _answer_ids(tokenizer: Any, choice: str) -> list[int]:
+    """A seq2seq model's answer as its decoder was trained on it: the text alone (no leading
+    space) and the end token, so a choice scores as the whole answer."""
+    return list(tokenizer(choice)["input_ids"])
 
 
 def _bos_ids(tokenizer: Any) -> list[int]:

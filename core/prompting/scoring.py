@@ -7,13 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.generation import greedy_ids
+from core.generation import greedy_ids, is_encoder_decoder
 from core.prompting.cache import ScoreCache
 from core.prompting.prompts import (
+    _answer_ids,
     _bos_ids,
     _choice_ids,
     _encode,
     _prompt_segments,
+    _source_ids,
     context_window,
     shot_order,
 )
@@ -245,6 +247,30 @@ def _score_groups(
     return scores
 
 
+def _score_groups_seq2seq(
+    model: Any,
+    groups: Sequence[tuple[list[list[int]], list[list[list[int]]]]],
+    *,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> list[list[list[float]]]:
+    """:func:`_score_groups` for an encoder-decoder: each prompt is a source, each continuation
+    the decoder's answer (:func:`core.evaluation.choice.seq2seq_logprobs`, encoder run once per
+    source)."""
+    from core.evaluation.choice import seq2seq_logprobs
+
+    flat = seq2seq_logprobs(
+        model,
+        [p for prompts, _ in groups for p in prompts],
+        [c for _, conts in groups for c in conts],
+        on_chunk=on_chunk,
+    )
+    out, at = [], 0
+    for prompts, _ in groups:
+        out.append(flat[at : at + len(prompts)])
+        at += len(prompts)
+    return out
+
+
 def _score_group(
     model: Any, prompts: list[list[int]], conts: list[list[list[int]]], *, chunk: int = 256
 ) -> list[list[float]]:
@@ -301,6 +327,10 @@ def evaluate_shots(
         on_partial: called with the runs finished so far each time a k had to be scored, for
             showing results as they arrive.
 
+    An encoder-decoder (T5) reads each whole prompt, shots included, as its encoder's source,
+    and scores each choice as its decoder's complete answer (the choice's tokens and the end
+    token); its source is cut to the context on the left too (the question stays).
+
     Returns:
         A :class:`ShotSweepResult`.
     """
@@ -322,8 +352,10 @@ def evaluate_shots(
         )
     if not kept:
         kept = [0]
+    enc_dec = is_encoder_decoder(lm)
     bos = _bos_ids(tok) if add_bos else []
-    choice_ids = {c: _choice_ids(tok, c) for it in task.items for c in task.choices_for(it)}
+    answer = _answer_ids if enc_dec else _choice_ids
+    choice_ids = {c: answer(tok, c) for it in task.items for c in task.choices_for(it)}
     plan = [(k, s) for k in kept for s in (seeds[:1] if k == 0 else seeds)]
     groups: list[tuple[list[list[int]], list[list[list[int]]]]] = []
     built = []
@@ -332,9 +364,9 @@ def evaluate_shots(
         prompts, conts, truncated = [], [], 0
         for it in task.items:
             text = "".join(s.text for s in _prompt_segments(task, shots, it, instruction))
-            ids = bos + _encode(tok, text)
+            ids = bos + (_source_ids if enc_dec else _encode)(tok, text)
             cs = [choice_ids[c] for c in task.choices_for(it)]
-            room = n_ctx - max(len(c) for c in cs)
+            room = n_ctx if enc_dec else n_ctx - max(len(c) for c in cs)
             if len(ids) > room:
                 truncated += 1
                 ids = ids[len(ids) - room :]  # keep the end: the question must stay
@@ -370,8 +402,8 @@ def evaluate_shots(
             sc = scores[g][i]
             assert sc is not None
             gen = None
-            if generate:
-                ids = prompts[i][-(n_ctx - max_new_tokens) :]
+            if generate:  # a seq2seq decoder has its own room: the source stays whole
+                ids = prompts[i] if enc_dec else prompts[i][-(n_ctx - max_new_tokens) :]
                 gkey = store.key(model_key, ids, [], gen_kind)
                 gen = store.get(gkey)
                 if gen is None:
@@ -418,7 +450,8 @@ def evaluate_shots(
                 ([groups[g][0][i] for i in idx], [groups[g][1][i] for i in idx])
                 for g, idx in missing
             ]
-            got = _score_groups(lm, sub, on_chunk=progress)
+            scorer = _score_groups_seq2seq if enc_dec else _score_groups
+            got = scorer(lm, sub, on_chunk=progress)
             for (g, idx), vals in zip(missing, got, strict=True):
                 for i, v in zip(idx, vals, strict=True):
                     scores[g][i] = tuple(v)

@@ -87,3 +87,30 @@ def test_two_prompts_a_slider_refresh_a_reload_and_the_link_in_a_fresh_context(v
     metrics = [m.inner_text() for m in other.page.get_by_test_id("stMetric").all()]
     assert any("Drawn (seed 0, draw 2)" in m for m in metrics), metrics
     other.assert_clean()
+
+
+def test_tiny_t5_writes_its_own_text_from_the_source(visit):
+    """The encoder-decoder in a browser: picked in the page's model box, its task format fills
+    the prompt, a sampled token and Generate N write the decoder's text (no grey prompt tail)."""
+    from core import models
+
+    tab = visit().open("/sampling")
+    page = tab.page
+    page.wait_for_selector(".sampling-cmp", timeout=120_000)
+    page.get_by_role("combobox", name="Model", exact=True).click()
+    page.get_by_role("option", name=models.MODELS["tiny-t5"].label, exact=True).click()
+    tab.wait_idle()
+    assert page.get_by_label("Prompt").input_value().startswith("translate English to French:")
+    assert "the prompt is the source its encoder reads" in _main(page)
+    assert "Next output token after" in _main(page)
+    page.get_by_role("button", name="Sample one token").click()
+    tab.wait_idle()
+    story = page.locator(".sampling-story")
+    assert story.locator("span[title^='step 1:']").count() == 1
+    assert "translate" not in story.inner_text()  # the output, not a continuation of the prompt
+    page.get_by_role("button", name="Generate N").click()
+    tab.wait_idle()
+    assert story.locator("span[title^='step 2:']").count() == 1
+    assert page.locator(".sampling-cmp").count() == 3
+    assert re.search(r"sampling_model=tiny-t5\b", page.url)
+    tab.assert_clean()

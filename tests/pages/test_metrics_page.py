@@ -131,3 +131,35 @@ def test_evaluate_check_agrees(page):
     df = page.dataframe[-1].value
     assert list(df["metric"]) == ["rouge1", "rouge2", "rougeL", "rougeLsum", "BLEU", "chrF"]
     assert all(v in ("identical", "equal to 1e-12") for v in df["equal"])
+
+
+# --- tiny-t5's own outputs on held-out items, generated when the set is opened -------------------
+@pytest.mark.parametrize("task", ["translation", "summarization"])
+def test_tiny_t5s_generated_set_is_scored_like_any_pairs(task):
+    from core import models
+    from core.metrics.generated import seq2seq_set, set_name
+
+    name = set_name("tiny-t5", task)
+    at = _open(metrics_example=name)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="metrics_example").value == name
+    t5 = models.load_seq2seq("tiny-t5")
+    g = seq2seq_set(t5.model, t5.tokenizer, task)
+    report = M.score_pairs(g.pairs, M.MetricsConfig())
+    shown = _metrics(at)
+    assert shown["BLEU"] == f"{report.bleu.score:.1f}"
+    assert shown["ROUGE-L F1"] == f"{100 * report.rouge.corpus['rougeL'].fmeasure:.1f}"
+    assert any("60 held-out items" in c.value for c in at.caption)
+    items = at.dataframe[0].value  # what the model read and wrote, item by item
+    assert list(items.iloc[:, 0]) == list(g.sources)
+    assert list(items.iloc[:, 1]) == list(g.pairs.predictions)
+    assert at.subheader[0].value == "Corpus scores over 60 pairs"
+
+
+def test_the_generated_sets_follow_the_shipped_ones_and_a_bad_name_falls_back():
+    from ui import metrics_view as V
+
+    at = _open(metrics_example="tiny-t5 poems (generated now)")
+    box = at.selectbox(key="metrics_example")
+    assert box.options == [*M.load_examples(), *V.GENERATED]
+    assert box.value == next(iter(M.load_examples())) and not at.exception

@@ -171,3 +171,38 @@ def test_notice_and_delta_follow_the_paired_test(zero, few, delta, verdict):
     assert view.versus_zero(runs["few-shot"], runs["zero-shot"]).text == delta
     first = view.notice_points(task, runs, sweep, 4, False)[0]
     assert verdict in first and (verdict == "show the model") == ("examples show" in first)
+
+
+# --- an encoder-decoder: the shots go into tiny-t5's source -------------------------------------
+def test_tiny_t5_scores_the_prompts_as_its_sources():
+    from core import models
+    from core.prompting import evaluate_shots
+    from ui.prompting_view import SEQ2SEQ_NOTE
+
+    at = _open(prompting_model="tiny-t5", prompting_draws=1, prompting_generate=True)
+    assert not at.exception, [e.value for e in at.exception]
+    assert SEQ2SEQ_NOTE in [c.value for c in at.caption]
+    bars = [b.proto.text for b in at.get("progress")]
+    assert any("tokens the encoder reads (end token included" in t for t in bars), bars
+    t5 = models.load_seq2seq("tiny-t5")
+    want = evaluate_shots(
+        load_task("translation"), t5, ks=(0, 1, 4), seeds=(0,), generate=True, instruction=False
+    )
+    m = _metrics(at)
+    for label, k in (("zero-shot", 0), ("one-shot", 1), ("few-shot", 4)):
+        assert m[f"{label} accuracy"] == f"{want.run(k, 0).accuracy:.0%}"
+    table = at.dataframe[0].value
+    assert len(table) == 22 and "few-shot generated" in table.columns
+    assert "Greedy generation exact match" in " ".join(c.value for c in at.caption)
+
+
+def test_tiny_t5_with_unusable_custom_examples_is_a_clear_message():
+    at = _open(prompting_model="tiny-t5", prompting_task="custom", prompting_custom="no arrow")
+    assert any("at least two" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not at.metric and not at.exception
+
+
+def test_a_hub_seq2seq_model_offline_is_a_clear_message():
+    at = _open(prompting_model="flan-t5-small")
+    assert any("tiny-t5" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.metric and not at.exception

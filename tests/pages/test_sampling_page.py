@@ -219,3 +219,124 @@ def test_a_prompt_too_long_for_the_link_is_said_and_the_link_keeps_the_rest():
     assert "too long for the link" in _texts(at)
     assert "sampling_prompt" not in at.query_params
     assert at.query_params["sampling_temperature"] in ("0.7", ["0.7"])
+
+
+# --- an encoder-decoder (tiny-t5): the prompt is the encoder's source ----------------------------
+def _t5(**query) -> AppTest:
+    at = _open(**query)
+    at.selectbox(key="sampling_model").set_value("tiny-t5").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_tiny_t5_reads_the_prompt_as_its_source_and_offers_its_task_formats():
+    from ui import sampling_view as view
+
+    at = _t5()
+    assert at.text_area(key="sampling_prompt").value == view.SEQ2SEQ_DEFAULT
+    assert at.selectbox(key="sampling_example").options == ["", *view.SEQ2SEQ_EXAMPLES]
+    t5 = models.load_seq2seq("tiny-t5")
+    assert _metric(at, "Tokens in the running") == f"{len(t5.tokenizer):,}"
+    assert "source" in _texts(at)
+    heading = next(m.value for m in at.markdown if m.value.startswith("**Next output token"))
+    assert "<pad>" in heading  # the decoder starts from its start token, not the prompt's end
+    at.selectbox(key="sampling_example").set_value("Summarize (seq2seq)").run()
+    assert at.text_area(key="sampling_prompt").value.startswith("summarize: ")
+    # back to tiny-gpt: an untouched seq2seq example gives way to a story again
+    at.selectbox(key="sampling_model").set_value("tiny-gpt").run()
+    assert at.text_area(key="sampling_prompt").value == view.DEFAULT_PROMPT
+
+
+def _cut(ids, eos=1):
+    """``ids`` up to and including the first end-of-text token (where Generate N stops)."""
+    return list(ids[: ids.index(eos) + 1]) if eos in ids else list(ids)
+
+
+def test_tiny_t5_step_through_and_generate_n_write_the_same_decoder_text():
+    """One token at a time (seeded, with every filter) == Generate N == core.generate on the
+    source: the output is the decoder's text, not a continuation of the prompt."""
+    from core.generation import generate
+    from core.sampling import SamplingConfig
+
+    q = dict(sampling_seed="3", sampling_temperature="1.2", sampling_top_k="40")
+    q |= dict(sampling_top_p="0.95", sampling_min_p="0.01", sampling_penalty="1.2")
+    one = _t5(**q)
+    for _ in range(8):  # "Sample one token" goes on past an end-of-text token, if asked
+        _click(one, "Sample one token")
+    together = _t5(**q)
+    together.slider(key="sampling_n").set_value(4).run()
+    _click(together, "Generate N")
+    assert not one.exception and not together.exception
+    t5 = models.load_seq2seq("tiny-t5")
+    src = t5.tokenizer.encode(together.text_area(key="sampling_prompt").value)
+    cfg = SamplingConfig(
+        temperature=1.2, top_k=40, top_p=0.95, min_p=0.01, repetition_penalty=1.2, seed=3
+    )
+    stream = list(generate(t5.model, src, cfg, max_new_tokens=8).token_ids)
+    assert _story(one) == stream
+    first = _cut(stream[:4])
+    assert _story(together) == first
+    text = together.session_state["playground_outputs"]["Sampling: generated text"]
+    assert text == t5.tokenizer.decode(first) and not text.startswith("translate")
+    # four more: Generate N goes on from the decoder's text so far, with the next draws
+    _click(together, "Generate N")
+    assert _story(together) == first + _cut(stream[len(first) : len(first) + 4])
+
+
+def test_tiny_t5_greedy_and_the_compare_panel():
+    at = _t5(sampling_temperature="0")
+    assert _metric(at, "Tokens in the running") == ONE
+    _click(at, "Generate N")
+    t5 = models.load_seq2seq("tiny-t5")
+    src = t5.tokenizer.encode(at.text_area(key="sampling_prompt").value)
+    greedy = t5.model.generate(__import__("torch").tensor([src]), max_new_tokens=30)
+    assert _story(at) == greedy[0, 1:].tolist()
+    columns = [m.value for m in at.markdown if m.value.startswith("**temperature")]
+    assert len(columns) == 3 and not at.exception
+
+
+@pytest.mark.parametrize(
+    "prompt, expected",
+    [
+        ("   ", "The source is empty"),
+        ("summarize: " + "The cat sat on the mat. " * 60, "kept the first 192 tokens"),
+    ],
+    ids=["empty", "longer-than-the-encoder-reads"],
+)
+def test_tiny_t5_hostile_sources_give_clear_messages(prompt, expected):
+    at = _t5()
+    at.text_area(key="sampling_prompt").input(prompt).run()
+    assert not at.exception
+    assert expected in _texts(at)
+
+
+def test_the_chart_escapes_token_labels_plotly_would_read_as_html():
+    """T5's </s> is an HTML closing tag to plotly: unescaped, its bar had no label at all."""
+    import numpy as np
+
+    from core.sampling import SamplingConfig, filter_distribution
+    from ui import sampling_view as view
+
+    tok = models.load_seq2seq("tiny-t5").tokenizer
+    logits = np.zeros(len(tok), dtype=np.float32)
+    logits[tok.eos_token_id], logits[tok.pad_token_id] = 5.0, 4.0
+    fig = view.distribution_chart(
+        filter_distribution(logits, SamplingConfig(temperature=0)), tok, 3
+    )
+    assert list(fig.data[0].x[:2]) == ["&lt;/s&gt; ★", "&lt;pad&gt;"]
+
+
+def test_tiny_t5_what_to_notice_speaks_of_its_source():
+    from ui import sampling_view as view
+
+    at = _t5()
+    notice = " ".join(m.value for m in at.markdown)
+    assert "never continues its source" in notice and "*Translate*" in notice
+    assert view.SEQ2SEQ_NOTICE.split(":")[0] not in " ".join(m.value for m in _open().markdown)
+
+
+def test_a_hub_seq2seq_model_offline_is_a_clear_message():
+    at = _open()
+    at.selectbox(key="sampling_model").set_value("flan-t5-small").run()
+    assert not at.exception
+    assert "tiny-t5" in " ".join(e.value for e in at.error)

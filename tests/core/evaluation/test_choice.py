@@ -96,3 +96,74 @@ def test_normalize_answer(text, norm):
 )
 def test_accuracy_is_the_share_of_hits(hits, share):
     assert accuracy(hits) == share
+
+
+# --- an encoder-decoder: each choice is the decoder's answer to the prompt (its source) ---------
+@pytest.fixture(scope="module")
+def t5():
+    return models.load_seq2seq("tiny-t5")
+
+
+def t5_direct(model, src: list[int], target: list[int]) -> float:
+    """transformers' own figure: minus the mean cross-entropy over the labels, times their count."""
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([src]), labels=torch.tensor([target]))
+    return -float(out.loss) * len(target)
+
+
+def test_seq2seq_choice_scores_equal_transformers_loss_on_the_answer(t5):
+    tok = t5.tokenizer
+    case = ChoiceCase(
+        "translate English to French: cat dog", ("chat chien", "chien", "lune soleil"), "chien"
+    )
+    scores = choice_scores(t5.model, tok, case, max_tokens=192)
+    src = tok(case.prompt)["input_ids"]
+    want = [t5_direct(t5.model, src, tok(c)["input_ids"]) for c in case.choices]
+    assert scores == pytest.approx(want, abs=1e-4)
+    assert all(tok(c)["input_ids"][-1] == tok.eos_token_id for c in case.choices)  # end counted
+
+
+def test_a_padded_batch_of_sources_and_answers_scores_as_each_alone(t5):
+    from core.evaluation.choice import seq2seq_logprobs
+
+    tok = t5.tokenizer
+    sources = [
+        tok("sentiment: The food was delicious.")["input_ids"],
+        tok("question: Who is Zoe's best friend? context: Zoe's best friend is Max.")["input_ids"],
+        tok("translate English to German: tree")["input_ids"],
+    ]
+    targets = [
+        [tok(x)["input_ids"] for x in ("positive", "negative")],
+        [tok(x)["input_ids"] for x in ("Max", "Zoe", "Lima is far")],
+        [tok("baum")["input_ids"]],
+    ]
+    seen = []
+    got = seq2seq_logprobs(
+        t5.model, sources, targets, chunk=2, on_chunk=lambda d, t: seen.append((d, t))
+    )
+    for s, ts, row in zip(sources, targets, got, strict=True):
+        assert row == pytest.approx([t5_direct(t5.model, s, t) for t in ts], abs=1e-4)
+    assert seen == [(5, 6), (6, 6)]
+    with pytest.raises(ValueError, match="at least one token"):
+        seq2seq_logprobs(t5.model, [[5, 1]], [[[]]])
+    with pytest.raises(ValueError, match="one list of targets per source"):
+        seq2seq_logprobs(t5.model, [[5, 1]], [])
+
+
+def test_seq2seq_choice_accuracy_counts_the_best_scored_choice(t5):
+    tok = t5.tokenizer
+    prompt = "sentiment: The music was lovely and the movie was fun."
+    base = ChoiceCase(prompt, ("positive", "negative"), "positive")
+    scores = choice_scores(t5.model, tok, base, max_tokens=192)
+    best = base.choices[max(range(2), key=scores.__getitem__)]
+    cases = [ChoiceCase(prompt, base.choices, best), ChoiceCase(prompt, base.choices, "none")]
+    assert choice_accuracy(t5.model, tok, cases, max_tokens=192) == 0.5
+
+
+def test_a_long_seq2seq_prompt_keeps_its_first_tokens(t5):
+    tok = t5.tokenizer
+    prompt = "summarize: " + "The cat sat on the mat. " * 40
+    case = ChoiceCase(prompt, ("The cat sat.",), "The cat sat.")
+    src = tok(prompt, truncation=True, max_length=24)["input_ids"]
+    want = t5_direct(t5.model, src, tok("The cat sat.")["input_ids"])
+    assert choice_scores(t5.model, tok, case, max_tokens=24) == pytest.approx([want], abs=1e-4)
