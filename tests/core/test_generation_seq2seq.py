@@ -11,6 +11,7 @@ from core.generation import (
     TextSoFar,
     encode_prompt,
     generate,
+    generate_batch,
     next_token_logits,
     text_so_far,
 )
@@ -157,3 +158,70 @@ def test_a_long_source_keeps_its_first_tokens_and_the_end_token(t5):
     assert not short.truncated and short.note is None
     with pytest.raises(ValueError, match="source is empty"):
         encode_prompt(tok, "  ", max_tokens=16, source=True)
+
+
+# --- encoder-decoders: one encoder pass, the decoder from its start token -----------------------
+def _hf_seq2seq(model, prompt, n, *, seed=0, **kw):
+    torch.manual_seed(seed)
+    x = torch.tensor([list(prompt)])
+    with torch.no_grad():
+        out = model.generate(x, attention_mask=torch.ones_like(x), max_new_tokens=n, **kw)
+    return out[0, 1:].tolist()  # without the decoder's start token
+
+
+SEQ2SEQ_SETTINGS = [
+    SamplingConfig(temperature=0),
+    SamplingConfig(temperature=0, repetition_penalty=1.3),
+    SamplingConfig(temperature=1.0, seed=3),
+    SamplingConfig(temperature=0.7, top_k=20, seed=11),
+    SamplingConfig(temperature=1.2, top_p=0.8, repetition_penalty=1.2, seed=5),
+]
+
+
+@pytest.mark.parametrize("cfg", SEQ2SEQ_SETTINGS, ids=lambda c: f"t{c.temperature}-s{c.seed}")
+def test_seq2seq_generate_equals_model_generate(small_t5, cfg):
+    prompt = [5, 17, 33, 8, 1]
+    want = _hf_seq2seq(
+        small_t5, prompt, 12, seed=cfg.seed, eos_token_id=None, **cfg.generate_kwargs()
+    )
+    got = generate(small_t5, prompt, cfg, max_new_tokens=12)
+    assert list(got.token_ids) == want
+    assert got.prompt_ids == tuple(prompt)  # the encoder's input, not the decoder's
+
+
+def test_seq2seq_generate_stops_on_eos_and_records_each_step(small_t5):
+    prompt = [9, 4, 1]
+    free = generate(small_t5, prompt, SamplingConfig(temperature=0), max_new_tokens=10)
+    eos = free.token_ids[3]  # make the fourth token the end of text
+    r = generate(
+        small_t5, prompt, SamplingConfig(temperature=0), max_new_tokens=10, eos_token_id=eos
+    )
+    assert r.token_ids == free.token_ids[: free.token_ids.index(eos) + 1]
+    assert r.stopped_on_eos and r.stop_id == eos
+    assert all(0.0 <= s.raw_prob <= 1.0 for s in r.steps)
+
+
+def test_seq2seq_batch_equals_model_generate_row_for_row(small_t5):
+    rows = [[5, 17, 33, 8, 1], [40, 2, 1], [7, 7, 7, 60, 61, 62, 1]]
+    got = generate_batch(small_t5, rows, max_new_tokens=9, pad_token_id=0, stop_token_ids=(1,))
+    T = max(map(len, rows))
+    ids = torch.tensor([[0] * (T - len(r)) + r for r in rows])
+    mask = (torch.arange(T)[None] >= torch.tensor([T - len(r) for r in rows])[:, None]).long()
+    with torch.no_grad():
+        out = small_t5.generate(
+            ids, attention_mask=mask, max_new_tokens=9, do_sample=False, eos_token_id=1
+        )
+    for row, mine in zip(out[:, 1:].tolist(), got, strict=True):
+        end = next((j + 1 for j, t in enumerate(row) if t == 1), len(row))
+        assert list(mine) == row[:end]
+    alone = [
+        generate_batch(small_t5, [r], max_new_tokens=9, pad_token_id=0, stop_token_ids=(1,))[0]
+        for r in rows
+    ]
+    assert alone == got  # padding changes nothing a row writes
+
+
+def test_seq2seq_prompt_longer_than_the_encoder_is_refused(small_t5):
+    long = [3] * (models.context_size(small_t5) + 1)
+    with pytest.raises(ValueError, match="longer than the context"):
+        generate(small_t5, long, SamplingConfig(temperature=0), max_new_tokens=2)
