@@ -53,7 +53,7 @@ def list_tokenizers(*, embedded_only: bool = False) -> list[TokenizerInfo]:
     """Every tokenizer of the catalog: ``cl100k_base`` and each model's own, embedded first.
 
     >>> [t.name for t in list_tokenizers(embedded_only=True)]
-    ['cl100k_base', 'minilm', 'tiny-gpt']
+    ['cl100k_base', 'minilm', 'tiny-gpt', 'tiny-t5']
     """
     specs = models.list_models(embedded_only=embedded_only)
     order = {"tokenizer": 0, "encoder": 1}  # cl100k_base, minilm, then the generators
