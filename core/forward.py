@@ -201,7 +201,7 @@ def walk(
             (block.mlp, f"mlp{b}", False),
             (block, f"resid_mlp{b}", False),
         ]
-    hooks += [(ln_f, "ln_f", False), (lm_head, "logits", False)]
+    hooks += [(ln_f, "ln_f", False)]  # the logits are the call's own output
     x = torch.tensor([ids], dtype=torch.long)  # (1, T)
     with _LOCK:
         handles = []
@@ -250,8 +250,13 @@ def walk(
     probs = torch.softmax(last, dim=-1).numpy()
     probs.flags.writeable = False
     order = np.argsort(-probs, kind="stable")[: config.top_k]
-    labels = tuple(str(tokenizer.decode([i])) for i in ids)
-    top = tuple((int(i), str(tokenizer.decode([int(i)])), round(float(probs[i]), 6)) for i in order)
+    # one batched decode for the input's labels and the top-k's (a decode per token costs more)
+    texts = tokenizer.batch_decode([[i] for i in ids] + [[int(i)] for i in order])
+    labels = tuple(str(t) for t in texts[: len(ids)])
+    top = tuple(
+        (int(i), str(t), round(float(probs[i]), 6))
+        for i, t in zip(order, texts[len(ids) :], strict=True)
+    )
     return WalkResult(
         tuple(ids),
         labels,

@@ -21,6 +21,7 @@ from core.evaluation import ChoiceCase, choice_accuracy
 from core.generation import greedy_ids
 from core.knobs import check, knob
 from core.models import context_size
+from core.training.loop import optimise, warmup_cosine
 
 EOS = "<|endoftext|>"
 
@@ -229,29 +230,20 @@ def train_tiny_gpt(
         betas=(0.9, 0.95),
     )
 
-    def lr_at(step: int) -> float:
-        if step < config.warmup:
-            return config.lr * (step + 1) / config.warmup
-        progress = (step - config.warmup) / max(1, config.steps - config.warmup)
-        return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
-
     gen = torch.Generator().manual_seed(config.seed)
     T = config.n_ctx
-    losses: list[float] = []
-    model.train()
-    for step in range(config.steps):
+
+    def batch_at(step: int) -> dict[str, Any]:
         starts = torch.randint(0, len(train_ids) - T, (config.batch_size,), generator=gen)
         batch = torch.stack([train_ids[s : s + T] for s in starts.tolist()])  # (B, T)
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step)
-        loss = model(batch, labels=batch).loss  # the model shifts labels by one itself
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(loss.item())
-        if on_step is not None:
-            on_step(step, losses[-1])
+        return {"input_ids": batch, "labels": batch}  # the model shifts labels by one itself
+
+    def lr_at(step: int) -> float:
+        return warmup_cosine(
+            step, peak=config.lr, warmup=config.warmup, steps=config.steps, floor=0.1
+        )
+
+    losses = optimise(model, opt, config.steps, batch_at, lr_at, on_step=on_step)
     train_seconds = time.perf_counter() - t0
     cpu_seconds = time.process_time() - cpu0
 

@@ -12,7 +12,6 @@ grammar's translation, context-question, summarization and sentiment formats
 from __future__ import annotations
 
 import json
-import math
 import platform
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from typing import Any
 from core.corpus import SEQ2SEQ_TASKS, CorpusConfig, heldout_seq2seq, seq2seq_pairs
 from core.generation import generate_batch
 from core.knobs import check, knob
+from core.training.loop import optimise, warmup_cosine
 
 PAD, EOS, UNK = "<pad>", "</s>", "<unk>"  # ids 0, 1, 2, as in T5's own vocabulary
 MAX_SOURCE = 192  # tokens of a source (a toy story is about 90)
@@ -246,28 +246,18 @@ def train_tiny_t5(
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
-    def lr_at(step: int) -> float:
-        if step < config.warmup:
-            return config.lr * (step + 1) / config.warmup
-        progress = (step - config.warmup) / max(1, config.steps - config.warmup)
-        return config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
-
     gen = torch.Generator().manual_seed(config.seed)
-    losses: list[float] = []
-    model.train()
-    for step in range(config.steps):
+
+    def batch_at(step: int) -> dict[str, Any]:
         idx = torch.randint(0, len(pairs), (config.batch_size,), generator=gen).tolist()
-        batch = _batch(tok, [pairs[i] for i in idx])
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step)
-        loss = model(**batch).loss
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(loss.item())
-        if on_step is not None:
-            on_step(step, losses[-1])
+        return _batch(tok, [pairs[i] for i in idx])
+
+    def lr_at(step: int) -> float:
+        return warmup_cosine(
+            step, peak=config.lr, warmup=config.warmup, steps=config.steps, floor=0.05
+        )
+
+    losses = optimise(model, opt, config.steps, batch_at, lr_at, on_step=on_step)
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
 
     model.eval()
