@@ -18,7 +18,7 @@ from core.prompting import (
     shot_order,
 )
 from core.prompting.scoring import _score_group
-from tests.core.prompting.samples import TOY
+from tests.core.prompting.samples import LONG_TASK, TOY
 
 
 def test_grouped_cached_scoring_equals_a_plain_forward(tiny):
@@ -85,18 +85,7 @@ def test_generation_exact_match_is_recorded(tiny):
 
 
 def test_overlong_prompts_are_cut_to_the_context(tiny):
-    long_task = Task(
-        name="long",
-        title="long",
-        instruction="",
-        input_prefix="",
-        output_prefix=" => ",
-        separator="\n",
-        labels=("yes", "no"),
-        examples=(Example("word " * 300, "yes"),),
-        items=(Example("cat " * 400, "no"), Example("dog", "yes")),
-    )
-    res = evaluate_shots(long_task, tiny, ks=(0, 1), seeds=(0,))
+    res = evaluate_shots(LONG_TASK, tiny, ks=(0, 1), seeds=(0,))
     assert res.run(0, 0).truncated == 1 and res.run(1, 0).truncated == 2
     assert max(s.n_tokens for r in res.runs for s in r.items) <= res.n_ctx
     assert not res.points()[1].fits

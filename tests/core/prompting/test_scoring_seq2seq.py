@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from core import models
-from core.prompting import Example, Task, build_prompt, evaluate_shots, load_task
+from core.prompting import build_prompt, evaluate_shots, load_task
 from core.prompting.prompts import _prompt_segments, shot_order
-from tests.core.prompting.samples import TOY
+from tests.core.prompting.samples import LONG_TASK, TOY
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +52,7 @@ def test_generation_on_a_seq2seq_model_records_its_greedy_answer(t5):
 
 
 def test_a_source_longer_than_the_encoder_reads_keeps_its_end(t5):
-    long_task = Task(
-        name="long",
-        title="long",
-        instruction="",
-        input_prefix="",
-        output_prefix=" => ",
-        separator="\n",
-        labels=("yes", "no"),
-        examples=(Example("word " * 300, "yes"),),
-        items=(Example("cat " * 400, "no"), Example("dog", "yes")),
-    )
-    res = evaluate_shots(long_task, t5, ks=(0, 1), seeds=(0,))
+    res = evaluate_shots(LONG_TASK, t5, ks=(0, 1), seeds=(0,))
     assert res.run(0, 0).truncated == 1 and res.run(1, 0).truncated == 2
     assert max(s.n_tokens for r in res.runs for s in r.items) <= res.n_ctx == 192
     assert any("longer than" in n for n in res.notes)
