@@ -179,7 +179,7 @@ def prune_structured(model: Any, config: PruneConfig) -> PrunedModel:
     >>> m = GPT2LMHeadModel(GPT2Config(n_layer=2, n_embd=8, n_head=4, vocab_size=10))
     >>> p = prune_structured(m, PruneConfig(method="heads", sparsity=0.5))
     >>> [len(v) for v in p.removed_heads.values()], p.n_params_before - p.n_params_after
-    [2, 2]
+    ([2, 2], 280)
     """
     if not config.structured:
         raise ValueError(f"{config.method!r} is unstructured pruning; see prune_model")
