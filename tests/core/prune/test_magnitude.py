@@ -17,7 +17,9 @@ from tests.core.prune.conftest import tiny_gpt2
 
 def weight_zeros(model, targets="attention+mlp") -> list[tuple[int, int]]:
     """(zeros, numel) of every targeted matrix's effective weight."""
-    return [(int((m.weight == 0).sum()), m.weight.numel()) for _, m in target_modules(model, targets)]
+    return [
+        (int((m.weight == 0).sum()), m.weight.numel()) for _, m in target_modules(model, targets)
+    ]
 
 
 @pytest.mark.parametrize("sparsity", [0.0, 0.1, 0.5, 0.77, 1.0])
