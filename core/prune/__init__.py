@@ -21,6 +21,7 @@ from core.prune.magnitude import (
     restore,
     target_modules,
 )
+from core.prune.recover import RecoverConfig, RecoverResult, recover
 from core.prune.structured import (
     head_importance,
     neuron_importance,
@@ -58,6 +59,9 @@ def prune_model(model: Any, config: PruneConfig) -> PrunedModel:
 
 __all__ = [
     "LayerLoss",
+    "RecoverConfig",
+    "RecoverResult",
+    "recover",
     "SweepConfig",
     "SweepPoint",
     "SweepResult",
