@@ -77,6 +77,8 @@ class SweepPoint:
         disk_bytes: bytes of the saved safetensors file (``saved_bytes``).
         latency_ms / latency_runs_ms: median and every timed forward pass of one window.
         seconds: wall time of pruning and measuring this point.
+        layer_sparsity: per block, the share of its targeted weights at zero (unstructured:
+            global pruning spreads the zeros unevenly) or of its heads / neurons removed.
     """
 
     sparsity: float | None
@@ -91,6 +93,7 @@ class SweepPoint:
     latency_ms: float
     latency_runs_ms: tuple[float, ...]
     seconds: float
+    layer_sparsity: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,25 @@ def _achieved(pruned: Any, model: Any, config: PruneConfig) -> float:
     return sum(len(v) for v in pruned.removed_neurons.values()) / total
 
 
+def _layer_sparsity(pruned: Any, model: Any, config: PruneConfig) -> tuple[float, ...]:
+    h = blocks(model)
+    if config.method == "heads":
+        return tuple(
+            len(pruned.removed_heads.get(i, ())) / b.attn.num_heads for i, b in enumerate(h)
+        )
+    if config.method == "neurons":
+        return tuple(
+            len(pruned.removed_neurons.get(i, ())) / b.mlp.c_fc.weight.shape[1]
+            for i, b in enumerate(h)
+        )
+    zeros, sizes = [0] * len(h), [0] * len(h)
+    for t in pruned.tensors:
+        i = int(t.name.split(".")[2])  # transformer.h.<i>.attn.c_attn
+        zeros[i] += t.zeros
+        sizes[i] += t.numel
+    return tuple(z / max(1, n) for z, n in zip(zeros, sizes, strict=True))
+
+
 def prune_layer(model: Any, config: PruneConfig, layer: int) -> Any:
     """A copy of ``model`` with only block ``layer`` pruned as ``config`` says (masks folded).
 
@@ -311,7 +333,9 @@ def sweep(
         pruned = prune_model(model, c)
         served = pruned.model if c.structured else make_permanent(pruned.model)
         achieved = _achieved(pruned, model, c)
-        points.append(_measure(served, c.sparsity, achieved, windows, ref_logits, data, cfg, t0)[0])
+        point = _measure(served, c.sparsity, achieved, windows, ref_logits, data, cfg, t0)[0]
+        layers = _layer_sparsity(pruned, model, c)
+        points.append(dataclasses.replace(point, layer_sparsity=layers))
     losses = []
     for layer in range(n_layers):
         done += 1

@@ -31,6 +31,15 @@ def test_an_unstructured_sweep_measures_every_point_and_nothing_shrinks(tiny, da
     assert (zero.kl, zero.top1, zero.perplexity) == (0.0, 1.0, ref.perplexity)
     assert [p.achieved for p in r.points] == pytest.approx([0.0, 0.5, 0.9], abs=1e-6)
     assert most.kl > half.kl > 0 and most.perplexity > ref.perplexity
+    # global pruning: the zeros fall unevenly over the blocks, 90% of the weights in all
+    assert len(set(most.layer_sparsity)) > 1 and zero.layer_sparsity == (0.0,) * 4
+    sizes = [
+        sum(m.weight.numel() for m in b.modules() if hasattr(m, "nf"))
+        for b in tiny.model.transformer.h
+    ]
+    assert sum(s * n for s, n in zip(most.layer_sparsity, sizes, strict=True)) == pytest.approx(
+        0.9 * sum(sizes), abs=1
+    )
     # measured, not assumed: the zeros are stored like any other weight
     assert {p.disk_bytes for p in r.points} == {ref.disk_bytes}
     assert {p.n_params for p in r.points} == {ref.n_params}
@@ -54,6 +63,7 @@ def test_a_structured_sweep_shrinks_the_file_and_the_parameters(tiny, data, meth
     assert params == sorted(params, reverse=True) and len(set(params)) == 3
     assert r.disk_shrinks and "shrinks the saved file" in r.size_note
     assert r.points[0].task_accuracy is None and r.layer_losses == ()
+    assert r.points[1].layer_sparsity == (0.5,) * 4
 
 
 @pytest.mark.parametrize(
