@@ -26,6 +26,7 @@ from core.prune.structured import (
     head_importance,
     neuron_importance,
     prune_structured,
+    rebuild,
     remove_heads,
     remove_neurons,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "prune_model",
     "prune_structured",
     "prune_unstructured",
+    "rebuild",
     "remove_heads",
     "remove_neurons",
     "restore",

@@ -80,7 +80,8 @@ def remove_heads(model: Any, heads: Mapping[int, Sequence[int]]) -> Any:
 
     Each layer's ``num_heads`` and ``split_size`` follow (``head_dim`` stays: the kept heads
     compute exactly what they did); ``config.pruned_heads`` records what went, as transformers
-    4.x recorded it (a plain ``GPT2Config`` cannot express layers with different head counts).
+    4.x recorded it (``n_head`` cannot express fewer heads of the same width; :func:`rebuild`
+    reads the record back).
 
     Raises:
         ValueError: an unknown layer or head, or every head of a layer.
@@ -151,6 +152,43 @@ def remove_neurons(model: Any, neurons: Mapping[int, Sequence[int]]) -> Any:
     widths = {b.mlp.c_fc.weight.shape[1] for b in h}
     if len(widths) == 1:
         model.config.n_inner = widths.pop()
+    return model
+
+
+def rebuild(config: Any, state_dict: Mapping[str, Any] | None = None) -> Any:
+    """A GPT-2 with the shapes a pruned config records, and ``state_dict`` loaded into it.
+
+    ``from_pretrained`` cannot read a head-pruned GPT-2 (every layer is built with
+    ``n_head`` heads); this builds the full model from ``config``, removes
+    ``config.pruned_heads`` again (``n_inner`` already gives the pruned MLP width) and loads the
+    saved weights: every shape must match and every weight be there (the output head of a
+    tied model is the token embedding, which safetensors stores once).
+
+    Raises:
+        ValueError: a weight missing or left over; RuntimeError (torch): a shape that differs.
+
+    >>> from transformers import GPT2Config, GPT2LMHeadModel
+    >>> m = GPT2LMHeadModel(GPT2Config(n_layer=2, n_embd=8, n_head=4, vocab_size=10))
+    >>> p = prune_structured(m, PruneConfig(method="heads", sparsity=0.25))
+    >>> again = rebuild(p.model.config, p.model.state_dict())
+    >>> [b.attn.num_heads for b in again.transformer.h]
+    [3, 3]
+    """
+    from transformers import GPT2LMHeadModel
+
+    cfg = copy.deepcopy(config)
+    heads = {int(k): list(v) for k, v in (getattr(cfg, "pruned_heads", None) or {}).items()}
+    cfg.pruned_heads = {}
+    model = GPT2LMHeadModel(cfg).eval()
+    remove_heads(model, heads)
+    if state_dict is not None:
+        missing, unexpected = model.load_state_dict(dict(state_dict), strict=False)
+        tied = {"lm_head.weight"} if getattr(cfg, "tie_word_embeddings", True) else set()
+        if unexpected or set(missing) - tied:  # a saved file drops the tied head: it is wte
+            raise ValueError(
+                f"the weights do not fit the config: missing {sorted(set(missing) - tied)}, "
+                f"unexpected {sorted(unexpected)}"
+            )
     return model
 
 

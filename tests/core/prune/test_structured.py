@@ -11,6 +11,7 @@ from core.prune import (
     head_importance,
     neuron_importance,
     prune_model,
+    rebuild,
     remove_heads,
     remove_neurons,
 )
@@ -113,3 +114,25 @@ def test_removed_heads_are_recorded_in_the_original_numbering():
 def test_pruning_a_layer_empty_is_refused(model, call, message):
     with pytest.raises(ValueError, match=message):
         call(model)
+
+
+def test_a_saved_pruned_model_rebuilds_with_the_same_outputs(model, ids, tmp_path):
+    from safetensors.torch import load_file
+    from transformers import GPT2Config
+
+    p = prune_model(model, PruneConfig(method="heads", sparsity=0.5))
+    p = prune_model(p.model, PruneConfig(method="neurons", sparsity=0.25))
+    p.model.save_pretrained(tmp_path)
+    config = GPT2Config.from_pretrained(tmp_path)
+    assert config.pruned_heads == {str(k): list(v) for k, v in p.model.config.pruned_heads.items()}
+    again = rebuild(config, load_file(tmp_path / "model.safetensors"))  # ties lm_head itself
+    assert torch.equal(again(ids).logits, p.model(ids).logits)
+
+
+def test_weights_of_another_shape_do_not_rebuild(model):
+    p = prune_model(model, PruneConfig(method="heads", sparsity=0.5))
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        rebuild(p.model.config, model.state_dict())
+    state = {k: v for k, v in p.model.state_dict().items() if "ln_f" not in k}
+    with pytest.raises(ValueError, match="missing"):
+        rebuild(p.model.config, state)
