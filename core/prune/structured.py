@@ -68,6 +68,7 @@ def _slice_conv1d(conv: Any, keep: Any, dim: int) -> None:
     """Keep the ``keep`` indices of a Conv1D along ``dim`` (0: inputs, 1: outputs), in place."""
     import torch
 
+    keep = keep.to(conv.weight.device)
     w = conv.weight.detach().index_select(dim, keep).clone()  # (in, out) sliced
     conv.weight = torch.nn.Parameter(w)
     if dim == 1:

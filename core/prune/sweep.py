@@ -244,8 +244,9 @@ def _layer_sparsity(pruned: Any, model: Any, config: PruneConfig) -> tuple[float
 def prune_layer(model: Any, config: PruneConfig, layer: int) -> Any:
     """A copy of ``model`` with only block ``layer`` pruned as ``config`` says (masks folded).
 
-    Unstructured: the block's targeted matrices at the config's sparsity, each on its own (a
-    global pool of one block). Structured: that block's heads or neurons.
+    Unstructured: the block's targeted matrices at the config's sparsity, pooled (``global``:
+    one pool of the block's matrices) or each on its own (``per-layer``). Structured: that
+    block's heads or neurons.
     """
     import copy
 
@@ -269,11 +270,19 @@ def prune_layer(model: Any, config: PruneConfig, layer: int) -> Any:
         remove_neurons(pm, {layer: [int(i) for i in scores.argsort()[:k]]})
     else:
         prefix = f"transformer.h.{layer}."
-        for name, m in target_modules(pm, config.targets):
-            if name.startswith(prefix):
+        mods = [m for name, m in target_modules(pm, config.targets) if name.startswith(prefix)]
+        if config.method == "global":
+            total = sum(m.weight.numel() for m in mods)
+            amount = int(round(config.sparsity * total))
+            tprune.global_unstructured(
+                [(m, "weight") for m in mods], pruning_method=tprune.L1Unstructured, amount=amount
+            )
+        else:
+            for m in mods:
                 k = int(round(config.sparsity * m.weight.numel()))
                 tprune.l1_unstructured(m, "weight", amount=k)
-                tprune.remove(m, "weight")
+        for m in mods:
+            tprune.remove(m, "weight")
     return pm
 
 

@@ -89,3 +89,25 @@ def test_sentiment_cases_are_the_heldout_items_after_the_shots():
     cases = sentiment_cases(4, 2)
     assert [c.gold for c in cases] == ["positive", "negative", "positive", "negative"]
     assert all(c.prompt.count("Sentiment:") == 3 for c in cases)
+
+
+@pytest.mark.parametrize("method", ["global", "per-layer", "heads", "neurons"])
+def test_pruning_one_layer_leaves_the_others_alone(method):
+    from core.prune import prune_layer, target_modules
+    from tests.core.prune.conftest import tiny_gpt2
+
+    model = tiny_gpt2()
+    pm = prune_layer(model, PruneConfig(method=method, sparsity=0.5), 1)
+    a, b = model.state_dict(), pm.state_dict()
+    assert sorted(a) == sorted(b)
+    changed = {
+        k.split(".")[2] for k in a if a[k].shape != b[k].shape or not torch.equal(a[k], b[k])
+    }
+    assert changed == {"1"}
+    if method in ("global", "per-layer"):
+        block = [m for n, m in target_modules(pm) if n.startswith("transformer.h.1.")]
+        zeros = [int((m.weight == 0).sum()) for m in block]
+        sizes = [m.weight.numel() for m in block]
+        assert sum(zeros) == sum(sizes) // 2
+        if method == "per-layer":
+            assert zeros == [n // 2 for n in sizes]
