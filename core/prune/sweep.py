@@ -27,7 +27,9 @@ from core.evaluation import (
     agreement,
     causal_logits,
     choice_accuracy,
+    compare_latency,
     perplexity_from_logits,
+    time_interleaved,
     time_runs,
     token_windows,
 )
@@ -76,6 +78,10 @@ class SweepPoint:
         memory_bytes: bytes of the state dict (``state_bytes``).
         disk_bytes: bytes of the saved safetensors file (``saved_bytes``).
         latency_ms / latency_runs_ms: median and every timed forward pass of one window.
+        latency_ratio / latency_verdict: this model against the original, timed in turns
+            (``time_interleaved``, so a burst of load hits both alike) and judged by
+            ``compare_latency`` (``faster`` / ``slower`` only when every run separates);
+            1.0 and ``noise`` for the original itself.
         seconds: wall time of pruning and measuring this point.
         layer_sparsity: per block, the share of its targeted weights at zero (unstructured:
             global pruning spreads the zeros unevenly) or of its heads / neurons removed.
@@ -93,6 +99,8 @@ class SweepPoint:
     latency_ms: float
     latency_runs_ms: tuple[float, ...]
     seconds: float
+    latency_ratio: float = 1.0
+    latency_verdict: str = "noise"
     layer_sparsity: tuple[float, ...] = ()
 
 
@@ -138,7 +146,8 @@ class SweepResult:
         last = max(self.points, key=lambda p: p.sparsity or 0.0)
         disk = last.disk_bytes / ref.disk_bytes
         speed = (
-            f"one forward pass takes {last.latency_ms / ref.latency_ms:.2f}x the original's time"
+            f"one forward pass takes {last.latency_ratio:.2f}x the original's time, timed in "
+            f"turns ({last.latency_verdict})"
         )
         if self.config.structured:
             return (
@@ -193,8 +202,22 @@ def _measure(
     acc = None
     if data["cases"]:
         acc = choice_accuracy(model, data["tok"], data["cases"], max_tokens=data["ctx"])
+    x = windows[:1, :-1]  # (1, T): one sequence, as a chat request
+    ratio, verdict = 1.0, "noise"
     with torch.no_grad():
-        t = time_runs(partial(model, input_ids=windows[:1, :-1]), cfg.latency_runs)
+        if data.get("ref_model") is None:
+            t = time_runs(partial(model, input_ids=x), cfg.latency_runs)
+        else:
+            fns = {
+                "ref": partial(data["ref_model"], input_ids=x),
+                "this": partial(model, input_ids=x),
+            }
+            for fn in fns.values():
+                fn()  # warm-up
+            times = time_interleaved(fns, cfg.latency_runs)
+            t = times["this"]
+            c = compare_latency(t.samples_ms, times["ref"].samples_ms)
+            ratio, verdict = c.ratio, c.verdict
     point = SweepPoint(
         sparsity,
         achieved,
@@ -208,6 +231,8 @@ def _measure(
         t.median,
         t.samples_ms,
         time.perf_counter() - t0,
+        ratio,
+        verdict,
     )
     return point, logits
 

@@ -111,3 +111,14 @@ def test_pruning_one_layer_leaves_the_others_alone(method):
         assert sum(zeros) == sum(sizes) // 2
         if method == "per-layer":
             assert zeros == [n // 2 for n in sizes]
+
+
+def test_latency_is_judged_against_the_original_in_turns(tiny, data):
+    sw = SweepConfig(n_windows=1, n_task_items=0, latency_runs=5, layer_losses=False)
+    r = sweep(tiny, PruneConfig(method="neurons"), [0.0, 0.75], data, sweep_config=sw)
+    assert r.reference.latency_verdict == "noise" and r.reference.latency_ratio == 1.0
+    for p in r.points:
+        assert len(p.latency_runs_ms) == 5
+        assert p.latency_verdict in ("faster", "slower", "noise")
+        assert p.latency_ratio > 0
+    assert f"{r.points[-1].latency_ratio:.2f}x" in r.size_note
