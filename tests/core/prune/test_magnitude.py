@@ -12,7 +12,7 @@ from core.prune import (
     target_modules,
 )
 from core.quantization.measure import saved_bytes, state_bytes
-from tests.core.prune.conftest import tiny_gpt2
+from tests.core.prune.models import tiny_gpt2
 
 
 def weight_zeros(model, targets="attention+mlp") -> list[tuple[int, int]]:

@@ -16,7 +16,7 @@ from core.prune import (
     remove_neurons,
 )
 from core.quantization.measure import saved_bytes, state_bytes
-from tests.core.prune.conftest import tiny_gpt2
+from tests.core.prune.models import tiny_gpt2
 
 E, H, D, N = 16, 4, 4, 64  # the test model: width, heads, head width, MLP neurons
 

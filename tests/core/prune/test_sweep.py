@@ -94,7 +94,7 @@ def test_sentiment_cases_are_the_heldout_items_after_the_shots():
 @pytest.mark.parametrize("method", ["global", "per-layer", "heads", "neurons"])
 def test_pruning_one_layer_leaves_the_others_alone(method):
     from core.prune import prune_layer, target_modules
-    from tests.core.prune.conftest import tiny_gpt2
+    from tests.core.prune.models import tiny_gpt2
 
     model = tiny_gpt2()
     pm = prune_layer(model, PruneConfig(method=method, sparsity=0.5), 1)
