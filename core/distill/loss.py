@@ -109,24 +109,25 @@ def distillation_loss(
     n = int(keep.sum())
     if n == 0:
         raise ValueError("no position is scored: every next-token label is -100")
-    s, t, y = s[keep], t[keep], y[keep]  # (n, V), (n, V), (n,)
-    ce = F.cross_entropy(s, y)
+    # masked means instead of boolean indexing: no copy of the (N, V) rows
+    ce = F.cross_entropy(s, y, ignore_index=IGNORE)
     if alpha == 0:
         with torch.no_grad():  # shown on the page, not trained on
-            kl = _kl(t, s.detach(), temperature)
+            kl = _kl(t, s.detach(), temperature, keep, n)
         return DistillLoss(ce, kl, ce, n)
-    kl = _kl(t, s, temperature)
+    kl = _kl(t, s, temperature, keep, n)
     total = alpha * temperature**2 * kl + (1 - alpha) * ce
     return DistillLoss(total, kl, ce, n)
 
 
-def _kl(t: Any, s: Any, temperature: float) -> Any:
-    """Mean KL(softmax(t/T) || softmax(s/T)) over rows (n, V), in nats."""
+def _kl(t: Any, s: Any, temperature: float, keep: Any, n: int) -> Any:
+    """Mean KL(softmax(t/T) || softmax(s/T)) over the kept rows of (N, V), in nats."""
     import torch
 
-    logp = torch.log_softmax(t / temperature, -1)  # (n, V) teacher
-    logq = torch.log_softmax(s / temperature, -1)  # (n, V) student
-    return (logp.exp() * (logp - logq)).sum(-1).mean()
+    logp = torch.log_softmax(t / temperature, -1)  # (N, V) teacher
+    logq = torch.log_softmax(s / temperature, -1)  # (N, V) student
+    rows = (logp.exp() * (logp - logq)).sum(-1)  # (N,)
+    return (rows * keep).sum() / n
 
 
 @dataclass(frozen=True)
