@@ -113,10 +113,12 @@ def default_recipe(teacher_lm, config: DistillConfig) -> None:
         kl = f"KL {m.agreement.kl:.4f} top-1 {m.agreement.top1:.3f}" if m.agreement else "reference"
         print(f"  {m.name:10s} perplexity {m.perplexity.perplexity:7.3f}  {kl}  | {m.sample!r}")
     assert r.distilled.agreement is not None and r.hard.agreement is not None
+    kl = r.distilled.agreement.kl - r.hard.agreement.kl
     top1 = r.distilled.agreement.top1 - r.hard.agreement.top1
+    ppl = r.distilled.perplexity.perplexity - r.hard.perplexity.perplexity
     print(
-        f"  gap (hard-label minus distilled): KL {r.kl_gain:+.4f} nats, top-1 {-top1:+.3f},"
-        f" perplexity {r.hard.perplexity.perplexity - r.distilled.perplexity.perplexity:+.3f}"
+        f"  distilled minus hard-label: KL {kl:+.4f} nats (below 0: closer to the teacher),"
+        f" top-1 {top1:+.3f} (above 0: agrees more), perplexity {ppl:+.3f} (below 0: better)"
     )
     print(
         f"recipe wall time: {r.seconds:.1f} s (distilled {r.distilled_seconds:.1f} s, hard-label"

@@ -46,8 +46,10 @@ class DistillConfig:
     """
 
     student: StudentConfig = field(default_factory=StudentConfig)
+    # Defaults measured on tiny-gpt, 300 steps, seeds 0-2: T=1, alpha=0.8 beat the hard-label twin
+    # on KL, top-1 and perplexity at every seed; T=2 lowered KL too but raised perplexity.
     temperature: float = knob(
-        2.0,
+        1.0,
         lo=0.5,
         hi=10.0,
         step=0.5,
@@ -55,7 +57,7 @@ class DistillConfig:
         help="Softens both distributions: higher T shows more of the teacher's second choices.",
     )
     alpha: float = knob(
-        0.5,
+        0.8,
         lo=0.0,
         hi=1.0,
         step=0.05,
