@@ -11,11 +11,19 @@ Distillation (:func:`distill_section`):
    Goal: core >= 0.9x raw.
 2. The default recipe (``DistillConfig()``) end to end: its wall time (goal < 3 min on 2 cores)
    and its measured student-vs-hard-label gap (KL to the teacher, top-1, perplexity).
+
+Measured on the 2-core dev machine (shared with another run), ``--steps 100 --rounds 5``:
+distilled loop 19.5 vs raw 19.1 steps/s (1.02x), hard-label 51.7 vs 51.1 steps/s (1.01x). The
+default recipe (300 steps x 2 students, batch 8 x 64, T=1, alpha=0.8, a 2-layer 96-wide student
+at 18% of tiny-gpt's parameters) took 21.6 s; distilled minus hard-label: KL -0.028 nats
+(0.401 vs 0.428), top-1 +0.033 (0.776 vs 0.743), perplexity -0.09 (3.386 vs 3.476; the teacher
+3.009). Seeds 1 and 2 gave the same signs on all three.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import time
@@ -78,7 +86,7 @@ def distill_throughput(teacher_lm, config: DistillConfig, rounds: int) -> dict[s
     """Median steps/s of core and raw, for the distilled loop and the hard-label loop."""
     stream = token_stream(teacher_lm.tokenizer, config.n_docs)
     rates: dict[str, list[float]] = {k: [] for k in ("core_d", "raw_d", "core_h", "raw_h")}
-    warm = DistillConfig(**{**config.__dict__, "steps": 3})
+    warm = dataclasses.replace(config, steps=3)
     distill(teacher_lm, warm), raw_distill_loop(teacher_lm.model, stream, warm, soft=True)
     for i in range(rounds):
         raw_first = i % 2 == 1  # alternate the order: neither side always runs on a cold cache

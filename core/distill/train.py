@@ -229,8 +229,15 @@ def _objective(student: Any, temperature: float, alpha: float) -> Any:
 
 
 def _report(
-    name: str, model: Any, tokenizer: Any, windows: Any, ref_logits: Any, prompt_ids: list[int], n
+    name: str,
+    model: Any,
+    tokenizer: Any,
+    windows: Any,
+    ref_logits: Any,
+    prompt_ids: list[int],
+    n: int,
 ) -> ModelReport:
+    """``model`` measured on the windows against the teacher's logits, and its greedy sample."""
     from core.evaluation import agreement, causal_logits, perplexity_from_logits
     from core.generation import greedy_ids
 

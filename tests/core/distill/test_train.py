@@ -144,3 +144,14 @@ def test_rows_longer_than_the_teachers_context_are_refused(teacher):
     small = StudentConfig(n_layer=1, n_head=2, n_embd=16)
     with pytest.raises(ValueError, match="exceed the teacher's context of 16"):
         distill(short, DistillConfig(student=small, seq_len=32, steps=5))
+
+
+def test_batches_are_seeded_and_a_text_shorter_than_a_row_is_refused():
+    from core.distill.train import batch_starts
+
+    cfg = DistillConfig(steps=5, batch_size=3, seq_len=64, seed=4)
+    a, b = batch_starts(1000, cfg), batch_starts(1000, cfg)
+    assert a.shape == (5, 3) and torch.equal(a, b) and int(a.max()) < 1000 - 64
+    assert not torch.equal(a, batch_starts(1000, DistillConfig(steps=5, batch_size=3, seed=5)))
+    with pytest.raises(ValueError, match="shorter than one row of 64"):
+        batch_starts(60, cfg)
