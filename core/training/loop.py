@@ -30,10 +30,14 @@ def optimise(
     *,
     clip: float = 1.0,
     on_step: Callable[[int, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[float]:
     """Train ``model`` for ``steps`` steps: each step sets the learning rate ``lr_at(step)``,
     runs ``model(**batch_at(step)).loss`` (a transformers model given ``labels``), clips the
     gradient norm to ``clip`` and steps ``optimizer``.
+
+    ``should_stop()`` is asked before every step; once it says True the loop ends there (a
+    learner's Stop), so fewer than ``steps`` losses come back.
 
     Returns:
         The loss of every step, in order (``on_step(step, loss)`` hears each one as it comes).
@@ -43,6 +47,8 @@ def optimise(
     losses: list[float] = []
     model.train()
     for step in range(steps):
+        if should_stop is not None and should_stop():
+            break
         batch = batch_at(step)
         for g in optimizer.param_groups:
             g["lr"] = lr_at(step)

@@ -59,3 +59,28 @@ def test_optimise_lowers_the_loss_reports_each_step_and_sets_the_rate():
     assert losses[-1] < losses[0] - 1.0
     assert opt.param_groups[0]["lr"] == 1e-2 and len(rates) == 40
     assert model.training  # the caller decides when to switch to eval
+
+
+def test_should_stop_ends_the_loop_before_the_next_step():
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(
+        GPT2Config(n_layer=1, n_head=2, n_embd=16, n_positions=8, vocab_size=11)
+    )
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    batch = torch.arange(8).remainder(3)[None]
+    asked, fed = [], []
+
+    def batch_at(step: int):
+        fed.append(step)
+        return {"input_ids": batch, "labels": batch}
+
+    def should_stop() -> bool:
+        asked.append(len(fed))
+        return len(fed) >= 3
+
+    losses = optimise(model, opt, 10, batch_at, lambda s: 1e-2, should_stop=should_stop)
+    assert len(losses) == 3 and fed == [0, 1, 2]  # three steps ran, the fourth never started
+    assert asked == [0, 1, 2, 3]
+    assert optimise(model, opt, 5, batch_at, lambda s: 1e-2, should_stop=lambda: True) == []
