@@ -1,7 +1,8 @@
 """Benchmarks of the model-optimisation engines (distillation; pruning beside it), each against a
 plain torch loop doing the same work, measured in the same run.
 
-    python bench/bench_optimize.py [--section distill] [--steps 60] [--rounds 3] [--no-recipe]
+    python bench/bench_optimize.py [--section distill|prune] [--steps 60] [--rounds 3] [--no-recipe]
+                                   [--runs 5] [--latency-runs 15]
 
 Distillation (:func:`distill_section`):
 1. Steps/s of ``core.distill.distill``'s loops (the distilled student, whose steps include the
@@ -18,6 +19,16 @@ default recipe (300 steps x 2 students, batch 8 x 64, T=1, alpha=0.8, a 2-layer 
 at 18% of tiny-gpt's parameters) took 21.6 s; distilled minus hard-label: KL -0.028 nats
 (0.401 vs 0.428), top-1 +0.033 (0.776 vs 0.743), perplexity -0.09 (3.386 vs 3.476; the teacher
 3.009). Seeds 1 and 2 gave the same signs on all three.
+
+Pruning (:func:`prune_section`):
+1. One sweep point: ``core.prune.sweep`` with one sparsity (the original and the pruned copy
+   measured: logits on the shared windows, the sentiment items, the timed forwards, the sizes)
+   against the raw work it needs: ``prune.global_unstructured`` on a copy, ``prune.remove``, and
+   the same forward passes as plain ``model(input_ids)`` calls, for both models. Prints
+   ours/raw (goal: near 1.0x; the difference is saving two safetensors files and bookkeeping).
+2. Latency of one forward pass of a 64-token window, interleaved: the original, dense with 50%
+   zeros (unstructured, masks folded in), half the heads removed, half the MLP neurons removed.
+   Dense zeros cost as much as any weight; only the structured models do less work.
 """
 
 from __future__ import annotations
@@ -32,11 +43,25 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import copy  # noqa: E402
+
 import torch  # noqa: E402
+import torch.nn.utils.prune as tprune  # noqa: E402
 
 from core import models  # noqa: E402
 from core.distill import DistillConfig, build_student, distill  # noqa: E402
 from core.distill.train import batch_starts, token_stream  # noqa: E402
+from core.evaluation import compare_latency, time_interleaved, token_windows  # noqa: E402
+from core.prune import (  # noqa: E402
+    PruneConfig,
+    SweepConfig,
+    make_permanent,
+    prune_model,
+    sentiment_cases,
+    sweep,
+    target_modules,
+)
+from core.quantization.measure import causal_eval_data, saved_bytes  # noqa: E402
 from core.training.loop import warmup_cosine  # noqa: E402
 
 
@@ -149,7 +174,83 @@ def distill_section(args: argparse.Namespace) -> None:
         default_recipe(lm, DistillConfig())
 
 
-SECTIONS = {"distill": distill_section}
+def raw_point(model, tok, windows, cases, latency_runs: int) -> None:
+    """The forward passes one sweep point needs, as plain torch calls, for the original and a
+    50% globally pruned copy."""
+    pruned = copy.deepcopy(model)
+    mods = [(m, "weight") for _, m in target_modules(pruned)]
+    total = sum(m.weight.numel() for m, _ in mods)
+    tprune.global_unstructured(mods, pruning_method=tprune.L1Unstructured, amount=total // 2)
+    for m, _ in mods:
+        tprune.remove(m, "weight")
+    with torch.no_grad():
+        for m in (model, pruned):
+            m(input_ids=windows[:, :-1])  # (N, T, V)
+            for c in cases:
+                for choice in c.choices:
+                    ids = tok(c.prompt)["input_ids"] + tok(" " + choice)["input_ids"]
+                    m(torch.tensor([ids]))
+            for _ in range(latency_runs + 1):
+                m(input_ids=windows[:1, :-1])
+        for _ in range(latency_runs + 1):  # the pruned copy is timed in turns with the original
+            model(input_ids=windows[:1, :-1])
+
+
+def prune_section(args: argparse.Namespace) -> None:
+    """Pruning: one sweep point vs the raw torch work it needs, then dense-zeros vs structured
+    latency."""
+    loaded = models.load_causal_lm("tiny-gpt")
+    model, tok = loaded.model, loaded.tokenizer
+    data = causal_eval_data()
+    sw = SweepConfig(layer_losses=False)
+    windows = token_windows(tok, data.texts, sw.seq_len, max_windows=sw.n_windows)
+    cases = sentiment_cases(sw.n_task_items, sw.shots)
+
+    def ours() -> None:
+        sweep(loaded, PruneConfig(method="global"), [0.5], data, sweep_config=sw)
+
+    def raw() -> None:
+        raw_point(model, tok, windows, cases, sw.latency_runs)
+
+    ours(), raw()  # warm up
+    t_ours, t_raw = [], []
+    for _ in range(args.runs):  # interleaved: a burst of load hits both alike
+        t = time.perf_counter()
+        ours()
+        t_ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        raw()
+        t_raw.append(time.perf_counter() - t)
+    mo, mr = sorted(t_ours)[len(t_ours) // 2], sorted(t_raw)[len(t_raw) // 2]
+    print(f"one sweep point on tiny-gpt ({len(windows)} windows x {sw.seq_len} tokens, ", end="")
+    print(f"{len(cases)} sentiment items, {sw.latency_runs} timed forwards), median of {args.runs}")
+    print(f"  core.prune.sweep   {mo * 1000:8.1f} ms")
+    print(f"  raw torch          {mr * 1000:8.1f} ms")
+    print(f"  ours / raw         {mo / mr:8.2f}x")
+
+    candidates = {
+        "original": model,
+        "dense, 50% zeros": make_permanent(prune_model(model, PruneConfig(sparsity=0.5)).model),
+        "50% heads removed": prune_model(model, PruneConfig(method="heads")).model,
+        "50% neurons removed": prune_model(model, PruneConfig(method="neurons")).model,
+    }
+    x = windows[:1, :-1]  # (1, T): one sequence, as a chat request
+    with torch.no_grad():
+        fns = {name: (lambda m=m: m(input_ids=x)) for name, m in candidates.items()}
+        for fn in fns.values():
+            fn()
+        times = time_interleaved(fns, args.latency_runs)
+    ref = times["original"].samples_ms
+    print(f"\nforward latency of one {x.shape[1]}-token window, {args.latency_runs} runs each")
+    print(f"  {'model':22s} {'median ms':>10s} {'vs original':>12s} {'verdict':>12s} {'disk':>12s}")
+    for name, m in candidates.items():
+        t = times[name]
+        c = compare_latency(t.samples_ms, ref)
+        disk = saved_bytes(m, "fp32")[0]
+        print(f"  {name:22s} {t.median:10.2f} {c.ratio:11.2f}x {c.verdict:>12s} {disk:12,d}")
+
+
+SECTIONS = {"distill": distill_section, "prune": prune_section}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-recipe", dest="recipe", action="store_false", help="skip the recipe")
+    ap.add_argument("--runs", type=int, default=5, help="repeats of each sweep-point timing")
+    ap.add_argument("--latency-runs", type=int, default=15, help="timed forwards per model")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     for name, section in SECTIONS.items():
