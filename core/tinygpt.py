@@ -100,13 +100,16 @@ def train_tokenizer(docs: list[str], vocab_size: int):
     )
 
 
-def _stream(tok, docs: list[str]):
+def corpus_ids(tok, docs: list[str]):
+    """``docs`` as one id stream (N,), each document followed by the end-of-text token (when
+    the tokenizer has one)."""
     import torch
 
     ids: list[int] = []
     for enc in tok(docs, add_special_tokens=False)["input_ids"]:
         ids.extend(enc)
-        ids.append(tok.eos_token_id)
+        if tok.eos_token_id is not None:  # a hub teacher may have none
+            ids.append(tok.eos_token_id)
     return torch.tensor(ids, dtype=torch.long)
 
 
@@ -202,7 +205,7 @@ def train_tiny_gpt(
     docs = generate_corpus(CorpusConfig(n_docs=config.n_docs, seed=config.seed))
     val_docs = generate_corpus(CorpusConfig(n_docs=config.val_docs, seed=config.seed, heldout=True))
     tok = train_tokenizer(docs, config.vocab_size)
-    train_ids, val_ids = _stream(tok, docs), _stream(tok, val_docs)
+    train_ids, val_ids = corpus_ids(tok, docs), corpus_ids(tok, val_docs)
 
     model = GPT2LMHeadModel(
         GPT2Config(

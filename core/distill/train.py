@@ -177,14 +177,10 @@ class DistillResult:
 def token_stream(tokenizer: Any, n_docs: int) -> Any:
     """The corpus (tiny-gpt's grammar, its training seed) as one id stream (N,), documents
     joined by the end-of-text token."""
-    import torch
-
     from core.corpus import CorpusConfig, generate_corpus
+    from core.tinygpt import corpus_ids
 
-    docs = generate_corpus(CorpusConfig(n_docs=n_docs, seed=CORPUS_SEED))
-    eos = tokenizer.eos_token or ""
-    ids = tokenizer(eos.join(docs) + eos, add_special_tokens=False)["input_ids"]
-    return torch.tensor(ids, dtype=torch.long)  # (N,)
+    return corpus_ids(tokenizer, generate_corpus(CorpusConfig(n_docs=n_docs, seed=CORPUS_SEED)))
 
 
 def batch_starts(n_tokens: int, config: DistillConfig) -> Any:
