@@ -83,8 +83,8 @@ st.markdown(view.encoder_note(result))
 st.subheader("The attention masks each family uses")
 st.caption(
     f"Drawn over the real tokens of item 1 ({result.items[0].input!r}): a coloured cell means "
-    "the row's token may read the column's token; grey cells are blocked. In the labels, · is a "
-    "space at the start of a token and ⏎ a newline; hover a cell for its pair."
+    "the row's token may read the column's token; grey cells are blocked. In the labels, ␣ is a "
+    "space at the start of a token and ↵ a newline; hover a cell for its pair."
 )
 view.masks_panel(result)
 

@@ -47,12 +47,11 @@ class MaskView:
 
 
 def _labels(tokenizer: Any, ids: Sequence[int]) -> tuple[str, ...]:
-    """Each token as text (a newline shown as ⏎, a space as ·, so none is invisible)."""
-    out = []
-    for i in ids:
-        t = tokenizer.decode([int(i)])
-        out.append(t.replace("\n", "⏎").replace(" ", "·") or "∅")
-    return tuple(out)
+    """Each token as text, spaces and newlines made visible (:func:`core.sampling.token_label`,
+    as on the Sampling page)."""
+    from core.sampling import token_label
+
+    return tuple(token_label(tokenizer, int(i)) for i in ids)
 
 
 def full_mask(n_rows: int, n_cols: int) -> Any:
