@@ -8,6 +8,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from core.prune.config import METHODS, TARGETS, PruneConfig
@@ -41,21 +42,24 @@ from core.prune.sweep import (
 )
 
 
-def prune_model(model: Any, config: PruneConfig) -> PrunedModel:
+def prune_model(
+    model: Any, config: PruneConfig, *, layers: Collection[int] | None = None
+) -> PrunedModel:
     """Prune a private copy of ``model`` as ``config`` says (``model`` is never modified).
 
     Args:
         model: a GPT-2 style causal LM (a ``LoadedModel.model``: cached and shared, so only
             read here).
         config: method, sparsity and targets.
+        layers: prune only these blocks; None: every block.
 
     Returns:
         A :class:`PrunedModel`. Unstructured: masks attached (:func:`restore` gives the
         original back, :func:`make_permanent` folds them in); structured: a smaller model.
     """
     if config.structured:
-        return prune_structured(model, config)
-    return prune_unstructured(model, config)
+        return prune_structured(model, config, layers=layers)
+    return prune_unstructured(model, config, layers=layers)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ the original values are gone, which is what saving or timing a pruned model mean
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +85,11 @@ def blocks(model: Any) -> Any:
     return h
 
 
-def target_modules(model: Any, targets: str = "attention+mlp") -> list[tuple[str, Any]]:
-    """(name, module) of every weight matrix ``targets`` names, block by block.
+def target_modules(
+    model: Any, targets: str = "attention+mlp", *, layers: Collection[int] | None = None
+) -> list[tuple[str, Any]]:
+    """(name, module) of every weight matrix ``targets`` names, block by block (only the blocks
+    in ``layers`` when given).
 
     >>> from transformers import GPT2Config, GPT2LMHeadModel
     >>> m = GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=10))
@@ -94,6 +98,8 @@ def target_modules(model: Any, targets: str = "attention+mlp") -> list[tuple[str
     """
     out = []
     for i, block in enumerate(blocks(model)):
+        if layers is not None and i not in layers:
+            continue
         if targets in ("attention+mlp", "attention"):
             out += [(f"transformer.h.{i}.attn.{n}", getattr(block.attn, n)) for n in _ATTN]
         if targets in ("attention+mlp", "mlp"):
@@ -110,7 +116,9 @@ def n_params(model: Any) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def prune_unstructured(model: Any, config: PruneConfig) -> PrunedModel:
+def prune_unstructured(
+    model: Any, config: PruneConfig, *, layers: Collection[int] | None = None
+) -> PrunedModel:
     """Zero exactly ``round(sparsity * n)`` of the targeted weights by magnitude, on a copy.
 
     ``n`` is every targeted weight together (``global``: ``prune.global_unstructured``) or each
@@ -120,6 +128,7 @@ def prune_unstructured(model: Any, config: PruneConfig) -> PrunedModel:
     Args:
         model: a GPT-2 style causal LM (not modified).
         config: a ``global`` or ``per-layer`` config.
+        layers: prune only these blocks (``global`` pools their matrices); None: every block.
 
     Returns:
         A :class:`PrunedModel` whose matrices keep their masks.
@@ -135,7 +144,7 @@ def prune_unstructured(model: Any, config: PruneConfig) -> PrunedModel:
     if config.structured:
         raise ValueError(f"{config.method!r} is structured pruning; see prune_model")
     pm = copy.deepcopy(model).eval()
-    mods = target_modules(pm, config.targets)
+    mods = target_modules(pm, config.targets, layers=layers)
     if config.method == "global":
         total = sum(m.weight.numel() for _, m in mods)
         tprune.global_unstructured(

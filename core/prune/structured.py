@@ -21,7 +21,7 @@ weight scores already rank the heads, and the sweep's per-layer losses show the 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from core.prune.config import PruneConfig
@@ -193,20 +193,28 @@ def rebuild(config: Any, state_dict: Mapping[str, Any] | None = None) -> Any:
     return model
 
 
-def _lowest(scores: Any, k: int) -> dict[int, tuple[int, ...]]:
-    """Per row (layer), the ``k`` lowest-scoring indices, ascending."""
+def _lowest(
+    scores: Any, k: int, layers: Collection[int] | None = None
+) -> dict[int, tuple[int, ...]]:
+    """Per row (layer; only those in ``layers`` when given), the ``k`` lowest-scoring indices,
+    ascending."""
     return {
-        layer: tuple(sorted(int(i) for i in row.argsort()[:k])) for layer, row in enumerate(scores)
+        layer: tuple(sorted(int(i) for i in row.argsort()[:k]))
+        for layer, row in enumerate(scores)
+        if layers is None or layer in layers
     }
 
 
-def prune_structured(model: Any, config: PruneConfig) -> PrunedModel:
+def prune_structured(
+    model: Any, config: PruneConfig, *, layers: Collection[int] | None = None
+) -> PrunedModel:
     """Remove ``round(sparsity * H)`` heads (``heads``) or ``round(sparsity * N)`` MLP neurons
     (``neurons``) of every layer, the least important first, from a copy of ``model``.
 
     Args:
         model: a GPT-2 style causal LM (not modified).
         config: a ``heads`` or ``neurons`` config.
+        layers: prune only these blocks; None: every block.
 
     Returns:
         A :class:`PrunedModel` with the removed indices and both parameter counts.
@@ -233,7 +241,7 @@ def prune_structured(model: Any, config: PruneConfig) -> PrunedModel:
                 f"sparsity {config.sparsity:g} removes {k} of {scores.shape[1]} heads: every "
                 "head of a layer; pick a lower sparsity"
             )
-        heads = _lowest(scores, k) if k else {}
+        heads = _lowest(scores, k, layers) if k else {}
         remove_heads(pm, heads)
     else:
         scores = neuron_importance(pm)  # (L, N)
@@ -243,7 +251,7 @@ def prune_structured(model: Any, config: PruneConfig) -> PrunedModel:
                 f"sparsity {config.sparsity:g} removes all {scores.shape[1]} MLP neurons of a "
                 "layer; pick a lower sparsity"
             )
-        neurons = _lowest(scores, k) if k else {}
+        neurons = _lowest(scores, k, layers) if k else {}
         remove_neurons(pm, neurons)
     return PrunedModel(
         pm,

@@ -36,7 +36,7 @@ from core.evaluation import (
 from core.knobs import check, knob
 from core.models import context_size
 from core.prune.config import PruneConfig
-from core.prune.magnitude import make_permanent, n_params, target_modules
+from core.prune.magnitude import make_permanent, n_params
 from core.prune.structured import blocks
 
 
@@ -273,42 +273,10 @@ def prune_layer(model: Any, config: PruneConfig, layer: int) -> Any:
     one pool of the block's matrices) or each on its own (``per-layer``). Structured: that
     block's heads or neurons.
     """
-    import copy
+    from core.prune import prune_model
 
-    import torch.nn.utils.prune as tprune
-
-    from core.prune.structured import (
-        head_importance,
-        neuron_importance,
-        remove_heads,
-        remove_neurons,
-    )
-
-    pm = copy.deepcopy(model).eval()
-    if config.method == "heads":
-        scores = head_importance(pm)[layer]  # (H,)
-        k = int(round(config.sparsity * len(scores)))
-        remove_heads(pm, {layer: [int(i) for i in scores.argsort()[:k]]})
-    elif config.method == "neurons":
-        scores = neuron_importance(pm)[layer]  # (N,)
-        k = int(round(config.sparsity * len(scores)))
-        remove_neurons(pm, {layer: [int(i) for i in scores.argsort()[:k]]})
-    else:
-        prefix = f"transformer.h.{layer}."
-        mods = [m for name, m in target_modules(pm, config.targets) if name.startswith(prefix)]
-        if config.method == "global":
-            total = sum(m.weight.numel() for m in mods)
-            amount = int(round(config.sparsity * total))
-            tprune.global_unstructured(
-                [(m, "weight") for m in mods], pruning_method=tprune.L1Unstructured, amount=amount
-            )
-        else:
-            for m in mods:
-                k = int(round(config.sparsity * m.weight.numel()))
-                tprune.l1_unstructured(m, "weight", amount=k)
-        for m in mods:
-            tprune.remove(m, "weight")
-    return pm
+    pruned = prune_model(model, config, layers=(layer,))
+    return pruned.model if config.structured else make_permanent(pruned.model)
 
 
 def sweep(
