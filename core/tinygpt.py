@@ -118,7 +118,9 @@ def _choice_accuracy(model, tok, cases: list[ChoiceCase]) -> float:
     return choice_accuracy(model, tok, cases, max_tokens=context_size(model))
 
 
-def _shot_cases(task: dict, k: int, instruction: bool) -> list[ChoiceCase]:
+def shot_cases(task: dict, k: int, instruction: bool) -> list[ChoiceCase]:
+    """The items of a shipped task set (:func:`core.corpus.heldout_tasks`) as choice cases, each
+    after ``k`` worked examples (and the task's instruction line when ``instruction``)."""
     sep, ip, op = task["separator"], task["input_prefix"], task["output_prefix"]
     shots = sep.join(f"{ip}{e['input']}{op}{e['output']}" for e in task["examples"][:k])
     head = (task["instruction"] + "\n") if instruction else ""
@@ -152,7 +154,7 @@ def evaluate_tasks(model, tok) -> tuple[dict[str, dict[str, float]], float]:
     shot_acc = {
         name: {
             f"k={k}{'+instruction' if ins else ''}": _choice_accuracy(
-                model, tok, _shot_cases(tasks[name], k, ins)
+                model, tok, shot_cases(tasks[name], k, ins)
             )
             for k, ins in ((0, False), (0, True), (1, False), (4, False), (8, False))
         }

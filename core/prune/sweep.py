@@ -171,15 +171,9 @@ def sentiment_cases(n_items: int, shots: int) -> list[ChoiceCase]:
     (2, ('positive', 'negative'), True)
     """
     from core.corpus import heldout_tasks
+    from core.tinygpt import shot_cases
 
-    task = heldout_tasks()["sentiment"]
-    sep, ip, op = task["separator"], task["input_prefix"], task["output_prefix"]
-    head = task["instruction"] + "\n"
-    head += "".join(f"{ip}{e['input']}{op}{e['output']}{sep}" for e in task["examples"][:shots])
-    return [
-        ChoiceCase(head + f"{ip}{it['input']}{op}".rstrip(" "), tuple(task["labels"]), it["output"])
-        for it in task["items"][:n_items]
-    ]
+    return shot_cases(heldout_tasks()["sentiment"], shots, instruction=True)[:n_items]
 
 
 def _measure(
