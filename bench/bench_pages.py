@@ -69,6 +69,7 @@ SCRIPTS = {
     "prompting": "pages/prompting.py",
     "lora": "pages/lora.py",
     "quantization": "pages/quantization.py",
+    "optimize": "pages/optimize.py",
     "rag": "pages/rag.py",
     "metrics": "pages/metrics.py",
 }
@@ -107,6 +108,9 @@ STEPS: list[tuple[str, str, tuple[Any, Any], str | None]] = [
     ("quantization", "quant_row", (1, 0), "roundtrip_layer"),
     ("quantization", "quant_rank", (16, 8), "estimate_memory"),
     ("quantization", "quant_n_eval", (32, 24), None),
+    ("optimize", "opt_layers", (3, 2), None),
+    ("optimize", "opt_temperature", (2.0, 1.0), None),
+    ("optimize", "opt_sparsity", (0.3, 0.5), None),
     ("rag", "rag_threshold", (0.3, 0.25), "rag_answer"),
     ("rag", "rag_k", (2, 4), "rag_answer"),
     ("rag", "rag_hybrid", (True, False), "rag_answer"),

@@ -6,7 +6,6 @@ The page stays a top-to-bottom script; everything drawn from a run's numbers liv
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import pandas as pd
@@ -19,10 +18,10 @@ from core.lora import LoraConfigSpec, LoraOutcome, LoraProgress, LoraRunResult
 from core.lora.curves import diagnose_val_loss
 from core.training import Job, JobStatus
 from ui import knobs
+from ui.jobs import OWNER_GRACE_S, poll, session_alive, session_owner
 from ui.render import predict_then_reveal, what_to_notice
 
 JOB = "lora_job"  # session key of the session's current training Job
-OWNER_GRACE_S = 10.0  # a tab gone this long has closed (a network blip reconnects sooner)
 LOADED = "lora_loaded"  # session key of a reloaded (SavedRun, model, tokenizer)
 MERGE = "lora_merge"  # session key of the last MergeCheck, by run
 UPLOAD = "Your own upload (CSV/JSONL)"
@@ -47,33 +46,6 @@ KEYS = {
 RECIPE_FIELDS = ("r", "alpha", "lr", "epochs", "batch_size", "max_length")  # what a recipe sets
 KIND = {"classification": "encoder", "causal-lm": "causal-lm"}
 R_MAX = spec(LoraConfigSpec, "r").hi  # the largest rank the spec allows
-
-
-# --- the browser session that owns a run ---------------------------------------------------------
-def session_owner() -> str:
-    """This browser session's id: jobs and saved runs belong to it."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else ""
-
-
-def session_alive(session_id: str) -> Callable[[], bool]:
-    """A predicate, safe from any thread: is this browser session still connected?
-
-    Streamlit's runtime keeps a session active while its websocket is open; closing the tab
-    ends it. Without a runtime (a bare script, or AppTest between runs) nothing can tell, so the
-    session counts as alive.
-    """
-
-    def alive() -> bool:
-        from streamlit.runtime import Runtime
-
-        if not session_id or not Runtime.exists():
-            return True
-        return bool(Runtime.instance().is_active_session(session_id))
-
-    return alive
 
 
 # --- cached engine calls -----------------------------------------------------------------------
@@ -410,24 +382,7 @@ def running_panel(job: Job, status: JobStatus) -> None:
 def job_panel() -> None:
     """This session's run while it waits or trains; polls every second (other sessions and the
     rest of this page stay responsive: the training runs in its own thread)."""
-    job = current_job()
-    if job is None:
-        return
-    running = not job.snapshot().finished
-
-    @st.fragment(run_every=1.0 if running else None)
-    def panel() -> None:
-        status = job.snapshot()
-        if status.finished:
-            if running:
-                st.rerun()  # the whole page redraws once with the results
-            return
-        if status.state == "queued":
-            queued_panel(job, status)
-        else:
-            running_panel(job, status)
-
-    panel()
+    poll(current_job(), queued_panel, running_panel)
 
 
 # --- after the run -----------------------------------------------------------------------------

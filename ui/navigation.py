@@ -93,6 +93,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Shrink the weights to 16, 8 or 4 bits and measure what it costs.",
     ),
     PageInfo(
+        "pages/optimize.py",
+        "Distil & prune",
+        ":material/content_cut:",
+        "5. Optimize",
+        "Distillation, pruning and quantization, measured side by side in one table.",
+    ),
+    PageInfo(
         "pages/rag.py",
         "RAG chat",
         ":material/library_books:",

@@ -26,7 +26,6 @@ from core.evaluation import (
     ChoiceCase,
     agreement,
     causal_logits,
-    choice_accuracy,
     compare_latency,
     perplexity_from_logits,
     time_interleaved,
@@ -36,7 +35,7 @@ from core.evaluation import (
 from core.knobs import check, knob
 from core.models import context_size
 from core.prune.config import PruneConfig
-from core.prune.magnitude import make_permanent, n_params
+from core.prune.magnitude import make_permanent
 from core.prune.structured import blocks
 
 
@@ -83,6 +82,7 @@ class SweepPoint:
             ``compare_latency`` (``faster`` / ``slower`` only when every run separates);
             1.0 and ``noise`` for the original itself.
         seconds: wall time of pruning and measuring this point.
+        peak_bytes: weights plus the peak tensor bytes of one forward pass.
         layer_sparsity: per block, the share of its targeted weights at zero (unstructured:
             global pruning spreads the zeros unevenly) or of its heads / neurons removed.
     """
@@ -102,6 +102,7 @@ class SweepPoint:
     latency_ratio: float = 1.0
     latency_verdict: str = "noise"
     layer_sparsity: tuple[float, ...] = ()
+    peak_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class SweepResult:
         points: one per sparsity, in the order asked.
         layer_losses: per layer, sorted from the most hurt (empty when not measured).
         n_windows / n_tokens / n_task_items: how much every point was scored on.
+        stopped: a Stop ended the sweep early (fewer points or layers than asked).
     """
 
     config: PruneConfig
@@ -133,6 +135,7 @@ class SweepResult:
     n_windows: int
     n_tokens: int
     n_task_items: int
+    stopped: bool = False
 
     @property
     def disk_shrinks(self) -> bool:
@@ -143,6 +146,8 @@ class SweepResult:
     def size_note(self) -> str:
         """One sentence on what the measurements say about size and time, from the numbers."""
         ref = self.reference
+        if not self.points:
+            return "the sweep was stopped before any pruned point was measured"
         last = max(self.points, key=lambda p: p.sparsity or 0.0)
         disk = last.disk_bytes / ref.disk_bytes
         speed = (
@@ -186,16 +191,12 @@ def _measure(
     cfg: SweepConfig,
     t0: float,
 ) -> tuple[SweepPoint, Any]:
+    """One point: timed in turns with the original (when there is one), then measured by the
+    shared :func:`core.optimize.measure_causal`."""
     import torch
 
-    from core.quantization.measure import saved_bytes, state_bytes
+    from core.optimize.measure import measure_causal
 
-    logits = causal_logits(model, windows)  # (N, T, V)
-    ppl = perplexity_from_logits(logits, windows).perplexity
-    agree = agreement(logits if ref_logits is None else ref_logits, logits)
-    acc = None
-    if data["cases"]:
-        acc = choice_accuracy(model, data["tok"], data["cases"], max_tokens=data["ctx"])
     x = windows[:1, :-1]  # (1, T): one sequence, as a chat request
     ratio, verdict = 1.0, "noise"
     with torch.no_grad():
@@ -212,21 +213,32 @@ def _measure(
             t = times["this"]
             c = compare_latency(t.samples_ms, times["ref"].samples_ms)
             ratio, verdict = c.ratio, c.verdict
+    m, logits = measure_causal(
+        model,
+        windows,
+        ref_logits,
+        tokenizer=data["tok"],
+        cases=data["cases"],
+        max_tokens=data["ctx"],
+        latency_runs=cfg.latency_runs,
+        timings=t,
+    )
     point = SweepPoint(
         sparsity,
         achieved,
-        ppl,
-        agree.kl,
-        agree.top1,
-        acc,
-        n_params(model),
-        state_bytes(model),
-        saved_bytes(model, "fp32")[0],
-        t.median,
-        t.samples_ms,
+        m.perplexity,
+        m.kl,
+        m.top1,
+        m.task_accuracy,
+        m.n_params,
+        m.memory_bytes,
+        m.disk_bytes,
+        m.latency_ms,
+        m.latency_runs_ms,
         time.perf_counter() - t0,
         ratio,
         verdict,
+        peak_bytes=m.peak_bytes,
     )
     return point, logits
 
@@ -281,6 +293,7 @@ def sweep(
     *,
     sweep_config: SweepConfig | None = None,
     on_step: Callable[[int, int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SweepResult:
     """Prune ``loaded.model`` at every sparsity and measure each copy against the original.
 
@@ -291,6 +304,8 @@ def sweep(
         eval_data: a causal ``EvalData`` (``causal_eval_data()``: the quantization page's).
         sweep_config: sizes; None: the defaults.
         on_step: called as ``on_step(done, total, what)`` before each measurement and at the end.
+        should_stop: asked before each point after the original; True ends the sweep with the
+            points measured so far (``SweepResult.stopped``).
 
     Returns:
         A :class:`SweepResult`.
@@ -321,8 +336,14 @@ def sweep(
     reference, ref_logits = _measure(
         model, None, 0.0, windows, None, data, cfg, time.perf_counter()
     )
+    data["ref_model"] = model  # every point is timed in turns with the original
+    stop = should_stop or (lambda: False)
+    stopped = False
     points = []
     for c in configs:
+        if stop():
+            stopped = True
+            break
         done += 1
         step(f"sparsity {c.sparsity:g}")
         t0 = time.perf_counter()
@@ -334,6 +355,9 @@ def sweep(
         points.append(dataclasses.replace(point, layer_sparsity=layers))
     losses = []
     for layer in range(n_layers):
+        if stopped or stop():
+            stopped = True
+            break
         done += 1
         step(f"layer {layer} alone")
         logits = causal_logits(prune_layer(model, config, layer), windows)  # (N, T, V)
@@ -350,4 +374,5 @@ def sweep(
         int(windows.shape[0]),
         int(windows[:, 1:].numel()),
         len(data["cases"]),
+        stopped,
     )
