@@ -1,8 +1,8 @@
 """Benchmarks of the model-optimisation engines (distillation; pruning beside it), each against a
 plain torch loop doing the same work, measured in the same run.
 
-    python bench/bench_optimize.py [--section distill|prune] [--steps 60] [--rounds 3] [--no-recipe]
-                                   [--runs 5] [--latency-runs 15]
+    python bench/bench_optimize.py [--section distill|prune|table] [--steps 60] [--rounds 3]
+                                   [--no-recipe] [--runs 5] [--latency-runs 15]
 
 Distillation (:func:`distill_section`):
 1. Steps/s of ``core.distill.distill``'s loops (the distilled student, whose steps include the
@@ -29,6 +29,13 @@ Pruning (:func:`prune_section`):
 2. Latency of one forward pass of a 64-token window, interleaved: the original, dense with 50%
    zeros (unstructured, masks folded in), half the heads removed, half the MLP neurons removed.
    Dense zeros cost as much as any weight; only the structured models do less work.
+
+The one table (:func:`table_section`):
+1. One candidate (int8 tiny-gpt) measured by ``core.optimize.measure_causal`` against the raw
+   forward passes that measurement needs (windows, sentiment choices, timed forwards, the
+   peak-memory forward). Measured: 553.9 vs 531.6 ms, 1.04x; the rest is the KL/perplexity
+   arithmetic, saving the safetensors file and the dispatch mode counting tensor bytes.
+2. The default table end to end (7 candidates, a default student distilled first): 28.7 s.
 """
 
 from __future__ import annotations
@@ -51,7 +58,13 @@ import torch.nn.utils.prune as tprune  # noqa: E402
 from core import models  # noqa: E402
 from core.distill import DistillConfig, build_student, distill  # noqa: E402
 from core.distill.train import batch_starts, token_stream  # noqa: E402
-from core.evaluation import compare_latency, time_interleaved, token_windows  # noqa: E402
+from core.evaluation import (  # noqa: E402
+    causal_logits,
+    compare_latency,
+    time_interleaved,
+    token_windows,
+)
+from core.optimize import CompareConfig, compare, measure_causal  # noqa: E402
 from core.prune import (  # noqa: E402
     PruneConfig,
     SweepConfig,
@@ -61,7 +74,8 @@ from core.prune import (  # noqa: E402
     sweep,
     target_modules,
 )
-from core.quantization.measure import causal_eval_data, saved_bytes  # noqa: E402
+from core.quantization.measure import causal_eval_data, prepare_base, saved_bytes  # noqa: E402
+from core.quantization.schemes import apply_scheme  # noqa: E402
 from core.training.loop import warmup_cosine  # noqa: E402
 
 
@@ -174,6 +188,19 @@ def distill_section(args: argparse.Namespace) -> None:
         default_recipe(lm, DistillConfig())
 
 
+def raw_forwards(m, tok, windows, cases, latency_runs: int) -> None:
+    """The forward passes measuring one model needs, as plain torch calls: the windows' logits,
+    every choice of every item, the timed forwards (and their warm-up), the peak-memory one."""
+    with torch.no_grad():
+        m(input_ids=windows[:, :-1])  # (N, T, V)
+        for c in cases:
+            for choice in c.choices:
+                ids = tok(c.prompt)["input_ids"] + tok(" " + choice)["input_ids"]
+                m(torch.tensor([ids]))
+        for _ in range(latency_runs + 2):
+            m(input_ids=windows[:1, :-1])
+
+
 def raw_point(model, tok, windows, cases, latency_runs: int) -> None:
     """The forward passes one sweep point needs, as plain torch calls, for the original and a
     50% globally pruned copy."""
@@ -183,17 +210,25 @@ def raw_point(model, tok, windows, cases, latency_runs: int) -> None:
     tprune.global_unstructured(mods, pruning_method=tprune.L1Unstructured, amount=total // 2)
     for m, _ in mods:
         tprune.remove(m, "weight")
+    for m in (model, pruned):
+        raw_forwards(m, tok, windows, cases, latency_runs)
     with torch.no_grad():
-        for m in (model, pruned):
-            m(input_ids=windows[:, :-1])  # (N, T, V)
-            for c in cases:
-                for choice in c.choices:
-                    ids = tok(c.prompt)["input_ids"] + tok(" " + choice)["input_ids"]
-                    m(torch.tensor([ids]))
-            for _ in range(latency_runs + 1):
-                m(input_ids=windows[:1, :-1])
         for _ in range(latency_runs + 1):  # the pruned copy is timed in turns with the original
             model(input_ids=windows[:1, :-1])
+
+
+def interleaved_medians(ours, raw, runs: int) -> tuple[float, float]:
+    """Median seconds of ``ours()`` and ``raw()``, timed in turns after a warm-up of each."""
+    ours(), raw()
+    t_ours, t_raw = [], []
+    for _ in range(runs):  # interleaved: a burst of load hits both alike
+        t = time.perf_counter()
+        ours()
+        t_ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        raw()
+        t_raw.append(time.perf_counter() - t)
+    return statistics.median(t_ours), statistics.median(t_raw)
 
 
 def prune_section(args: argparse.Namespace) -> None:
@@ -212,16 +247,7 @@ def prune_section(args: argparse.Namespace) -> None:
     def raw() -> None:
         raw_point(model, tok, windows, cases, sw.latency_runs)
 
-    ours(), raw()  # warm up
-    t_ours, t_raw = [], []
-    for _ in range(args.runs):  # interleaved: a burst of load hits both alike
-        t = time.perf_counter()
-        ours()
-        t_ours.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        raw()
-        t_raw.append(time.perf_counter() - t)
-    mo, mr = sorted(t_ours)[len(t_ours) // 2], sorted(t_raw)[len(t_raw) // 2]
+    mo, mr = interleaved_medians(ours, raw, args.runs)
     print(f"one sweep point on tiny-gpt ({len(windows)} windows x {sw.seq_len} tokens, ", end="")
     print(f"{len(cases)} sentiment items, {sw.latency_runs} timed forwards), median of {args.runs}")
     print(f"  core.prune.sweep   {mo * 1000:8.1f} ms")
@@ -250,7 +276,55 @@ def prune_section(args: argparse.Namespace) -> None:
         print(f"  {name:22s} {t.median:10.2f} {c.ratio:11.2f}x {c.verdict:>12s} {disk:12,d}")
 
 
-SECTIONS = {"distill": distill_section, "prune": prune_section}
+def table_section(args: argparse.Namespace) -> None:
+    """The one table: measuring one candidate (int8 tiny-gpt) with ``measure_causal`` vs the raw
+    forward passes that measurement needs, then the whole default table's wall time."""
+    loaded = models.load_causal_lm("tiny-gpt")
+    model, tok = loaded.model, loaded.tokenizer
+    cfg = CompareConfig()
+    data = causal_eval_data(cfg.n_eval)
+    windows = token_windows(tok, data.texts, cfg.seq_len, max_windows=cfg.n_eval // 4)
+    cases = sentiment_cases(cfg.n_task_items, cfg.shots)
+    int8 = apply_scheme(prepare_base(model), "int8").eval()
+    ref = causal_logits(model, windows)
+
+    def ours() -> None:
+        measure_causal(
+            int8,
+            windows,
+            ref,
+            tokenizer=tok,
+            cases=cases,
+            max_tokens=models.context_size(model),
+            latency_runs=cfg.latency_runs,
+            scheme="int8",
+        )
+
+    def raw() -> None:
+        raw_forwards(int8, tok, windows, cases, cfg.latency_runs)
+
+    mo, mr = interleaved_medians(ours, raw, args.runs)
+    print(f"one candidate (int8 tiny-gpt: {len(windows)} windows x {cfg.seq_len} tokens, ", end="")
+    print(
+        f"{len(cases)} sentiment items, {cfg.latency_runs} timed forwards), median of {args.runs}"
+    )
+    print(f"  core.optimize.measure_causal {mo * 1000:8.1f} ms")
+    print(f"  raw forward passes           {mr * 1000:8.1f} ms")
+    print(f"  ours / raw                   {mo / mr:8.2f}x (the rest: KL, saving the file, peak)")
+    t = time.perf_counter()
+    res = compare(loaded, cfg)
+    print(f"\nthe default table ({len(res.rows)} rows, a default student trained first): ", end="")
+    print(f"{time.perf_counter() - t:.1f} s")
+    for r in res.rows:
+        m = r.measurement
+        print(
+            f"  {r.name:15s} {m.disk_bytes:>10,d} B  KL {m.kl:.4f}  top-1 {m.top1:.3f}  "
+            f"{r.latency_ratio:.2f}x ({r.latency_verdict})"
+        )
+    print(f"  frontier (bytes vs KL): {', '.join(res.frontier())}")
+
+
+SECTIONS = {"distill": distill_section, "prune": prune_section, "table": table_section}
 
 
 def main(argv: list[str] | None = None) -> int:
