@@ -120,3 +120,24 @@ def test_distil_then_sweep_then_the_table():
     # the notice box now speaks of all three runs, in their own numbers
     assert "Distillation: the same" in text and "Pruning: at 50% zeros" in text
     assert "The smallest file here is" in text
+
+
+def test_a_hub_teacher_offline_is_a_clear_message():
+    at = open_page(PAGE, query={"opt_teacher": "smollm2-135m-instruct"})
+    assert not at.exception
+    assert "tiny-gpt" in " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize("method", ["heads", "neurons"])
+def test_removing_every_head_or_neuron_is_explained_not_run(method):
+    at = open_page(PAGE, query={"opt_method": method, "opt_sparsity": "1.0"})
+    assert any("pick a sparsity below 1" in e.value for e in at.error)
+    assert at.button(key="opt_sweep_start").disabled
+    assert at.button(key="opt_compare_start").disabled
+
+
+def test_sparsity_zero_and_one_unstructured_still_run():
+    for sparsity in ("0.0", "1.0"):
+        at = open_page(PAGE, query={"opt_method": "global", "opt_sparsity": sparsity})
+        assert not at.error
+        assert not at.button(key="opt_sweep_start").disabled

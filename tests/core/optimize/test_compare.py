@@ -126,3 +126,11 @@ def test_bad_configs_are_refused(bad):
 def test_ordered_puts_fp32_first():
     assert CompareConfig(candidates=("pruned", "int4")).ordered == ("fp32", "int4", "pruned")
     assert dataclasses.replace(CompareConfig(), candidates=()).ordered == ("fp32",)
+
+
+def test_sparsity_zero_prunes_nothing(tiny):
+    cfg = CompareConfig(
+        candidates=("pruned",), prune=PruneConfig(method="global", sparsity=0.0), **SMALL
+    )
+    pruned = compare(tiny, cfg).row("pruned").measurement
+    assert pruned.kl == pytest.approx(0.0, abs=1e-6) and pruned.top1 == 1.0
