@@ -101,3 +101,45 @@ def waiting_panel(job: Job, status: JobStatus, key: str, noun: str = "run") -> N
         on_click=job.stop,
         help="Takes it out of the line now; nothing runs",
     )
+
+
+def start_and_poll(
+    key: str,
+    *,
+    label: str,
+    button_key: str,
+    make: Callable[[str, Callable[[], bool], float], Job],
+    disabled: bool,
+    running: Callable[[Job, JobStatus], None],
+    on_submit: Callable[[], None] | None = None,
+) -> JobStatus | None:
+    """A start button for the job under ``key``, its live panel, and its status once it ended.
+
+    Args:
+        key: the session key the job is kept under.
+        label / button_key: the start button.
+        make: ``make(owner, owner_alive, grace_s)`` builds the job (see :func:`submit`).
+        disabled: the settings cannot run (the button is also off while the job runs).
+        running: draws the running job (a Stop button among it).
+        on_submit: called once the job is queued (before the page reruns).
+
+    Returns:
+        The job's final status (None while it waits or runs, or before the first).
+    """
+    if st.button(
+        label,
+        type="primary",
+        icon=":material/play_arrow:",
+        key=button_key,
+        disabled=disabled or busy(key),
+    ):
+        problem = submit(key, make)
+        if problem is None:
+            if on_submit is not None:
+                on_submit()
+            st.rerun()
+        st.error(problem, icon=":material/error:")
+    job = current(key)
+    poll(job, lambda j, s: waiting_panel(j, s, f"{button_key}_leave"), running)
+    status = job.snapshot() if job is not None else None
+    return status if status is not None and status.finished else None
