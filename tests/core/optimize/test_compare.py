@@ -134,3 +134,26 @@ def test_sparsity_zero_prunes_nothing(tiny):
     )
     pruned = compare(tiny, cfg).row("pruned").measurement
     assert pruned.kl == pytest.approx(0.0, abs=1e-6) and pruned.top1 == 1.0
+
+
+def test_the_table_shows_the_quantization_pages_numbers(tiny):
+    """The same windows, the same fp32 reference, the same schemes: the same quality figures."""
+    from core import quantization as q
+
+    cfg = CompareConfig(candidates=("int8", "int4"), **SMALL)
+    ours = compare(tiny, cfg)
+    theirs = {
+        r.scheme: r
+        for r in q.compare(
+            tiny,
+            ["int8", "int4"],
+            q.causal_eval_data(cfg.n_eval),
+            config=q.QuantConfig(n_eval=cfg.n_eval, latency_runs=1, max_new_tokens=1),
+        )
+    }
+    for name in ("fp32", "int8", "int4"):
+        m, r = ours.row(name).measurement, theirs[name]
+        assert m.perplexity == pytest.approx(r.perplexity, rel=1e-6), name
+        assert m.kl == pytest.approx(r.kl_from_fp32, abs=1e-7), name
+        assert m.top1 == pytest.approx(r.top1_agreement), name
+        assert m.disk_bytes == r.disk_bytes and m.memory_bytes == r.param_bytes, name
