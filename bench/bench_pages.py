@@ -61,6 +61,7 @@ class Page:
 # --- the table: widget keys (`<page>_<field>`) read from pages/*.py and ui/*_view.py -----------
 SCRIPTS = {
     "home": "pages/home.py",
+    "lessons": "pages/lessons.py",
     "tokenizer": "pages/tokenizer.py",
     "embeddings": "pages/embeddings.py",
     "attention": "pages/attention.py",

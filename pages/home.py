@@ -23,6 +23,14 @@ for stage, group in stages().items():
         cols[1].page_link(info.path, label=info.title, icon=info.icon)
         cols[2].markdown(info.blurb)
 
+st.subheader("Teaching a class")
+st.page_link("pages/lessons.py", label="Guided lessons", icon=":material/school:")
+st.markdown(
+    "A lesson walks the class through the pages step by step. Any page can also be shared as a "
+    "lesson link (sidebar: **Share as lesson**) with controls locked or hidden, and shown on a "
+    "projector in **Presenter mode**."
+)
+
 st.subheader("The models on this machine")
 st.dataframe(
     [

@@ -30,6 +30,13 @@ HOME = PageInfo("pages/home.py", "Home", ":material/home:", "Start", "")
 PAGES: tuple[PageInfo, ...] = (
     HOME,
     PageInfo(
+        "pages/lessons.py",
+        "Lessons",
+        ":material/school:",
+        "Start",
+        "Guided lessons for a class: each step opens a page, set up by the teacher.",
+    ),
+    PageInfo(
         "pages/tokenizer.py",
         "Tokenizer",
         ":material/text_fields:",
