@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.lessons import parse_link
-from ui import lesson
+from ui import classroom, lesson
 from ui.navigation import HOME, PAGES, stages
 from ui.serving import hide_developer_controls
 from ui.sidebar import render_sidebar
@@ -35,6 +35,8 @@ link = lesson.capture(name)
 lesson.enforce()
 lesson.presenter_style()
 render_sidebar()
+classroom.join_from_link()
+classroom.sidebar_status()
 lesson.banner(link, {p.url_path.strip("/") or "home": p.path for p in PAGES}, name)
 page.run()
 lesson.share_panel(page.url_path)

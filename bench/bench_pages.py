@@ -62,6 +62,7 @@ class Page:
 SCRIPTS = {
     "home": "pages/home.py",
     "lessons": "pages/lessons.py",
+    "classroom": "pages/classroom.py",
     "tokenizer": "pages/tokenizer.py",
     "embeddings": "pages/embeddings.py",
     "attention": "pages/attention.py",

@@ -10,6 +10,9 @@ Variables (all optional):
     GENAI_TRAIN_WORKERS training runs at the same time; the others wait in line (default 1).
     GENAI_KB_IDLE_MINUTES  minutes after its last use a browser session's own RAG knowledge base
                         is deleted (default 120).
+    GENAI_DB_URL        the class database (a SQLAlchemy URL, e.g.
+                        postgresql+psycopg://user@host/db for several app servers); default:
+                        SQLite in the data folder.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Settings:
     max_chars: int
     train_workers: int = 1  # one CPU-bound run at a time: two would each take twice as long
     kb_idle_minutes: float = 120.0  # a session's own knowledge base lives this long unused
+    db_url: str = ""  # the class database; empty: SQLite under data_dir
 
     def __post_init__(self) -> None:
         if not 1 <= self.chroma_port <= 65535:
@@ -52,6 +56,12 @@ class Settings:
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def class_db_url(self) -> str:
+        """The class database's SQLAlchemy URL (``GENAI_DB_URL``, else SQLite in the data
+        folder)."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'classroom.db'}"
 
 
 def _flag(value: str | None) -> bool | None:
@@ -72,6 +82,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         max_chars=int(env.get("GENAI_MAX_CHARS") or 100_000),
         train_workers=int(env.get("GENAI_TRAIN_WORKERS") or 1),
         kb_idle_minutes=float(env.get("GENAI_KB_IDLE_MINUTES") or 120),
+        db_url=(env.get("GENAI_DB_URL") or "").strip(),
     )
 
 

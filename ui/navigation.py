@@ -37,6 +37,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Guided lessons for a class: each step opens a page, set up by the teacher.",
     ),
     PageInfo(
+        "pages/classroom.py",
+        "Class",
+        ":material/groups:",
+        "Start",
+        "Open a class with a code; students join and their predictions pool live.",
+    ),
+    PageInfo(
         "pages/tokenizer.py",
         "Tokenizer",
         ":material/text_fields:",

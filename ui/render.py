@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from core.text import CleanText
-from ui import ensure_app_frame
+from ui import classroom, ensure_app_frame
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~:$])")  # what can open markup or a link
 
@@ -84,6 +84,9 @@ def predict_then_reveal(
 
     def remember() -> None:
         st.session_state[shown] = True
+        guess = st.session_state.get(f"{key}_guess")  # a joined student's goes to the class
+        if guess is not None:
+            classroom.record_prediction(key, question, str(guess))
 
     with st.container(border=True):
         st.markdown(f"**Predict, then reveal:** {question}")
@@ -96,8 +99,12 @@ def predict_then_reveal(
             on_change=forget,
         )
         st.button("Reveal", key=f"{key}_reveal", disabled=guess is None, on_click=remember)
-        if guess is not None and st.session_state.get(shown):
-            correct, explanation = reveal()
+        classroom.prediction_note(key)
+        revealed = guess is not None and st.session_state.get(shown)
+        correct, explanation = reveal() if revealed else (None, "")
+        if classroom.teaching():  # the teacher's screen: the class's answers, live
+            classroom.class_answers(key, options, correct)
+        if revealed:
             if guess == correct:
                 st.success(f"Right: {correct}. {explanation}")
             else:

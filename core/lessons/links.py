@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-FLAGS = ("lock", "hide", "present", "lesson", "step")  # query parameters that are not settings
+# query parameters that are not settings (``class`` joins a class: ui.classroom)
+FLAGS = ("lock", "hide", "present", "lesson", "step", "class")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # a widget key as the pages write them
 MAX_FLAGS = 64  # more flags than any page has controls is a broken link
 

@@ -1,0 +1,181 @@
+"""The class's answers in the app: a teacher opens a class, students join with its code (or a
+link carrying ``class=CODE``), every predict-then-reveal answer of a joined student goes to the
+class database, and the teacher sees the live histogram.
+
+This module keeps who is who in the session state and draws; the database is
+``core.classroom``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.classroom import ClassError, class_db, normalise_code
+
+CODE = "_class_code"  # the class this browser joined (or teaches)
+NICK = "_class_nick"
+TOKEN = "_class_token"  # the teacher's token: only the teacher's session holds it
+NOTE = "_class_note"  # the last message about a submission (shown under the question)
+STUDENT = "_class_student"  # this session's random student id
+LIVE_S = 3.0  # the teacher's histograms refresh this often
+
+
+def me() -> str:
+    """This browser session's opaque student id: random, made once per session (nothing about
+    the browser or the person is in it)."""
+    return st.session_state.setdefault(STUDENT, secrets.token_hex(12))
+
+
+def joined() -> str | None:
+    return st.session_state.get(CODE)
+
+
+def teaching() -> bool:
+    return bool(st.session_state.get(TOKEN)) and joined() is not None
+
+
+def join(code: str, nickname: str = "") -> str | None:
+    """Join the class with ``code``; returns an error message, or None."""
+    try:
+        s = class_db().session(code)
+    except ClassError as e:
+        return str(e)
+    if s.closed:
+        return f"class {s.code} is closed"
+    st.session_state[CODE] = s.code
+    st.session_state[NICK] = nickname
+    st.session_state.pop(TOKEN, None)
+    return None
+
+
+def leave() -> None:
+    for k in (CODE, NICK, TOKEN, NOTE):
+        st.session_state.pop(k, None)
+
+
+def open_class(title: str) -> None:
+    s = class_db().open_session(title)
+    st.session_state.update({CODE: s.code, TOKEN: s.teacher_token, NICK: ""})
+
+
+def join_from_link() -> None:
+    """A link with ``class=CODE`` joins that class (once; a wrong code says so once)."""
+    code = st.query_params.get("class")
+    if not code or teaching() or joined() == normalise_code(code):
+        return
+    problem = join(code)
+    if problem:
+        st.toast(f"Could not join the class: {problem}", icon=":material/error:")
+
+
+def record_prediction(question: str, prompt: str, guess: str) -> None:
+    """Send this student's prediction to the class (a no-op outside a class, or for the
+    teacher); the outcome is kept for :func:`prediction_note`."""
+    code = joined()
+    if code is None or teaching():
+        return
+    try:
+        class_db().submit(
+            code,
+            me(),
+            question,
+            "prediction",
+            value=guess,
+            nickname=st.session_state.get(NICK, ""),
+            prompt=prompt,
+        )
+        st.session_state[NOTE] = (question, f"Sent to class {code}.", False)
+    except ClassError as e:
+        st.session_state[NOTE] = (question, f"Not sent to the class: {e}.", True)
+
+
+def prediction_note(question: str) -> None:
+    """The student's confirmation (or the reason it failed) for this question."""
+    note = st.session_state.get(NOTE)
+    if note and note[0] == question:
+        (st.warning if note[2] else st.caption)(note[1])
+
+
+def histogram(counts: dict[str, int], options: Sequence[str], correct: str | None) -> go.Figure:
+    colours = ["#2ca02c" if o == correct else "#1f77b4" for o in options]
+    fig = go.Figure(
+        go.Bar(x=list(options), y=[counts.get(o, 0) for o in options], marker_color=colours)
+    )
+    fig.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="students")
+    return fig
+
+
+def class_answers(question: str, options: Sequence[str], correct: str | None) -> None:
+    """The teacher's live histogram of the class's predictions for ``question`` (the correct
+    option green once the teacher revealed it)."""
+    if not teaching():
+        return
+    code, token = joined(), st.session_state[TOKEN]
+
+    @st.fragment(run_every=LIVE_S)
+    def live() -> None:
+        try:
+            counts = class_db().counts(code, question, token)
+        except ClassError as e:
+            st.warning(str(e))
+            return
+        n = sum(counts.values())
+        head = f"**Class {code}:** {n} prediction{'s' if n != 1 else ''} so far"
+        if correct is not None and n:
+            head += f"; {counts.get(correct, 0) / n:.0%} picked the measured answer"
+        st.markdown(head)
+        st.plotly_chart(
+            histogram(counts, options, correct), width="stretch", key=f"_class_h_{question}"
+        )
+
+    live()
+
+
+def sidebar_status() -> None:
+    code = joined()
+    if code is None:
+        return
+    who = "you teach it" if teaching() else f"as {st.session_state.get(NICK) or 'a student'}"
+    st.sidebar.caption(f":material/groups: Class **{code}** ({who})")
+
+
+def teacher_overview() -> None:
+    """Every question the class answered, with its histogram, and the CSV export."""
+    code, token = joined(), st.session_state[TOKEN]
+    db = class_db()
+
+    @st.fragment(run_every=LIVE_S)
+    def overview() -> None:
+        qs = db.questions(code, token)
+        if not qs:
+            st.info(
+                "No answers yet: students who joined answer the predict-then-reveal "
+                "questions on any page, and their answers appear here."
+            )
+            return
+        rows = []
+        for q, prompt in qs:
+            counts = db.counts(code, q, token)
+            rows.append(
+                {
+                    "question": prompt or q,
+                    "answers": sum(counts.values()),
+                    "most picked": max(counts, key=counts.get) if counts else "-",
+                }
+            )
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+    overview()
+    st.download_button(
+        "Export every answer (CSV)",
+        db.export_csv(code, token),
+        file_name=f"class-{code}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="_class_export",
+    )
