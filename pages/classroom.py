@@ -47,6 +47,12 @@ if view.teaching():
     c[0].caption("Students open this link, or the Class page, and type the code:")
     c[0].code(link, language=None)
     c[1].image(qr_png(link), caption="Scan to join", width=200)
+    with st.expander("Your teacher link (keep it private)", icon=":material/key:"):
+        st.caption(
+            "A reload starts a new browser session: open this link to get this class's teacher "
+            "view back. Do not show it to the class."
+        )
+        st.code(f"{link}&teacher={st.session_state[view.TOKEN]}", language=None)
     if session.closed:
         st.info("This class is closed: its answers are kept, no new ones are taken.")
     else:

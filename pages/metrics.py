@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import metrics as M
 from core.knobs import spec
+from ui import classroom
 from ui import metrics_view as V
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.urlstate import sync_url, url_state
@@ -77,6 +78,9 @@ if pairs is not None:
         V.rouge_panel(scored)
     with tabs[3]:
         V.bleu_panel(scored)
+        classroom.share_result(
+            "metrics_bleu", "Corpus BLEU", scored.bleu.score, f"BLEU {scored.bleu.score:.1f}"
+        )
     with tabs[4]:
         st.markdown(
             "Hugging Face `evaluate.load('rouge')` fetches its script from the Hub, which "

@@ -64,8 +64,17 @@ def open_class(title: str) -> None:
 
 
 def join_from_link() -> None:
-    """A link with ``class=CODE`` joins that class (once; a wrong code says so once)."""
+    """A link with ``class=CODE`` joins that class (once; a wrong code says so once). The
+    teacher's private link adds ``teacher=TOKEN``: it gives the teacher's view back after a
+    reload, and the token is taken out of the address bar at once (the projector shows it)."""
     code = st.query_params.get("class")
+    token = st.query_params.get("teacher")
+    if token is not None:
+        del st.query_params["teacher"]
+        if code and class_db().is_teacher(code, token):
+            st.session_state.update({CODE: normalise_code(code), TOKEN: token, NICK: ""})
+            return
+        st.toast("That teacher link is not valid for this class.", icon=":material/error:")
     if not code or teaching() or joined() == normalise_code(code):
         return
     problem = join(code)
@@ -179,3 +188,68 @@ def teacher_overview() -> None:
         icon=":material/download:",
         key="_class_export",
     )
+
+
+def share_result(question: str, prompt: str, number: float, shown: str) -> None:
+    """A joined student's "Send my result to the class" button (``shown``: the number as the
+    page shows it); the teacher instead sees the class's results for this question."""
+    code = joined()
+    if code is None:
+        return
+    if teaching():
+        class_results(question, prompt)
+        return
+
+    def send() -> None:
+        try:
+            class_db().submit(
+                code,
+                me(),
+                question,
+                "result",
+                number=number,
+                nickname=st.session_state.get(NICK, ""),
+                prompt=prompt,
+            )
+            st.session_state[NOTE] = (
+                question,
+                f"Your result ({shown}) went to class {code}.",
+                False,
+            )
+        except ClassError as e:
+            st.session_state[NOTE] = (question, f"Not sent to the class: {e}.", True)
+
+    st.button(
+        f"Send my result ({shown}) to class {code}",
+        key=f"_class_send_{question}",
+        icon=":material/send:",
+        on_click=send,
+    )
+    prediction_note(question)
+
+
+def class_results(question: str, prompt: str) -> None:
+    """The teacher's live distribution of the class's results for ``question``."""
+    code, token = joined(), st.session_state[TOKEN]
+
+    @st.fragment(run_every=LIVE_S)
+    def live() -> None:
+        try:
+            values = class_db().results(code, question, token)
+        except ClassError as e:
+            st.warning(str(e))
+            return
+        if not values:
+            st.caption(f"Class {code}: no results sent yet for {prompt.lower()}.")
+            return
+        ordered = sorted(values)
+        median = ordered[len(ordered) // 2]
+        st.markdown(
+            f"**Class {code}:** {len(values)} result{'s' if len(values) != 1 else ''} for "
+            f"{prompt.lower()}; median {median:.3g}, from {ordered[0]:.3g} to {ordered[-1]:.3g}"
+        )
+        fig = go.Figure(go.Histogram(x=values, nbinsx=min(20, max(5, len(values)))))
+        fig.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="students")
+        st.plotly_chart(fig, width="stretch", key=f"_class_r_{question}")
+
+    live()

@@ -17,7 +17,7 @@ from core.knobs import Knob, spec
 from core.lora import LoraConfigSpec, LoraOutcome, LoraProgress, LoraRunResult
 from core.lora.curves import diagnose_val_loss
 from core.training import Job, JobStatus
-from ui import knobs
+from ui import classroom, knobs
 from ui.jobs import OWNER_GRACE_S, poll, session_alive, session_owner
 from ui.render import predict_then_reveal, what_to_notice
 
@@ -443,6 +443,12 @@ def show_result(status: JobStatus) -> None:
     )
     st.caption(
         f"{res.n_val} held-out rows the adapter never trained on ({res.n_train} trained on)."
+    )
+    classroom.share_result(
+        "lora_result",
+        f"The adapter's held-out {what}",
+        cmp.adapter_accuracy,
+        f"{cmp.adapter_accuracy:.0%}",
     )
     table = pd.DataFrame(
         {

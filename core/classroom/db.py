@@ -197,6 +197,14 @@ class ClassDB:
         if row is None or not secrets.compare_digest(row.teacher_hash, _hash(token or "")):
             raise ClassError("only the class's teacher can see its answers")
 
+    def is_teacher(self, code: str, token: str) -> bool:
+        """Whether ``token`` is the teacher's token of the session ``code``."""
+        try:
+            self._teacher(normalise_code(code), token)
+        except ClassError:
+            return False
+        return True
+
     def close(self, code: str, token: str) -> None:
         """Close the session (no new entries; every entry is kept)."""
         self._teacher(code, token)

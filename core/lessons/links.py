@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-# query parameters that are not settings (``class`` joins a class: ui.classroom)
-FLAGS = ("lock", "hide", "present", "lesson", "step", "class")
+# query parameters that are not settings (``class`` joins a class, ``teacher`` is the teacher's
+# private link back to it: ui.classroom)
+FLAGS = ("lock", "hide", "present", "lesson", "step", "class", "teacher")
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")  # a widget key as the pages write them
 MAX_FLAGS = 64  # more flags than any page has controls is a broken link
 

@@ -65,7 +65,9 @@ def test_students_predictions_reach_the_teachers_histogram(data_dir):
 
     t.switch_page(SAMPLING).run()
     text = _text(t)
-    assert f"**Class {code}:** 2 predictions so far" in text, [m.value for m in t.markdown if "Class" in m.value or "so far" in m.value]
+    assert f"**Class {code}:** 2 predictions so far" in text, [
+        m.value for m in t.markdown if "Class" in m.value or "so far" in m.value
+    ]
     t.switch_page(CLASS).run()
     (table,) = [d.value for d in t.dataframe]
     assert list(table["answers"]) == [2]
@@ -97,3 +99,26 @@ def test_outside_a_class_nothing_is_sent(data_dir):
     predict(at, at.radio(key="sampling_predict_guess").options[0])
     assert "Sent to class" not in _text(at)
     assert not (data_dir / "classroom.db").exists()  # no database touched
+
+
+def test_a_students_bleu_result_reaches_the_teacher(data_dir):
+    t, code = teacher()
+    s = open_page("pages/metrics.py", query={"class": code})
+    (send,) = [b for b in s.button if b.key == "_class_send_metrics_bleu"]
+    assert send.label.startswith("Send my result (BLEU ")
+    send.click().run()
+    assert any(f"went to class {code}" in c.value for c in s.caption)
+    t.switch_page("pages/metrics.py").run()
+    assert any(f"**Class {code}:** 1 result for corpus bleu" in m.value for m in t.markdown)
+    assert not [b for b in t.button if b.key == "_class_send_metrics_bleu"]  # the teacher's view
+
+
+def test_the_teachers_private_link_gives_the_view_back_and_leaves_the_address_bar(data_dir):
+    t, code = teacher()
+    token = t.session_state[view.TOKEN]
+    again = open_page(SAMPLING, query={"class": code, "teacher": token})
+    assert again.session_state[view.TOKEN] == token
+    assert "teacher" not in again.query_params
+    forged = open_page(SAMPLING, query={"class": code, "teacher": "guess"})
+    assert view.TOKEN not in forged.session_state
+    assert forged.session_state[view.CODE] == code  # still joins, as a student
