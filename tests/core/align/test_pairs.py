@@ -8,8 +8,15 @@ import json
 import pytest
 
 from core import corpus
-from core.align import MAX_PAIRS, Pair, PairError, PreferenceConfig, parse_pairs
-from core.align import pairs_from_ranking, preference_set
+from core.align import (
+    MAX_PAIRS,
+    Pair,
+    PairError,
+    PreferenceConfig,
+    pairs_from_ranking,
+    parse_pairs,
+    preference_set,
+)
 
 
 def test_the_shipped_set_is_seeded_and_mixes_the_three_kinds():
