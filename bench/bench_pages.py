@@ -68,6 +68,7 @@ SCRIPTS = {
     "sampling": "pages/sampling.py",
     "prompting": "pages/prompting.py",
     "lora": "pages/lora.py",
+    "align": "pages/align.py",
     "quantization": "pages/quantization.py",
     "rag": "pages/rag.py",
     "metrics": "pages/metrics.py",
