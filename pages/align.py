@@ -32,6 +32,7 @@ url_state(
         "align_source": ["shipped", "upload"],
         "align_lr": view.LRS,
     },
+    bounds={"align_train_n": view.TRAIN_N_RANGE},  # the slider's stops inside the knob's range
 )
 
 # --- 1. preferences ------------------------------------------------------------------------------
@@ -50,7 +51,8 @@ knobs.slider(
     key="align_train_n",
     label="Shipped training pairs",
     where=c1,
-    max_value=600,
+    min_value=view.TRAIN_N_RANGE[0],
+    max_value=view.TRAIN_N_RANGE[1],
     step=30,
 )
 knobs.number_input(PreferenceConfig, "seed", key="align_seed", label="Seed", where=c1)
@@ -135,7 +137,7 @@ p2.button(
     on_click=lambda: st.session_state.update(align_beta=view.NO_LEASH_BETA),
 )
 knobs.select_slider(DPOConfig, "lr", view.LRS, key="align_lr", where=p3, format_func="{:g}".format)
-knobs.slider(DPOConfig, "epochs", key="align_epochs", label="Epochs", where=p3, max_value=10)
+knobs.slider(DPOConfig, "epochs", key="align_epochs", label="Epochs", where=p3)
 try:
     view.check_model(model)
     config = DPOConfig(model=model, **{f: st.session_state[k] for f, k in view.DPO_KEYS.items()})

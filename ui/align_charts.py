@@ -9,7 +9,7 @@ from plotly.subplots import make_subplots
 
 from core.align import BestOfNResult, DPOEval, DPOStep, RewardScores
 
-LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.2))
+LAYOUT = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.35))
 
 
 def loss_figure(losses: Sequence[float], total: int, title: str) -> go.Figure:

@@ -29,6 +29,7 @@ POLICY_MODELS = ("tiny-gpt", "smollm2-135m-instruct", "qwen2.5-0.5b-instruct")
 NO_LEASH_BETA = 0.001
 # the form's widget key (and URL parameter) of each DPOConfig field it sets
 DPO_KEYS = {"beta": "align_beta", "lr": "align_lr", "epochs": "align_epochs"}
+TRAIN_N_RANGE = (30, 600)  # the page's stops for the shipped set's size (the engine takes more)
 LRS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2]
 
 
@@ -139,6 +140,9 @@ def busy() -> bool:
 def submit(key: str, build: Callable[[str, Callable[[], bool]], Job]) -> str | None:
     """Queue a job built by ``build(owner, owner_alive)``; an error message to show, or None."""
     owner = session_owner()
+    # import transformers and peft here, before a worker thread does: two threads importing
+    # them at once can each see the other's half-initialised module (an ImportError)
+    check_model("tiny-gpt")
     try:
         st.session_state[key] = training.default_queue().submit(build(owner, session_alive(owner)))
     except (ValueError, training.QueueError) as e:
