@@ -57,30 +57,10 @@ knobs.slider(
 )
 knobs.number_input(PreferenceConfig, "seed", key="align_seed", label="Seed", where=c1)
 base = view.shipped_pairs(st.session_state["align_train_n"], 60, st.session_state["align_seed"])
-if source == "shipped":
-    st.session_state.pop(view.UPLOADED, None)
-else:
-    up = c1.file_uploader(
-        "CSV or JSONL: prompt, chosen, rejected", type=["csv", "jsonl", "json"], key="align_upload"
-    )
-    if up is not None:
-        try:
-            st.session_state[view.UPLOADED] = align.parse_pairs(up.getvalue(), up.name)
-            got = st.session_state[view.UPLOADED]
-            c1.success(
-                f"{len(got.pairs):,} pairs read"
-                + (f", {got.skipped} skipped ({got.reasons[0]})" if got.skipped else "")
-            )
-        except align.PairError as e:
-            c1.error(str(e), icon=":material/error:")
+view.upload_panel(source, c1)
 data = view.training_set(base)
 with c2:
-    own = len(st.session_state.get(view.OWN_PAIRS, []))
-    st.caption(
-        f"{len(data.train):,} training pairs ({own} of them yours), "
-        f"{len(data.heldout)} held-out pairs never trained on."
-    )
-    view.pairs_table(data.train)
+    view.show_training_set(data)
 with st.expander("Rank the model's own completions", icon=":material/format_list_numbered:"):
     view.ranking_panel()
 

@@ -96,7 +96,7 @@ def dpo_result(out: DPOOutcome) -> None:
             "the adapter keeps what it learned."
         )
     c = st.columns(4)
-    c[0].metric("Held-out preference accuracy, reference", f"{run.before.reward_accuracy:.0%}")
+    c[0].metric("Reference accuracy (held-out)", f"{run.before.reward_accuracy:.0%}")
     c[1].metric(
         "After DPO",
         f"{run.after.reward_accuracy:.0%}",
@@ -235,7 +235,9 @@ def notice_and_predict(config: DPOConfig, data: PreferenceSet, out: DPOOutcome |
     what_to_notice(points)
 
     def reveal() -> tuple[str, str]:
-        sp = align.dpo.starting_point(config, data)
+        from core.align.start import starting_point
+
+        sp = starting_point(config, data)
         answer = (
             "loss 0.69 (log 2), KL 0"
             if abs(sp.loss - 0.6931) < 1e-3 and sp.kl == 0

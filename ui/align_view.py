@@ -62,6 +62,35 @@ def pairs_table(pairs: tuple[Pair, ...], height: int = 240) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, height=height, width="stretch")
 
 
+def upload_panel(source: str, where: Any) -> None:
+    """The learner's own file of pairs when one parses, else the shipped set (re-read on every
+    run from the uploader, so the pairs trained on are the ones the page shows)."""
+    st.session_state.pop(UPLOADED, None)  # the set trained on is the one shown now
+    if source == "shipped":
+        return
+    up = where.file_uploader(
+        "CSV or JSONL: prompt, chosen, rejected", type=["csv", "jsonl", "json"], key="align_upload"
+    )
+    if up is None:
+        return
+    try:
+        got = st.session_state[UPLOADED] = align.parse_pairs(up.getvalue(), up.name)
+    except align.PairError as e:
+        where.error(f"{e}. Training uses the shipped pairs.", icon=":material/error:")
+        return
+    skipped = f", {got.skipped} skipped ({got.reasons[0]})" if got.skipped else ""
+    where.success(f"{len(got.pairs):,} pairs read{skipped}")
+
+
+def show_training_set(data: PreferenceSet) -> None:
+    own = len(st.session_state.get(OWN_PAIRS, []))
+    st.caption(
+        f"{len(data.train):,} training pairs ({own} of them yours), "
+        f"{len(data.heldout)} held-out pairs never trained on."
+    )
+    pairs_table(data.train)
+
+
 # --- your own ranking ----------------------------------------------------------------------------
 def sample_completions(prompt: str, n: int = 4, seed: int = 0) -> list[str]:
     """``n`` samples of tiny-gpt, seeds ``seed .. seed + n - 1`` (the cached model is only

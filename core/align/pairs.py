@@ -65,9 +65,7 @@ class Pair:
             if len(text) > MAX_TEXT:
                 raise PairError(f"the {name} is longer than {MAX_TEXT:,} characters")
         if self.chosen.strip() == self.rejected.strip():
-            raise PairError(
-                "chosen and rejected are the same: no preference to learn"
-            )
+            raise PairError("chosen and rejected are the same: no preference to learn")
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,17 @@ def test_reward_model_then_dpo_run_to_the_end(data_dir):
     meta = json.loads((data_dir / "runs" / "page-dpo" / "run.json").read_text())
     shown = apptest.metrics(at)
     assert shown["After DPO"] == f"{meta['accuracy_after']:.0%}"
-    assert shown["Held-out preference accuracy, reference"] == "50%"
+    assert shown["Reference accuracy (held-out)"] == "50%"
     assert shown["Win rate (reward model)"] == f"{meta['win_rate']:.0%}"
     assert meta["config"]["epochs"] == 2 and meta["steps_done"] == 8
+
+
+def test_predict_then_reveal_measures_the_starting_point():
+    at = open_page()
+    at.radio(key="align_predict_guess").set_value("loss 0.69 (log 2), KL 0").run()
+    at.button(key="align_predict_reveal").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [s.value for s in at.success]
+    assert any(
+        "Right: loss 0.69 (log 2), KL 0" in s and "loss 0.6931, KL 0.0000" in s for s in said
+    )
