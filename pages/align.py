@@ -32,7 +32,8 @@ url_state(
         "align_source": ["shipped", "upload"],
         "align_lr": view.LRS,
     },
-    bounds={"align_train_n": view.TRAIN_N_RANGE},  # the slider's stops inside the knob's range
+    # the sliders' stops inside the knobs' ranges
+    bounds={"align_train_n": view.TRAIN_N_RANGE, "align_beta": view.BETA_RANGE},
 )
 
 # --- 1. preferences ------------------------------------------------------------------------------
@@ -70,17 +71,9 @@ st.caption(
     "tiny-gpt with a scalar head reads prompt + completion; trained on pairs as "
     "P(chosen better) = sigmoid(r_chosen - r_rejected), TRL RewardTrainer's loss."
 )
-if st.button(
-    "Train the reward model",
-    key="align_rm_go",
-    type="primary",
-    icon=":material/play_arrow:",
-    disabled=view.busy(),
-):
-    problem = view.start_reward(RewardConfig(), data)
-    if problem is None:
-        st.rerun()
-    st.error(problem, icon=":material/error:")
+view.start_button(
+    "Train the reward model", "align_rm_go", lambda: view.start_reward(RewardConfig(), data)
+)
 view.job_panel(view.REWARD_JOB, "reward model")
 rm = view.finished(view.REWARD_JOB)
 if rm is not None:
@@ -107,8 +100,8 @@ knobs.slider(
     key="align_beta",
     label="beta (the leash)",
     where=p2,
-    min_value=0.001,
-    max_value=1.0,
+    min_value=view.BETA_RANGE[0],
+    max_value=view.BETA_RANGE[1],
     format="%.3f",
 )
 p2.button(
@@ -134,18 +127,10 @@ name = r1.text_input(
     max_chars=64,
     placeholder="automatic",
 )
-if r2.button(
-    "Start DPO",
-    key="align_dpo_go",
-    type="primary",
-    icon=":material/play_arrow:",
-    disabled=view.busy(),
-    width="stretch",
-):
-    problem = view.start_dpo(config, data, None if rm is None else (rm.model, rm.tokenizer), name)
-    if problem is None:
-        st.rerun()
-    st.error(problem, icon=":material/error:")
+judge = None if rm is None else (rm.model, rm.tokenizer)
+view.start_button(
+    "Start DPO", "align_dpo_go", lambda: view.start_dpo(config, data, judge, name), r2
+)
 view.job_panel(view.DPO_JOB, "DPO run")
 out = view.finished(view.DPO_JOB)
 

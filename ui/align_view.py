@@ -29,6 +29,7 @@ POLICY_MODELS = ("tiny-gpt", "smollm2-135m-instruct", "qwen2.5-0.5b-instruct")
 NO_LEASH_BETA = 0.001
 # the form's widget key (and URL parameter) of each DPOConfig field it sets
 DPO_KEYS = {"beta": "align_beta", "lr": "align_lr", "epochs": "align_epochs"}
+BETA_RANGE = (NO_LEASH_BETA, 1.0)  # the slider's (the engine takes up to 5)
 TRAIN_N_RANGE = (30, 600)  # the page's stops for the shipped set's size (the engine takes more)
 LRS = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2]
 
@@ -177,6 +178,23 @@ def submit(key: str, build: Callable[[str, Callable[[], bool]], Job]) -> str | N
     except (ValueError, training.QueueError) as e:
         return str(e)
     return None
+
+
+def start_button(label: str, key: str, start: Callable[[], str | None], where: Any = st) -> None:
+    """A primary button, off while this session has a run, that calls ``start`` (an error
+    message, or None once the job is queued: then the page redraws with its panel)."""
+    if where.button(
+        label,
+        key=key,
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=busy(),
+        width="stretch",
+    ):
+        problem = start()
+        if problem is None:
+            st.rerun()
+        st.error(problem, icon=":material/error:")
 
 
 def start_reward(config: RewardConfig, data: PreferenceSet) -> str | None:

@@ -208,18 +208,16 @@ def train_dpo(
     """
     import torch
 
-    from core.lora.batches import epoch_batches
-    from core.models import context_size
-    from core.training.loop import optimise, warmup_cosine
+    from core.align.fit import check_data, encode_for, schedule
+    from core.training.loop import optimise
 
-    if not data.train or not data.heldout:
-        raise ValueError("DPO needs training pairs and held-out pairs (at least one of each)")
+    check_data(data, "DPO")
     t0 = time.perf_counter()
     model, tok = policy if policy is not None else build_policy(config)
-    max_tokens = min(config.max_tokens, context_size(model))
-    train = encode_pairs(tok, data.train, max_tokens)
+    train, max_tokens = encode_for(model, tok, data, config.max_tokens)
     heldout = encode_pairs(tok, data.heldout, max_tokens)
-    plan = epoch_batches(len(data.train), config.batch_size, config.epochs, config.seed)
+    c = config
+    plan, lr_at = schedule(len(data.train), c.batch_size, c.epochs, c.seed, c.lr)
     n_steps = len(plan)
     every = config.eval_every or max(1, math.ceil(n_steps / 10))
     evals = [evaluate_pairs(model, heldout, config.beta, 0)]
@@ -256,10 +254,6 @@ def train_dpo(
             eval_s += time.perf_counter() - te
         if on_step is not None:
             on_step(steps[-1], check_now)
-
-    def lr_at(step: int) -> float:
-        warmup = max(1, min(10, n_steps // 10))
-        return warmup_cosine(step, peak=config.lr, warmup=warmup, steps=n_steps, floor=0.1)
 
     optimise(
         objective,

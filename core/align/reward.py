@@ -138,18 +138,16 @@ def train_reward(
     """
     import torch
 
-    from core.lora.batches import epoch_batches
-    from core.models import context_size
-    from core.training.loop import optimise, warmup_cosine
+    from core.align.fit import check_data, encode_for, schedule
+    from core.training.loop import optimise
 
-    if not data.train or not data.heldout:
-        raise ValueError("a reward model needs training pairs and held-out pairs")
+    check_data(data, "a reward model")
     t0 = time.perf_counter()
     model, tok = build_reward_model(config)
-    max_tokens = min(config.max_tokens, context_size(model))
-    train = encode_pairs(tok, data.train, max_tokens)
+    train, max_tokens = encode_for(model, tok, data, config.max_tokens)
     before = score_pairs_reward(model, tok, data.heldout, max_tokens)
-    plan = epoch_batches(len(data.train), config.batch_size, config.epochs, config.seed)
+    c = config
+    plan, lr_at = schedule(len(data.train), c.batch_size, c.epochs, c.seed, c.lr)
 
     class Objective(torch.nn.Module):
         def __init__(self) -> None:
@@ -160,10 +158,6 @@ def train_reward(
             s = _scores(self.net, batch)  # (2B,)
             n = batch.n_pairs
             return _Loss(reward_loss(s[:n], s[n:]))
-
-    def lr_at(step: int) -> float:
-        warmup = max(1, len(plan) // 10)
-        return warmup_cosine(step, peak=config.lr, warmup=warmup, steps=len(plan), floor=0.1)
 
     losses = optimise(
         Objective(),

@@ -72,14 +72,15 @@ def save_run(
 
 def list_runs(runs_dir: str | Path | None = None, *, owner: str | None = None) -> list[SavedRun]:
     """Saved aligned policies, newest first, ``owner``'s first (unreadable configs skipped)."""
-    out = []
-    for run in runs.list_runs(runs_dir, kind=KIND, owner=owner):
-        try:
-            config_of(run)
-        except (ValueError, KeyError, TypeError):
-            continue
-        out.append(run)
-    return out
+    return [r for r in runs.list_runs(runs_dir, kind=KIND, owner=owner) if _readable(r)]
+
+
+def _readable(run: SavedRun) -> bool:
+    try:
+        config_of(run)
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 def load_run(name: str, runs_dir: str | Path | None = None) -> tuple[SavedRun, Any, Any]:
