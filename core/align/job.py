@@ -17,7 +17,7 @@ from core.align.compare import BeforeAfter, before_after
 from core.align.dpo import DPOConfig, DPOEval, DPOResult, DPOStep, train_dpo
 from core.align.pairs import PreferenceSet
 from core.align.reward import RewardConfig, RewardResult, train_reward
-from core.align.runs import save_run
+from core.align.runs import KIND, run_meta, writer
 from core.training import OWNER_GONE, Job, JobContext, SavedRun, runs
 from core.training.job import DEFAULT_GRACE_S
 
@@ -153,10 +153,11 @@ def dpo_job(
         saved = None
         if name is not None and result.steps:
             report("Saving the adapter...", phase="saving")
-            saved = save_run(
-                result,
+            saved = runs.save_run(
                 name,
-                compared=compared,
+                writer(result),
+                run_meta(result, compared),
+                kind=KIND,
                 owner=owner,
                 runs_dir=runs_dir,
                 reservation=reservation,

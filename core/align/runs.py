@@ -4,6 +4,7 @@ onto a fresh base, as the LoRA page's adapters are."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from core.align.compare import BeforeAfter
 from core.align.dpo import DPOConfig, DPOResult
 from core.training import runs
-from core.training.runs import Reservation, SavedRun
+from core.training.runs import SavedRun
 
 KIND = "align"
 
@@ -43,31 +44,9 @@ def run_meta(result: DPOResult, compared: BeforeAfter | None) -> dict[str, Any]:
     }
 
 
-def save_run(
-    result: DPOResult,
-    name: str,
-    *,
-    compared: BeforeAfter | None = None,
-    owner: str = "",
-    runs_dir: str | Path | None = None,
-    reservation: Reservation | None = None,
-    unique: bool = False,
-) -> SavedRun:
-    """Save the policy's adapter and ``run.json`` atomically as run ``name``.
-
-    Raises:
-        core.training.RunNameTaken: the name is taken (and ``unique`` is False).
-    """
-    return runs.save_run(
-        name,
-        lambda folder: result.model.save_pretrained(str(folder)),
-        run_meta(result, compared),
-        kind=KIND,
-        owner=owner,
-        runs_dir=runs_dir,
-        reservation=reservation,
-        unique=unique,
-    )
+def writer(result: DPOResult) -> Callable[[Path], None]:
+    """What :func:`core.training.runs.save_run` writes into the run folder: the adapter."""
+    return lambda folder: result.model.save_pretrained(str(folder))
 
 
 def list_runs(runs_dir: str | Path | None = None, *, owner: str | None = None) -> list[SavedRun]:
