@@ -17,6 +17,7 @@ from ui.lora_view import fmt_secs, session_owner
 from ui.render import predict_then_reveal, what_to_notice
 
 CARD = "align/recipe_card.json"  # written by bench/bench_align.py
+FORGOT = 2.0  # perplexity on general text this many times the reference's: said as a warning
 
 
 def reward_result(res: RewardResult) -> None:
@@ -112,6 +113,15 @@ def dpo_result(out: DPOOutcome) -> None:
     ba = out.compared
     if ba is not None:
         st.subheader("Before / after: the same held-out prompts")
+        if ba.policy_ppl > FORGOT * ba.reference_ppl:
+            st.warning(
+                "Off the leash: perplexity on general text rose "
+                f"{ba.policy_ppl / ba.reference_ppl:.1f}x "
+                f"({ba.reference_ppl:.2f} -> {ba.policy_ppl:.2f}) with a KL of {run.after.kl:.2f} "
+                "nats/token to the reference: the policy is winning the preference margin by "
+                "forgetting how to write. Compare the answers below.",
+                icon=":material/warning:",
+            )
         c = st.columns(3)
         c[0].metric("Win rate (reward model)", "-" if ba.win_rate is None else f"{ba.win_rate:.0%}")
         c[1].metric(

@@ -60,7 +60,16 @@ def pairs_table(pairs: tuple[Pair, ...], height: int = 240) -> None:
         {"kind": p.kind, "prompt": p.prompt, "chosen": p.chosen, "rejected": p.rejected}
         for p in pairs
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, height=height, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        height=height,
+        width="stretch",
+        column_config={
+            "kind": st.column_config.TextColumn(width="small"),
+            "prompt": st.column_config.TextColumn(width="large"),
+        },
+    )
 
 
 def upload_panel(source: str, where: Any) -> None:

@@ -130,6 +130,22 @@ def test_reward_model_then_dpo_run_to_the_end(data_dir):
     assert shown["Reference accuracy (held-out)"] == "50%"
     assert shown["Win rate (reward model)"] == f"{meta['win_rate']:.0%}"
     assert meta["config"]["epochs"] == 2 and meta["steps_done"] == 8
+    at.button(key="align_reload").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Reloaded `page-dpo`" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+def test_no_leash_run_warns_with_its_measured_forgetting(data_dir):
+    at = open_page(align_beta="0.001")
+    button(at, "Start DPO").click().run()
+    wait_for(at, "After DPO")
+    warned = [w.value for w in at.warning if "Off the leash" in w.value]
+    assert warned, [w.value for w in at.warning]
+    ref, pol = (
+        float(apptest.metrics(at)[k]) for k in ("Perplexity, reference", "Perplexity, aligned")
+    )
+    assert pol > 2 * ref and f"{ref:.2f} -> {pol:.2f}" in warned[0]
 
 
 def test_predict_then_reveal_measures_the_starting_point():
