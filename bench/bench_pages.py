@@ -103,6 +103,8 @@ STEPS: list[tuple[str, str, tuple[Any, Any], str | None]] = [
     ("lora", "lora_alpha", (32, 16), "count_trainable"),
     ("lora", "lora_dropout", (0.1, 0.05), "count_trainable"),
     ("lora", "lora_epochs", (3, 5), "count_trainable"),
+    ("align", "align_beta", (0.2, 0.1), None),
+    ("align", "align_epochs", (4, 3), None),
     ("quantization", "quant_layer_idx", (1, 0), "roundtrip_layer"),
     ("quantization", "quant_layer_scheme", ("int8", "int4"), "roundtrip_layer"),
     ("quantization", "quant_row", (1, 0), "roundtrip_layer"),
