@@ -120,6 +120,7 @@ except models.ModelUnavailableError as e:
 except ValueError as e:
     st.error(f"Cannot train with these settings: {e}", icon=":material/error:")
     st.stop()
+view.show_policy_size(config)
 r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
 name = r1.text_input(
     "Save the adapter as (letters, digits, _ and -)",

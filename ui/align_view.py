@@ -48,6 +48,30 @@ def check_model(name: str) -> list[str]:
     return lora.target_module_choices(name, "causal-lm")
 
 
+@st.cache_data(show_spinner=False)
+def policy_params(config: DPOConfig) -> tuple[int, int]:
+    """(trainable, total) parameters of the policy with its adapter, as peft counts them."""
+    from core import lora
+    from core.align.dpo import policy_spec
+
+    count = lora.count_trainable(policy_spec(config))
+    return count.trainable, count.total
+
+
+def show_policy_size(config: DPOConfig) -> None:
+    """PEFT for the policy: how few weights DPO trains, and the memory that saves."""
+    from core import lora
+
+    trainable, total = policy_params(config)
+    mem = lora.memory_estimate(total, trainable)
+    st.caption(
+        f"The policy trains a LoRA adapter of {trainable:,} weights "
+        f"({100 * trainable / total:.2f}% of {total:,}); the reference is the same model "
+        "with the adapter off. Training memory "
+        f"{mem.saving:.1f}x less than full fine-tuning (weights, gradients, AdamW state)."
+    )
+
+
 def training_set(base: PreferenceSet) -> PreferenceSet:
     """The shipped (or uploaded) training pairs plus the learner's own, and the held-out ones."""
     up = st.session_state.get(UPLOADED)

@@ -166,14 +166,14 @@ def evaluate_pairs(policy: Any, batch: PairTensors, beta: float, step: int) -> D
     )
 
 
-def build_policy(config: DPOConfig) -> tuple[Any, Any]:
-    """A fresh copy of ``config.model`` with a new LoRA adapter (B = 0: policy == reference)."""
+def policy_spec(config: DPOConfig) -> Any:
+    """The :class:`core.lora.LoraConfigSpec` of the policy's adapter (attention projections:
+    GPT-2's ``c_attn``, Llama/Qwen's ``q_proj`` and ``v_proj``)."""
     from core.lora import LoraConfigSpec, target_module_choices
-    from core.lora.model import build_peft_model
 
     choices = target_module_choices(config.model, "causal-lm")
     targets = tuple(t for t in PREFERRED_TARGETS if t in choices) or tuple(choices[:1])
-    spec = LoraConfigSpec(
+    return LoraConfigSpec(
         model=config.model,
         task="causal-lm",
         r=config.r,
@@ -182,7 +182,13 @@ def build_policy(config: DPOConfig) -> tuple[Any, Any]:
         target_modules=targets,
         seed=config.seed,
     )
-    return build_peft_model(spec)
+
+
+def build_policy(config: DPOConfig) -> tuple[Any, Any]:
+    """A fresh copy of ``config.model`` with a new LoRA adapter (B = 0: policy == reference)."""
+    from core.lora.model import build_peft_model
+
+    return build_peft_model(policy_spec(config))
 
 
 def train_dpo(

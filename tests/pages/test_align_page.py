@@ -54,6 +54,11 @@ def test_defaults_show_the_pairs_and_the_engines_ranges():
     assert any("240 training pairs" in c.value for c in at.caption)
     assert at.dataframe[0].value.shape == (240, 4)
     assert not button(at, "Start DPO").disabled
+    from core import lora
+    from core.align.dpo import policy_spec
+
+    count = lora.count_trainable(policy_spec(DPOConfig()))  # peft's own count, c_attn only
+    assert any(f"adapter of {count.trainable:,} weights" in c.value for c in at.caption)
 
 
 def test_url_state_round_trips_and_no_leash_sets_beta():
