@@ -143,5 +143,5 @@ else:
     results.dpo_result(out)
 results.saved_runs_panel()
 results.recipe_card(out)
-results.notice_and_predict(config, data, out)
+results.notice_and_predict(config, data, out, rm)
 sync_url()

@@ -224,8 +224,25 @@ def recipe_card(out: DPOOutcome | None) -> None:
             )
 
 
-def notice_and_predict(config: DPOConfig, data: PreferenceSet, out: DPOOutcome | None) -> None:
+def notice_and_predict(
+    config: DPOConfig, data: PreferenceSet, out: DPOOutcome | None, rm: RewardResult | None
+) -> None:
+    """The "what to notice" box (this session's measured runs first) and a question answered
+    by a measurement of a fresh policy on the spot."""
     points = []
+    if rm is not None:
+        points.append(
+            f"Your reward model: held-out pairwise accuracy {rm.before.accuracy:.0%} with its "
+            f"untrained head, {rm.after.accuracy:.0%} after {len(rm.losses)} steps."
+        )
+    bon = st.session_state.get(BEST_OF_N)
+    if bon is not None and len(bon.curve) > 1:
+        a, b = bon.curve[0], bon.curve[-1]
+        points.append(
+            f"Best-of-n on the same samples: n = 1 -> {b.n} raised the pick's reward "
+            f"{a.reward:+.2f} -> {b.reward:+.2f}; the model's own log-prob of it went "
+            f"{a.logprob:.2f} -> {b.logprob:.2f} per token."
+        )
     if out is not None and out.compared is not None:
         r, ba = out.run, out.compared
         points.append(

@@ -126,6 +126,10 @@ def test_reward_model_then_dpo_run_to_the_end(data_dir):
     shown = apptest.metrics(at)
     assert int(shown["Held-out accuracy, trained"].rstrip("%")) >= 70
     assert "Reward" in shown
+    at.slider(key="align_n").set_value(4).run()
+    button(at, "Sample and pick").click().run()
+    assert any("from n = 1 to n = 4" in c.value for c in at.caption)
+    assert any("Best-of-n on the same samples" in m.value for m in at.markdown)
     at.text_input(key="align_name").input("page-dpo").run()
     button(at, "Start DPO").click().run()
     wait_for(at, "After DPO")
