@@ -13,18 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from core.align import DPOConfig
 from core.knobs import spec
-from core.settings import get_settings
 from tests.pages import apptest
+from tests.pages.test_lora_page import data_dir  # noqa: F401 - runs in a fresh data folder
 
 PAGE = "pages/align.py"
-
-
-@pytest.fixture()
-def data_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("GENAI_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def open_page(**params) -> AppTest:
@@ -119,7 +111,7 @@ def test_a_ranking_becomes_n_choose_2_pairs_and_joins_the_training_set():
 
 
 @pytest.mark.slow
-def test_reward_model_then_dpo_run_to_the_end(data_dir):
+def test_reward_model_then_dpo_run_to_the_end(data_dir):  # noqa: F811
     at = open_page(align_train_n="60", align_epochs="2")
     button(at, "Train the reward model").click().run()
     wait_for(at, "Held-out accuracy, trained")
@@ -145,7 +137,7 @@ def test_reward_model_then_dpo_run_to_the_end(data_dir):
 
 
 @pytest.mark.slow
-def test_no_leash_run_warns_with_its_measured_forgetting(data_dir):
+def test_no_leash_run_warns_with_its_measured_forgetting(data_dir):  # noqa: F811
     at = open_page(align_beta="0.001")
     button(at, "Start DPO").click().run()
     wait_for(at, "After DPO")
