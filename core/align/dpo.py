@@ -270,6 +270,7 @@ def train_dpo(
         on_step=heard,
         should_stop=should_stop,
     )
+    train_s = (time.perf_counter() - t_start) - eval_s if steps else 0.0  # optimiser steps only
     model.eval()
     if steps and evals[-1].step != len(steps):  # stopped between checks: measure where it ended
         evals.append(evaluate_pairs(model, heldout, config.beta, len(steps)))
@@ -282,7 +283,7 @@ def train_dpo(
         n_steps,
         len(steps) < n_steps,
         time.perf_counter() - t0,
-        (time.perf_counter() - t_start) - eval_s if steps else 0.0,
+        train_s,
         model,
         tok,
     )
