@@ -5,7 +5,9 @@
 - :mod:`~core.align.loss` the DPO and reward-model losses (why not TRL's trainers: there);
 - :mod:`~core.align.logps` pairs as tensors and summed completion log-probs;
 - :mod:`~core.align.reward` a scalar-head reward model; :mod:`~core.align.bestofn` best-of-n;
+- :mod:`~core.align.fit` what both runs share before their loop (encoding, plan, schedule);
 - :mod:`~core.align.dpo` DPO on a LoRA policy (reference = adapter off);
+  :mod:`~core.align.start` its measured starting point (loss log 2, KL 0);
 - :mod:`~core.align.compare` reference vs policy on held-out prompts, win rate, forgetting;
 - :mod:`~core.align.runs` saved adapters; :mod:`~core.align.job` the page's jobs.
 
