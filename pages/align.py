@@ -130,7 +130,7 @@ name = r1.text_input(
 )
 judge = None if rm is None else (rm.model, rm.tokenizer)
 view.start_button(
-    "Start DPO", "align_dpo_go", lambda: view.start_dpo(config, data, judge, name), r2
+    "Start DPO", "align_dpo_go", lambda: view.start_dpo(config, data, judge, name), r2, "stretch"
 )
 view.job_panel(view.DPO_JOB, "DPO run")
 out = view.finished(view.DPO_JOB)

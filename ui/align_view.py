@@ -213,7 +213,9 @@ def submit(key: str, build: Callable[[str, Callable[[], bool]], Job]) -> str | N
     return None
 
 
-def start_button(label: str, key: str, start: Callable[[], str | None], where: Any = st) -> None:
+def start_button(
+    label: str, key: str, start: Callable[[], str | None], where: Any = st, width: str = "content"
+) -> None:
     """A primary button, off while this session has a run, that calls ``start`` (an error
     message, or None once the job is queued: then the page redraws with its panel)."""
     if where.button(
@@ -222,7 +224,7 @@ def start_button(label: str, key: str, start: Callable[[], str | None], where: A
         type="primary",
         icon=":material/play_arrow:",
         disabled=busy(),
-        width="stretch",
+        width=width,
     ):
         problem = start()
         if problem is None:
