@@ -93,6 +93,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Train a low-rank adapter on a real model and compare before and after.",
     ),
     PageInfo(
+        "pages/align.py",
+        "Align (DPO)",
+        ":material/thumbs_up_down:",
+        "3. Fine-tune",
+        "Preference pairs, a reward model, best-of-n and DPO on a KL leash to the reference.",
+    ),
+    PageInfo(
         "pages/metrics.py",
         "ROUGE / BLEU",
         ":material/rule:",
