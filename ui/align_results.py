@@ -13,7 +13,8 @@ from core.align import BestOfNConfig, DPOConfig, DPOOutcome, PreferenceSet, Rewa
 from core.settings import get_settings
 from ui import align_charts as charts
 from ui.align_view import BEST_OF_N, NO_LEASH_BETA
-from ui.lora_view import fmt_secs, session_owner
+from ui.jobs import session_owner
+from ui.lora_view import fmt_secs
 from ui.render import predict_then_reveal, what_to_notice
 
 CARD = "align/recipe_card.json"  # written by bench/bench_align.py

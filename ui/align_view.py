@@ -16,7 +16,8 @@ from core import align, models, training
 from core.align import DPOConfig, Pair, PreferenceConfig, PreferenceSet, RewardConfig
 from core.training import Job
 from ui import align_charts as charts
-from ui.lora_view import OWNER_GRACE_S, fmt_secs, session_alive, session_owner
+from ui.jobs import OWNER_GRACE_S, session_alive, session_owner
+from ui.lora_view import fmt_secs
 
 REWARD_JOB = "align_reward_job"  # session keys of this session's jobs and data
 DPO_JOB = "align_dpo_job"
