@@ -154,7 +154,10 @@ class PageVisit:
 
     def pick_sidebar_generator(self, option: str) -> None:
         """Choose ``option`` (its label, e.g. ``"gpt2 (hub)"``) in the sidebar's generator."""
-        self.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        box = self.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        # the sidebar is long (every page listed): a box at its bottom edge opens no menu
+        box.evaluate("e => e.scrollIntoView({block: 'center'})")
+        box.click()
         self.page.get_by_role("option", name=option, exact=True).click()
         self.wait_idle()
 
