@@ -217,6 +217,15 @@ def recipe_card(out: DPOOutcome | None) -> None:
                 f"**{m['accuracy_before']:.0%} -> {m['accuracy_after']:.0%}**, KL {m['kl']:.2f}, "
                 f"DPO loop at {m['steps_ratio']:.2f}x a plain torch loop's steps/s."
             )
+            if "likelihood_before" in m:
+                st.caption(
+                    "Preference accuracy is TRL's rewards/accuracies: the implicit reward "
+                    "beta * log(policy / reference) ranks chosen above rejected, so the reference "
+                    "itself ties every pair (50%). The stricter test, the policy's own "
+                    "log-probability putting chosen above rejected, went "
+                    f"{m['likelihood_before']:.0%} -> {m['likelihood_after']:.0%}; perplexity "
+                    f"on general text {m['ppl_reference']:.2f} -> {m['ppl_policy']:.2f}."
+                )
         if out is not None:
             r = out.run
             st.markdown(
