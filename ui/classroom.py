@@ -82,25 +82,48 @@ def join_from_link() -> None:
         st.toast(f"Could not join the class: {problem}", icon=":material/error:")
 
 
-def record_prediction(question: str, prompt: str, guess: str) -> None:
-    """Send this student's prediction to the class (a no-op outside a class, or for the
-    teacher); the outcome is kept for :func:`prediction_note`."""
+def _send(question: str, kind: str, prompt: str, sent: str, **answer: object) -> None:
+    """Submit this student's answer; the outcome is kept for :func:`prediction_note`."""
     code = joined()
-    if code is None or teaching():
+    if code is None:
         return
     try:
         class_db().submit(
             code,
             me(),
             question,
-            "prediction",
-            value=guess,
+            kind,  # type: ignore[arg-type]
             nickname=st.session_state.get(NICK, ""),
             prompt=prompt,
+            **answer,  # type: ignore[arg-type]
         )
-        st.session_state[NOTE] = (question, f"Sent to class {code}.", False)
+        st.session_state[NOTE] = (question, sent.format(code=code), False)
     except ClassError as e:
         st.session_state[NOTE] = (question, f"Not sent to the class: {e}.", True)
+
+
+def record_prediction(question: str, prompt: str, guess: str) -> None:
+    """Send this student's prediction to the class (a no-op outside a class, or for the
+    teacher); the outcome is kept for :func:`prediction_note`."""
+    if joined() is None or teaching():
+        return
+    _send(question, "prediction", prompt, "Sent to class {code}.", value=guess)
+
+
+def _live(fetch, draw) -> None:  # type: ignore[no-untyped-def]
+    """Redraw ``draw(fetch(db, code, token))`` every :data:`LIVE_S` seconds (teacher only)."""
+    code, token = joined(), st.session_state[TOKEN]
+
+    @st.fragment(run_every=LIVE_S)
+    def live() -> None:
+        try:
+            data = fetch(class_db(), code, token)
+        except ClassError as e:
+            st.warning(str(e))
+            return
+        draw(code, data)
+
+    live()
 
 
 def prediction_note(question: str) -> None:
@@ -124,25 +147,17 @@ def class_answers(question: str, options: Sequence[str], correct: str | None) ->
     option green once the teacher revealed it)."""
     if not teaching():
         return
-    code, token = joined(), st.session_state[TOKEN]
 
-    @st.fragment(run_every=LIVE_S)
-    def live() -> None:
-        try:
-            counts = class_db().counts(code, question, token)
-        except ClassError as e:
-            st.warning(str(e))
-            return
+    def draw(code: str, counts: dict[str, int]) -> None:
         n = sum(counts.values())
         head = f"**Class {code}:** {n} prediction{'s' if n != 1 else ''} so far"
         if correct is not None and n:
             head += f"; {counts.get(correct, 0) / n:.0%} picked the measured answer"
         st.markdown(head)
-        st.plotly_chart(
-            histogram(counts, options, correct), width="stretch", key=f"_class_h_{question}"
-        )
+        fig = histogram(counts, options, correct)
+        st.plotly_chart(fig, width="stretch", key=f"_class_h_{question}")
 
-    live()
+    _live(lambda db, code, token: db.counts(code, question, token), draw)
 
 
 def sidebar_status() -> None:
@@ -154,35 +169,37 @@ def sidebar_status() -> None:
 
 
 def teacher_overview() -> None:
-    """Every question the class answered, with its histogram, and the CSV export."""
+    """Every question the class answered (predictions and results), and the CSV export."""
     code, token = joined(), st.session_state[TOKEN]
-    db = class_db()
 
-    @st.fragment(run_every=LIVE_S)
-    def overview() -> None:
-        qs = db.questions(code, token)
-        if not qs:
+    def fetch(db, code: str, token: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+        rows = []
+        for q, prompt in db.questions(code, token):
+            counts, results = db.counts(code, q, token), db.results(code, q, token)
+            rows.append(
+                {
+                    "question": prompt or q,
+                    "predictions": sum(counts.values()),
+                    "most picked": max(counts, key=counts.get) if counts else "-",
+                    "results": len(results),
+                    "median result": sorted(results)[len(results) // 2] if results else None,
+                }
+            )
+        return rows
+
+    def draw(_code: str, rows: list[dict[str, object]]) -> None:
+        if not rows:
             st.info(
                 "No answers yet: students who joined answer the predict-then-reveal "
                 "questions on any page, and their answers appear here."
             )
             return
-        rows = []
-        for q, prompt in qs:
-            counts = db.counts(code, q, token)
-            rows.append(
-                {
-                    "question": prompt or q,
-                    "answers": sum(counts.values()),
-                    "most picked": max(counts, key=counts.get) if counts else "-",
-                }
-            )
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
-    overview()
+    _live(fetch, draw)
     st.download_button(
         "Export every answer (CSV)",
-        db.export_csv(code, token),
+        class_db().export_csv(code, token),
         file_name=f"class-{code}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -199,46 +216,20 @@ def share_result(question: str, prompt: str, number: float, shown: str) -> None:
     if teaching():
         class_results(question, prompt)
         return
-
-    def send() -> None:
-        try:
-            class_db().submit(
-                code,
-                me(),
-                question,
-                "result",
-                number=number,
-                nickname=st.session_state.get(NICK, ""),
-                prompt=prompt,
-            )
-            st.session_state[NOTE] = (
-                question,
-                f"Your result ({shown}) went to class {code}.",
-                False,
-            )
-        except ClassError as e:
-            st.session_state[NOTE] = (question, f"Not sent to the class: {e}.", True)
-
+    sent = f"Your result ({shown}) went to class {{code}}."
     st.button(
         f"Send my result ({shown}) to class {code}",
         key=f"_class_send_{question}",
         icon=":material/send:",
-        on_click=send,
+        on_click=lambda: _send(question, "result", prompt, sent, number=number),
     )
     prediction_note(question)
 
 
 def class_results(question: str, prompt: str) -> None:
     """The teacher's live distribution of the class's results for ``question``."""
-    code, token = joined(), st.session_state[TOKEN]
 
-    @st.fragment(run_every=LIVE_S)
-    def live() -> None:
-        try:
-            values = class_db().results(code, question, token)
-        except ClassError as e:
-            st.warning(str(e))
-            return
+    def draw(code: str, values: list[float]) -> None:
         if not values:
             st.caption(f"Class {code}: no results sent yet for {prompt.lower()}.")
             return
@@ -252,4 +243,4 @@ def class_results(question: str, prompt: str) -> None:
         fig.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="students")
         st.plotly_chart(fig, width="stretch", key=f"_class_r_{question}")
 
-    live()
+    _live(lambda db, code, token: db.results(code, question, token), draw)

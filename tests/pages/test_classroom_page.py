@@ -70,7 +70,7 @@ def test_students_predictions_reach_the_teachers_histogram(data_dir):
     ]
     t.switch_page(CLASS).run()
     (table,) = [d.value for d in t.dataframe]
-    assert list(table["answers"]) == [2]
+    assert list(table["predictions"]) == [2] and list(table["results"]) == [0]
     assert not t.exception and not by_link.exception and not by_code.exception
 
 
