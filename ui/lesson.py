@@ -150,10 +150,48 @@ def presenter() -> bool:
     return bool(st.session_state.get(PRESENT, False))
 
 
+# One concept per screen: PageDown / PageUp (and N / P) move from section to section, bringing the
+# next heading, chart or boxed panel to the top of the projector's screen. A components.html
+# script (Streamlit's own way to run one) listens in the app's page; keys typed into a control
+# are left alone.
+PRESENTER_KEYS = """
+<script>
+const doc = window.parent.document;
+if (!doc.__genaiPresenterKeys) {
+  doc.__genaiPresenterKeys = true;
+  doc.addEventListener("keydown", (ev) => {
+    const next = ev.key === "PageDown" || ev.key === "n";
+    const prev = ev.key === "PageUp" || ev.key === "p";
+    const t = doc.activeElement;
+    const typing = t && (/^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable
+      || t.getAttribute("role") === "slider");
+    if (!(next || prev) || typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (!doc.querySelector("[data-genai-presenter]")) return;  // presenter mode is off
+    const main = doc.querySelector('[data-testid="stMain"]');
+    if (!main) return;
+    const top = main.getBoundingClientRect().top + 70;  // below Streamlit's header bar
+    const stops = Array.from(main.querySelectorAll(
+      '[data-testid="stHeading"], [data-testid="stPlotlyChart"], '
+      + '[data-testid="stVerticalBlockBorderWrapper"]'))
+      .map((e) => e.getBoundingClientRect().top - top)
+      .filter((y, i, all) => i === 0 || Math.abs(y - all[i - 1]) > 40);
+    const y = next ? stops.find((d) => d > 8) : stops.reverse().find((d) => d < -8);
+    ev.preventDefault();
+    main.scrollBy({top: y === undefined ? (next ? main.clientHeight : -main.scrollTop) : y});
+  });
+}
+</script>
+"""
+
+
 def presenter_style() -> None:
-    """Large type and charts on the projector (the main area zoomed, captions kept)."""
+    """Large type and charts on the projector (the main area zoomed, captions kept), and the
+    keys that page through its sections, one concept per screen."""
     if presenter():
-        st.html(PRESENTER_CSS)
+        st.html(PRESENTER_CSS + '<span data-genai-presenter="1"></span>')
+        import streamlit.components.v1 as components
+
+        components.html(PRESENTER_KEYS, height=0)
 
 
 def _sync_present() -> None:

@@ -55,4 +55,23 @@ def test_presenter_mode_from_a_link(visit):
     )
     assert float(zoom) > 1.2
     assert not page.get_by_test_id("stSidebarNav").is_visible()  # the sidebar starts closed
+    # one concept per screen: PageDown brings the next section to the top of the screen
+    page.locator("h1").first.click()
+    heading = page.get_by_role("heading", name="Step by step")
+    landed = []
+    for _ in range(6):
+        page.keyboard.press("PageDown")
+        page.wait_for_timeout(700)
+        top = page.evaluate(
+            "h => h.getBoundingClientRect().top"
+            " - document.querySelector('[data-testid=stMain]').getBoundingClientRect().top",
+            heading.element_handle(),
+        )
+        landed.append(round(top))
+        if 40 <= top <= 140:  # just below Streamlit's header bar
+            break
+    assert 40 <= landed[-1] <= 140, landed
+    page.keyboard.press("PageUp")
+    page.wait_for_timeout(700)
+    assert heading.evaluate("h => h.getBoundingClientRect().top") > 140  # back one section
     tab.assert_clean()
