@@ -31,7 +31,7 @@ page = st.navigation(  # expanded: every page listed, none behind "View more"
     expanded=True,
 )
 name = page.url_path or "home"
-link = lesson.capture(name)
+link = lesson.capture(name, opening)
 lesson.enforce()
 lesson.presenter_style()
 render_sidebar()

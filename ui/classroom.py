@@ -173,19 +173,16 @@ def teacher_overview() -> None:
     code, token = joined(), st.session_state[TOKEN]
 
     def fetch(db, code: str, token: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
-        rows = []
-        for q, prompt in db.questions(code, token):
-            counts, results = db.counts(code, q, token), db.results(code, q, token)
-            rows.append(
-                {
-                    "question": prompt or q,
-                    "predictions": sum(counts.values()),
-                    "most picked": max(counts, key=counts.get) if counts else "-",
-                    "results": len(results),
-                    "median result": sorted(results)[len(results) // 2] if results else None,
-                }
-            )
-        return rows
+        return [
+            {
+                "question": q.prompt or q.question,
+                "predictions": sum(q.counts.values()),
+                "most picked": max(q.counts, key=q.counts.get) if q.counts else "-",
+                "results": len(q.results),
+                "median result": sorted(q.results)[len(q.results) // 2] if q.results else None,
+            }
+            for q in db.summary(code, token)
+        ]
 
     def draw(_code: str, rows: list[dict[str, object]]) -> None:
         if not rows:

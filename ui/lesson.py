@@ -17,8 +17,7 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from core.lessons import Lesson, LessonError, LessonLink, list_lessons, parse_link
-from ui.urlstate import _format
+from core.lessons import Lesson, LessonError, LessonLink, list_lessons, url_values
 
 LINK = "_lesson_link"  # the session's LessonLink (its rules)
 ORIGIN = "_lesson_origin"  # (page path, query) of the link as opened: "reset to the lesson"
@@ -99,10 +98,10 @@ def query_lists() -> dict[str, list[str]]:
     return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
-def capture(page_path: str) -> LessonLink:
-    """Read the link's rules; a link with new rules (another step, another lesson) replaces the
-    session's and forgets the locked values of the old one. Call before the page runs."""
-    link = parse_link(query_lists())
+def capture(page_path: str, link: LessonLink) -> LessonLink:
+    """Keep the rules of ``link`` (the page's query, parsed); a link with new rules (another
+    step, another lesson) replaces the session's and forgets the locked values of the old one.
+    Call before the page runs."""
     old = rules()
     if link.is_lesson:
         same = old is not None and (old.lock, old.hide, old.lesson, old.step) == (
@@ -210,16 +209,14 @@ def _label(key: str) -> str:
 def share_link(path: str, lock: list[str], hide: list[str], present: bool) -> str:
     """The current setup as a lesson link: every setting of the page, the rules chosen."""
     keys = [k for k in st.session_state.get("_urlstate_keys", []) if k in st.session_state]
-    values = {}
-    for k in keys:
-        v = _format(st.session_state[k])
-        values[k] = v if isinstance(v, list) else [v]
+    values = {k: url_values(st.session_state[k]) for k in keys}
     base = st.context.url or "/" + path.strip("/")
     return LessonLink(values, tuple(lock), tuple(k for k in hide if k not in lock), present).url(
         base
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
 def qr_png(text: str) -> bytes:
     """A QR code of ``text`` as PNG bytes (segno: no image library needed)."""
     import segno

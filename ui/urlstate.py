@@ -36,12 +36,13 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from core.knobs import Knob
+from core.lessons.links import EMPTY_LIST, url_values
 
 T = TypeVar("T")
 
 _REGISTRY = "_urlstate_keys"
 MAX_URL_VALUE = 1500  # longer values (big texts) stay out of the link
-_EMPTY_LIST = ""  # an empty list travels as one empty value (``?key=``), so it round-trips
+_EMPTY_LIST = EMPTY_LIST  # an empty list travels as one empty value (``?key=``)
 
 
 def _parse_scalar(raw: str, kind: type) -> Any:
@@ -146,11 +147,9 @@ def parse_value(
 
 
 def _format(value: Any) -> str | list[str]:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (list, tuple)):
-        return ["1" if v is True else "0" if v is False else str(v) for v in value] or [_EMPTY_LIST]
-    return str(value)
+    """``value`` as the URL holds it: one text, or a list of texts for a list."""
+    values = url_values(value)
+    return values if isinstance(value, (list, tuple)) else values[0]
 
 
 def _too_long(formatted: str | list[str]) -> bool:

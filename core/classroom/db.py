@@ -64,6 +64,16 @@ class Entry:
     prompt: str
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One question of a session: its prompt, how many picked each option, every result."""
+
+    question: str
+    prompt: str
+    counts: dict[str, int]
+    results: list[float]
+
+
 def student_id(session_id: str, salt: str = "genai-class") -> str:
     """An opaque, stable id for a browser session (the session id itself is never stored).
 
@@ -340,6 +350,18 @@ class ClassDB:
     def results(self, code: str, question: str, token: str) -> list[float]:
         """Every student's result for ``question`` (the distribution after the reveal)."""
         return [r.number for r in self._rows(code, token, question) if r.kind == "result"]
+
+    def summary(self, code: str, token: str) -> list[Summary]:
+        """Every question the class answered, in the order first seen, with its prediction
+        counts and results: one read of the session's entries (the teacher's overview)."""
+        out: dict[str, Summary] = {}
+        for r in self._rows(code, token):
+            q = out.setdefault(r.question, Summary(r.question, r.prompt, {}, []))
+            if r.kind == "prediction":
+                q.counts[r.value] = q.counts.get(r.value, 0) + 1
+            else:
+                q.results.append(r.number)
+        return list(out.values())
 
     def questions(self, code: str, token: str) -> list[tuple[str, str]]:
         """(question, prompt) of every question the class answered, in the order first seen."""

@@ -17,7 +17,7 @@ from core.lessons.files import (
     load_lesson,
     parse_lesson,
 )
-from core.lessons.links import FLAGS, LessonLink, parse_link
+from core.lessons.links import FLAGS, LessonLink, parse_link, url_values
 
 __all__ = [
     "FLAGS",
@@ -30,4 +30,5 @@ __all__ = [
     "load_lesson",
     "parse_lesson",
     "parse_link",
+    "url_values",
 ]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.lessons.links import FLAGS, KEY, LessonLink
+from core.lessons.links import FLAGS, KEY, LessonLink, url_values
 
 MAX_BYTES = 100_000
 MAX_STEPS = 50
@@ -75,14 +75,8 @@ class Lesson:
     def link(self, index: int) -> LessonLink:
         """Step ``index`` (0-based) as a lesson link: its settings, rules, lesson id, step."""
         s = self.steps[index]
-        values = {k: _raw(v) for k, v in s.settings.items()}
+        values = {k: url_values(v) for k, v in s.settings.items()}
         return LessonLink(values, s.lock, s.hide, False, self.id, index + 1)
-
-
-def _raw(value: Any) -> list[str]:
-    """A setting as URL values, written as ``ui.urlstate`` writes them."""
-    items = value if isinstance(value, list) else [value]
-    return ["1" if v is True else "0" if v is False else str(v) for v in items]
 
 
 def _line(node: Any) -> int:

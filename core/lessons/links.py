@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 # query parameters that are not settings (``class`` joins a class, ``teacher`` is the teacher's
@@ -69,6 +70,21 @@ class LessonLink:
         'http://h/p?a_x=1+2&lock=a_x'
         """
         return f"{base}?{urlencode(self.query(), doseq=True)}"
+
+
+EMPTY_LIST = ""  # an empty list travels as one empty value (``?key=``), so it round-trips
+
+
+def url_values(value: Any) -> list[str]:
+    """A setting as its URL values: booleans as ``1``/``0``, a list as one value per element
+    (an empty list as one empty value), anything else as ``str``. ``ui.urlstate`` writes the
+    pages' links with it, and a lesson's steps are written the same way.
+
+    >>> url_values(True), url_values([0.0, 0.7]), url_values([]), url_values("a b")
+    (['1'], ['0.0', '0.7'], [''], ['a b'])
+    """
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return ["1" if v is True else "0" if v is False else str(v) for v in items] or [EMPTY_LIST]
 
 
 def _keys(raw: Sequence[str]) -> tuple[str, ...]:

@@ -8,10 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from core.lessons import list_lessons, parse_link
+from core.lessons import list_lessons, parse_link, url_values
 from tests.pages.apptest import open_page
 from ui.navigation import PAGES
-from ui.urlstate import _format
 
 KINDS = (
     "button_group",  # pills and segmented controls
@@ -45,11 +44,6 @@ def disabled(widget) -> bool:
     return bool(widget.proto.disabled)
 
 
-def _raw(value) -> list[str]:
-    v = _format(value)
-    return v if isinstance(v, list) else [v]
-
-
 @pytest.mark.parametrize("lesson, i", STEPS, ids=[f"{x.id}-{i + 1}" for x, i in STEPS])
 def test_every_lesson_step_opens_its_page_as_the_lesson_says(lesson, i):
     step = lesson.steps[i]
@@ -57,7 +51,7 @@ def test_every_lesson_step_opens_its_page_as_the_lesson_says(lesson, i):
     keys = at.session_state["_urlstate_keys"]
     for key, value in step.settings.items():
         assert key in keys, f"{lesson.id} step {i + 1}: the page has no control {key}"
-        assert _raw(at.session_state[key]) == _raw(value), key
+        assert url_values(at.session_state[key]) == url_values(value), key
     drawn = widgets(at)
     for key in step.lock:
         assert key in drawn and disabled(drawn[key]), f"{key} should be locked"
@@ -84,7 +78,9 @@ def test_lock_and_hide_flags_work_on_every_page(info):
     hidden = open_page(info.path, query={"hide": keys})
     assert not set(keys) & set(widgets(hidden))
     # hidden controls still apply: the link's values are the page's
-    assert all(_raw(hidden.session_state[k]) == _raw(first.session_state[k]) for k in keys)
+    assert all(
+        url_values(hidden.session_state[k]) == url_values(first.session_state[k]) for k in keys
+    )
 
 
 def test_a_locked_control_keeps_the_lessons_value_when_a_recipe_changes_the_rest():

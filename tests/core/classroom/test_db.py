@@ -138,3 +138,17 @@ def test_forty_students_at_once_lose_nothing_and_duplicate_nothing(db):
         assert counts == {"opt0": 14, "opt1": 13, "opt2": 13}
     rows = list(csv.DictReader(io.StringIO(db.export_csv(s.code, s.teacher_token))))
     assert len(rows) == 120
+
+
+def test_the_summary_is_what_the_per_question_reads_say(db):
+    s = db.open_session()
+    db.submit(s.code, STUDENTS[0], "q_predict", "prediction", value="A", prompt="Q?")
+    db.submit(s.code, STUDENTS[1], "q_predict", "prediction", value="B")
+    db.submit(s.code, STUDENTS[0], "lora_result", "result", number=0.9, prompt="Acc")
+    got = db.summary(s.code, s.teacher_token)
+    assert [(x.question, x.prompt) for x in got] == db.questions(s.code, s.teacher_token)
+    for x in got:
+        assert x.counts == db.counts(s.code, x.question, s.teacher_token)
+        assert x.results == db.results(s.code, x.question, s.teacher_token)
+    with pytest.raises(ClassError):
+        db.summary(s.code, "not the token")
