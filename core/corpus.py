@@ -20,6 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.knobs import check, knob
+from core.word_problems import (
+    DIGITS,
+    cot_text,
+    direct_text,
+    lookup_problem,
+    pal_text,
+    react_text,
+    search_problem,
+    word_problem,
+)
 
 NAMES = tuple(
     "Tom Lily Max Anna Ben Sara Sam Mia Leo Zoe Tim Emma Jack Lucy Noah Ella Finn Rosa Omar "
@@ -181,7 +191,7 @@ class CorpusConfig:
         heldout: write documents for the held-out split (the validation text), never trained on.
     """
 
-    n_docs: int = knob(20_000, lo=1)  # about 4 MB of text, a few minutes of training on 2 cores
+    n_docs: int = knob(25_000, lo=1)  # about 4 MB of text, a few minutes of training on 2 cores
     seed: int = 1337
     heldout: bool = False
 
@@ -371,16 +381,43 @@ def _context_doc(r: random.Random) -> str:
     return f"Context: {passage}\nQuestion: {question}\nAnswer: {answer}"
 
 
+def _math_doc(r: random.Random, fmt: str) -> str:
+    """A word problem (:mod:`core.word_problems`, training names and numbers only) answered in
+    one format: ``direct``, ``cot``, ``pal`` or ``react``."""
+    write = {"direct": direct_text, "cot": cot_text, "pal": pal_text, "react": react_text}[fmt]
+    digits = r.choices(DIGITS, (0.4, 0.35, 0.25))[0]
+    return write(word_problem(r, digits, two_steps=r.random() < 0.7))
+
+
+def _lookup_doc(r: random.Random) -> str:
+    """A ReAct trace reading a price or an age (drawn at random, so only the observation tells)."""
+    return react_text(lookup_problem(r, random_facts=True))
+
+
+def _search_doc(r: random.Random) -> str:
+    """A ReAct trace searching for a person; the observation is a passage about them."""
+    passage, question, answer = context_question(r)
+    name = passage.split()[0].removesuffix("'s")
+    return react_text(search_problem(name, question, answer), passage)
+
+
 # (kind, weight): stories and context questions dominate (both teach copying from the context);
-# every task format appears thousands of times.
+# every task format appears thousands of times; the word problems (about a fifth) teach the four
+# answer formats of the agents page.
 _MIX = (
-    ("story", 0.28),
-    ("facts", 0.08),
-    ("qa", 0.09),
-    ("sentiment", 0.13),
-    ("translation", 0.10),
-    ("dictionary", 0.05),
-    ("context", 0.27),
+    ("story", 0.22),
+    ("facts", 0.063),
+    ("qa", 0.071),
+    ("sentiment", 0.102),
+    ("translation", 0.079),
+    ("dictionary", 0.04),
+    ("context", 0.212),
+    ("math_direct", 0.035),
+    ("math_cot", 0.045),
+    ("math_pal", 0.045),
+    ("math_react", 0.05),
+    ("react_lookup", 0.018),
+    ("react_search", 0.02),
 )
 
 
@@ -411,6 +448,12 @@ def generate_corpus(config: CorpusConfig) -> list[str]:
             docs.append(_translation_doc(r, config.heldout))
         elif kind == "dictionary":
             docs.append(_dictionary_sentences(r))
+        elif kind.startswith("math_"):
+            docs.append(_math_doc(r, kind.removeprefix("math_")))
+        elif kind == "react_lookup":
+            docs.append(_lookup_doc(r))
+        elif kind == "react_search":
+            docs.append(_search_doc(r))
         else:
             docs.append(_context_doc(r))
     return docs

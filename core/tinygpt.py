@@ -44,9 +44,9 @@ class TinyGPTConfig:
         2048, lo=300, help="Upper bound of the BPE: 256 bytes + merges + <|endoftext|>."
     )
     # the corpus sizes' range is CorpusConfig's, checked when the corpus is written
-    n_docs: int = knob(20_000, help="Training documents (about 4.9 MB of text).")
+    n_docs: int = knob(25_000, help="Training documents (about 5 MB of text).")
     val_docs: int = knob(1_000, help="Held-out documents, written from another seed.")
-    steps: int = knob(1_200, lo=1, help="Optimiser steps.")
+    steps: int = knob(1_300, lo=1, help="Optimiser steps.")
     batch_size: int = knob(16, lo=1, help="Sequences per step.")
     lr: float = knob(3e-3, help="Peak learning rate (after the warm-up, then a cosine decay).")
     warmup: int = knob(30, help="Steps of linear warm-up.")
