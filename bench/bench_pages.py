@@ -75,6 +75,7 @@ SCRIPTS = {
     "optimize": "pages/optimize.py",
     "rag": "pages/rag.py",
     "metrics": "pages/metrics.py",
+    "agents": "pages/agents.py",
 }
 # (page, widget key, the two values a change alternates between, engine call in ENGINES or None)
 STEPS: list[tuple[str, str, tuple[Any, Any], str | None]] = [
@@ -125,6 +126,8 @@ STEPS: list[tuple[str, str, tuple[Any, Any], str | None]] = [
     ("metrics", "metrics_lowercase", (True, False), "metric_scores"),
     ("metrics", "metrics_seed", (1, 0), "metric_scores"),
     ("metrics", "metrics_n", (2, 1), "ngram_matches"),
+    ("agents", "agents_max_steps", (4, 6), None),
+    ("agents", "agents_example", ("digits1", "digits3"), None),
 ]
 PAGES: dict[str, Page] = {
     name: Page(script, tuple(Step(k, v, e) for p, k, v, e in STEPS if p == name))

@@ -22,6 +22,7 @@ from typing import Any
 from core.knobs import check, knob
 from core.word_problems import (
     DIGITS,
+    calc,
     cot_text,
     direct_text,
     lookup_problem,
@@ -401,24 +402,83 @@ def _search_doc(r: random.Random) -> str:
     return react_text(search_problem(name, question, answer), passage)
 
 
+def _sums_doc(r: random.Random) -> str:
+    """Lines of one-operation arithmetic (``13 - 5 = 8``) with a one-digit right operand: the
+    facts a chain of thought's steps need."""
+    lines = []
+    for _ in range(r.randint(4, 8)):
+        op = r.choice("+-*")
+        left = r.randint(2, 9) if op == "*" else r.randint(2, 99)
+        right = r.randint(2, 9)
+        if op == "-" and right > left:
+            left, right = right, left
+        lines.append(f"{left} {op} {right} = {calc(op, left, right)}")
+    return "\n".join(lines)
+
+
 # (kind, weight): stories and context questions dominate (both teach copying from the context);
-# every task format appears thousands of times; the word problems (about a fifth) teach the four
+# every task format appears thousands of times; the word problems (a quarter) teach the four
 # answer formats of the agents page.
 _MIX = (
-    ("story", 0.22),
-    ("facts", 0.063),
-    ("qa", 0.071),
-    ("sentiment", 0.102),
-    ("translation", 0.079),
-    ("dictionary", 0.04),
-    ("context", 0.212),
-    ("math_direct", 0.035),
-    ("math_cot", 0.045),
-    ("math_pal", 0.045),
-    ("math_react", 0.05),
+    ("story", 0.21),
+    ("facts", 0.06),
+    ("qa", 0.068),
+    ("sentiment", 0.098),
+    ("translation", 0.076),
+    ("dictionary", 0.038),
+    ("context", 0.20),
+    ("math_direct", 0.03),
+    ("math_cot", 0.055),
+    ("math_pal", 0.05),
+    ("math_react", 0.06),
     ("react_lookup", 0.018),
-    ("react_search", 0.02),
+    ("react_search", 0.017),
+    ("sums", 0.02),
 )
+
+
+# What each kind of document is, in the model card's words: (name, detail or "").
+KIND_NOTES = {
+    "story": ("toy stories", ""),
+    "facts": ("simple facts", ""),
+    "qa": ("Q&A", ""),
+    "sentiment": (
+        "sentiment reviews",
+        "each document draws its own label words: positive/negative, good/bad, yes/no, "
+        "happy/sad, great/awful",
+    ),
+    "translation": (
+        "word translation",
+        "each document draws its language: French, Spanish or German; six words never appear "
+        "in that format",
+    ),
+    "dictionary": ("dictionary sentences", ""),
+    "context": (
+        "context-grounded questions",
+        "a short passage, a question, and an answer that is a span of the passage, with names "
+        "and places drawn at random",
+    ),
+    "math_direct": ("word problems answered directly", ""),
+    "math_cot": ("word problems with a chain of thought", ""),
+    "math_pal": ("word problems as a small program", ""),
+    "math_react": ("word problems as ReAct traces", "calculator[...] calls"),
+    "react_lookup": ("ReAct traces reading lookup[...]", "a price or an age drawn at random"),
+    "react_search": ("ReAct traces reading search[...]", "a passage about a person"),
+    "sums": ("one-operation arithmetic lines", ""),
+}
+
+
+def recipe() -> str:
+    """The corpus mix in words, each kind with its share (the model card's recipe line).
+
+    >>> recipe().startswith("toy stories (21%), simple facts (6%)")
+    True
+    """
+    parts = []
+    for kind, w in _MIX:
+        name, note = KIND_NOTES[kind]
+        parts.append(f"{name} ({w:.0%}{'; ' + note if note else ''})")
+    return ", ".join(parts)
 
 
 def generate_corpus(config: CorpusConfig) -> list[str]:
@@ -454,6 +514,8 @@ def generate_corpus(config: CorpusConfig) -> list[str]:
             docs.append(_lookup_doc(r))
         elif kind == "react_search":
             docs.append(_search_doc(r))
+        elif kind == "sums":
+            docs.append(_sums_doc(r))
         else:
             docs.append(_context_doc(r))
     return docs

@@ -268,6 +268,7 @@ def generate(
     use_cache: bool = True,
     inference_mode: bool = True,
     decoder_prefix: Sequence[int] = (),
+    should_stop: Callable[[Sequence[int]], bool] | None = None,
 ) -> GenerationResult:
     """Generate up to ``max_new_tokens`` tokens after ``prompt_ids``, like ``model.generate``.
 
@@ -305,6 +306,9 @@ def generate(
         decoder_prefix: a seq2seq decoder's answer so far (after its start token), to go on
             from (as ``model.generate(..., decoder_input_ids=[start, *prefix])``); the new
             tokens follow it. Only for a seq2seq model.
+        should_stop: called with the new token ids after each token; True ends the text there
+            (a stop that depends on the text so far, as ``model.generate``'s
+            ``stopping_criteria`` or ``stop_strings`` do).
 
     Returns:
         A :class:`GenerationResult`.
@@ -388,6 +392,8 @@ def generate(
                 on_step(i, rec)
             if tok in stops:
                 stop_id = tok
+                break
+            if should_stop is not None and should_stop([r.token_id for r in steps]):
                 break
             if allow_each_once and mask is not None:
                 mask[0, tok] = float("-inf")  # each allowed token at most once

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.corpus import CorpusConfig, generate_corpus, heldout_tasks
+from core.corpus import CorpusConfig, generate_corpus, heldout_tasks, recipe
 from core.evaluation import ChoiceCase, choice_accuracy
 from core.generation import greedy_ids
 from core.knobs import check, knob
@@ -85,11 +85,23 @@ class TinyGPTRunResult:
 
 
 def train_tokenizer(docs: list[str], vocab_size: int):
-    """Train a byte-level BPE on ``docs`` and wrap it as a transformers fast tokenizer."""
-    from tokenizers import ByteLevelBPETokenizer
+    """Train a byte-level BPE on ``docs`` and wrap it as a transformers fast tokenizer.
+
+    Numbers are split into digits before the merges (as LLaMA's and Qwen's tokenizers do), the
+    space before a number staying on its first digit: `` 743`` is ``Ġ7 4 3``. Every number is
+    then written with the same twenty tokens, so copying ``743`` into a program or a
+    calculator call is copying frequent tokens, never a rare merge learned for that number.
+    """
+    from tokenizers import ByteLevelBPETokenizer, Regex, pre_tokenizers
     from transformers import GPT2Tokenizer  # fast (tokenizers-backed) in transformers 5
 
     bpe = ByteLevelBPETokenizer()
+    bpe._tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(r" ?\d"), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False),
+        ]
+    )
     bpe.train_from_iterator(docs, vocab_size=vocab_size, min_frequency=2, special_tokens=[EOS])
     return GPT2Tokenizer(
         tokenizer_object=bpe._tokenizer,
@@ -328,17 +340,15 @@ Reproduce with `python scripts/train_tiny_gpt.py` (seed {c["seed"]}).
 ## Model
 - {c["n_layer"]} layers, {c["n_head"]} heads, n_embd {c["n_embd"]}, context {c["n_ctx"]} tokens
 - **{r.n_params:,} parameters**, byte-level BPE tokenizer with {r.tokenizer_size:,} entries
-  (at most {c["vocab_size"]:,} asked; merges seen fewer than twice are not learned)
-  (`tokenizers`, special token `{EOS}`)
+  (at most {c["vocab_size"]:,} asked; merges seen fewer than twice are not learned; numbers are
+  split into digits, the space staying on the first: ` 743` is `Ġ7 4 3`) (`tokenizers`,
+  special token `{EOS}`)
 
 ## Corpus recipe
 A probabilistic grammar (`core/corpus.py`) writes {c["n_docs"]:,} documents,
-{r.corpus_bytes / 1e6:.1f} MB, {r.train_tokens:,} tokens: toy stories (28%), simple facts (8%),
-Q&A (9%), sentiment reviews (13%; each document draws its own label words: positive/negative,
-good/bad, yes/no, happy/sad, great/awful), word translation (10%; each document draws its
-language: French, Spanish or German; six words never appear in that format), dictionary
-sentences (5%) and context-grounded questions (27%; a short passage, a question, and an answer
-that is a span of the passage, with names and places drawn at random).
+{r.corpus_bytes / 1e6:.1f} MB, {r.train_tokens:,} tokens: {recipe()}.
+The word problems (`core/word_problems.py`) never use the held-out names and operand triples of
+the agents page's measurement; their card is `assets/tasks/word_problems.md`.
 The validation text ({r.val_tokens:,} tokens) comes from another seed.
 
 ## Training

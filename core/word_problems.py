@@ -19,7 +19,7 @@ problems the model never saw, numbers and people both.
 
 >>> import random
 >>> p = word_problem(random.Random(3), digits=1)
->>> p.answer == p.steps[-1].result
+>>> p.answer == str(p.steps[-1].result)
 True
 >>> direct_text(p).splitlines()[-1] == f"Answer: {p.answer}"
 True
@@ -118,7 +118,7 @@ def is_heldout_numbers(numbers: tuple[int, ...]) -> bool:
     """One operand tuple in five is held out of training (a fixed rule, not a seed).
 
     >>> is_heldout_numbers((3, 4, 2)), is_heldout_numbers((1, 1, 3))
-    (False, True)
+    (True, False)
     """
     return sum((7, 3, 1)[i % 3] * n for i, n in enumerate(numbers)) % 5 == 0
 
@@ -289,9 +289,17 @@ def react_text(p: WordProblem, search_result: str = "") -> str:
             f"Observation: {search_result}",
         ]
     for query, obs in p.lookups:
-        lines += [f"Thought: I need the {query}.", f"Action: lookup[{query}]", f"Observation: {obs}"]
+        lines += [
+            f"Thought: I need the {query}.",
+            f"Action: lookup[{query}]",
+            f"Observation: {obs}",
+        ]
     for i, s in enumerate(p.steps):
-        lines += [f"Thought: {thought(i, s)}", f"Action: calculator[{s.expression}]", f"Observation: {s.result}"]
+        lines += [
+            f"Thought: {thought(i, s)}",
+            f"Action: calculator[{s.expression}]",
+            f"Observation: {s.result}",
+        ]
     lines += ["Thought: I know the answer.", f"Answer: {p.answer}"]
     return "\n".join(lines)
 

@@ -127,6 +127,13 @@ PAGES: tuple[PageInfo, ...] = (
         "6. Augment with retrieval",
         "Ground answers in your documents, with citations.",
     ),
+    PageInfo(
+        "pages/agents.py",
+        "Reasoning & tools",
+        ":material/handyman:",
+        "7. Augment with reasoning and tools",
+        "Chain of thought, program-aided answers and ReAct agents with real tools, measured.",
+    ),
 )
 
 

@@ -139,6 +139,19 @@ def test_the_callback_sees_every_step_in_order(small_lm):
     assert seen == list(enumerate(r.token_ids)) and len(seen) == 7
 
 
+def test_should_stop_ends_the_text_where_it_says_and_keeps_the_prefix(small_lm):
+    full = generate(small_lm, [3, 4], SamplingConfig(seed=2), max_new_tokens=7)
+    seen = []
+
+    def stop(new):
+        seen.append(list(new))
+        return len(new) == 3
+
+    cut = generate(small_lm, [3, 4], SamplingConfig(seed=2), max_new_tokens=7, should_stop=stop)
+    assert cut.token_ids == full.token_ids[:3] and cut.stop_id is None
+    assert seen == [list(full.token_ids[:k]) for k in (1, 2, 3)]  # the new tokens, each step
+
+
 @pytest.mark.parametrize("n_prompt, asked, made", [(40, 30, 8), (47, 5, 1), (48, 5, 0)])
 def test_a_prompt_near_the_context_end_stops_at_it(small_lm, n_prompt, asked, made):
     prompt = [(7 * i) % 90 for i in range(n_prompt)]
