@@ -1,0 +1,295 @@
+"""The one switch between generating in this process and on a generation server.
+
+Callers of :mod:`core.generation` that may be served (the Sampling page's next-token chart and
+"Generate N", prompt-shot scoring) go through the functions here with a :class:`Backend`;
+nothing else in the app talks HTTP. ``in-process`` (the default) is exactly
+:mod:`core.generation`. ``served`` sends the same token ids to the server of
+:class:`~core.serving.client.ServerConfig` when it serves the model asked for (a causal LM of
+that name), and falls back to the in-process model when the server is down, slow or answers
+badly: the answer then says so in its ``note``, never with an exception.
+
+What the server cannot give is not made up: it reports the model's own (raw) probabilities of
+its top tokens only, so a served next-token view has an explicit "rest" (1 - the listed
+probabilities), and a served sampled step's filtered probability is unknown (NaN, with
+``n_kept`` 0) where the in-process loop knows it. Seeds: a served text with seed s is the
+server's own draw for s (reproducible on that server), not the in-process stream's.
+
+>>> Backend().kind, Backend().serves("tiny-gpt")
+('in-process', False)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+
+from core import generation as gen
+from core.knobs import check, knob
+from core.sampling import SamplingConfig
+from core.serving import client
+from core.serving.client import ServerConfig, ServingError
+from core.settings import Settings
+
+IN_PROCESS, SERVED = "in-process", "served"
+BACKENDS = (IN_PROCESS, SERVED)
+FALLBACK = "the page uses the in-process model instead"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where generation runs.
+
+    Args:
+        kind: "in-process" (this process's model) or "served" (the server below).
+        server: the generation server; needed for "served".
+    """
+
+    kind: str = knob(
+        IN_PROCESS,
+        choices=BACKENDS,
+        help="in-process: this app's own copy of the model; served: a generation server (vLLM).",
+    )
+    server: ServerConfig | None = None
+
+    def __post_init__(self) -> None:
+        check(self)
+        if self.kind == SERVED and self.server is None:
+            raise ValueError("the served backend needs a server (set GENAI_LLM_URL)")
+
+    def serves(self, model_name: str) -> bool:
+        """Whether a request for ``model_name`` goes to the server."""
+        return self.kind == SERVED and self.server is not None and self.server.model == model_name
+
+
+def backend_from_settings(settings: Settings | None = None) -> Backend:
+    """ "served" when ``GENAI_LLM_URL`` is set (see :mod:`core.settings`), else "in-process"."""
+    server = client.server_from_settings(settings)
+    return Backend(SERVED, server) if server is not None else Backend()
+
+
+@dataclass(frozen=True)
+class Answer(Generic[T]):
+    """A result and who produced it.
+
+    Attributes:
+        value: the result.
+        backend: "served" or "in-process".
+        note: why the in-process model answered although the server was asked (the server's
+            error and the fallback); None when the backend asked for answered.
+    """
+
+    value: T
+    backend: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class NextTokenTop:
+    """The most likely next tokens and the share of the distribution they leave out.
+
+    Attributes:
+        token_ids: the top tokens, most likely first.
+        probs: their probabilities under the model's own distribution (temperature 1).
+        rest: 1 - sum(probs): every other token together.
+        seconds: the forward pass or the server's answer.
+    """
+
+    token_ids: tuple[int, ...]
+    probs: tuple[float, ...]
+    rest: float
+    seconds: float
+
+
+def _fallback_note(e: ServingError) -> str:
+    return f"{e}; {FALLBACK}."
+
+
+def _is_causal(model: Any) -> bool:
+    return not gen.is_encoder_decoder(model)
+
+
+def next_token_top(
+    model: Any,
+    ids: Sequence[int],
+    *,
+    k: int,
+    model_name: str,
+    backend: Backend,
+) -> Answer[NextTokenTop]:
+    """The ``k`` most likely tokens after ``ids`` (a causal LM's context), from the server when
+    ``backend`` serves ``model_name`` (at most :data:`~core.serving.client.MAX_LOGPROBS`), else
+    from one in-process forward pass.
+
+    >>> from core.models import load_causal_lm
+    >>> lm = load_causal_lm("tiny-gpt")
+    >>> a = next_token_top(lm.model, [5, 6], k=3, model_name="tiny-gpt", backend=Backend())
+    >>> a.backend, len(a.value.token_ids), abs(sum(a.value.probs) + a.value.rest - 1) < 1e-6
+    ('in-process', 3, True)
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    note = None
+    if backend.serves(model_name) and _is_causal(model):
+        assert backend.server is not None
+        try:
+            (c,) = client.complete(
+                backend.server,
+                ids,
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=min(k, client.MAX_LOGPROBS),
+                ignore_eos=True,
+            )
+            if not c.steps:
+                raise client._malformed(backend.server, "the logprobs of the next token")
+            step = c.steps[0]
+            top = NextTokenTop(
+                tuple(t for t, _ in step.top),
+                tuple(math.exp(lp) for _, lp in step.top),
+                step.rest,
+                c.seconds,
+            )
+            return Answer(top, SERVED)
+        except ServingError as e:
+            note = _fallback_note(e)
+    t0 = time.perf_counter()
+    logits = gen.next_token_logits(model, ids)  # (V,)
+    z = logits.astype(np.float64) - float(logits.max())
+    probs = np.exp(z) / np.exp(z).sum()  # (V,)
+    order = np.argsort(-probs, kind="stable")[:k]
+    listed = tuple(float(probs[i]) for i in order)
+    top = NextTokenTop(
+        tuple(int(i) for i in order),
+        listed,
+        max(0.0, 1.0 - sum(listed)),
+        time.perf_counter() - t0,
+    )
+    return Answer(top, IN_PROCESS, note)
+
+
+def _served_result(
+    c: client.Completion,
+    config: SamplingConfig,
+    prompt_ids: Sequence[int],
+    stops: set[int],
+    eos_token_id: int | None,
+    n_alternatives: int,
+) -> gen.GenerationResult:
+    """A served completion in :class:`core.generation.GenerationResult` form."""
+    steps = []
+    for s in c.steps:
+        alts = s.top[:n_alternatives]
+        if config.greedy:  # all the mass on the argmax, as the in-process loop records it
+            final = [1.0 if t == s.token_id else 0.0 for t, _ in alts]
+            prob, n_kept, entropy = 1.0, 1, 0.0
+        else:  # the server reports raw probabilities only: the filtered ones are unknown
+            final = [math.nan] * len(alts)
+            prob, n_kept, entropy = math.nan, 0, math.nan
+        steps.append(
+            gen.StepRecord(
+                token_id=s.token_id,
+                prob=prob,
+                raw_prob=s.prob,
+                alternatives=tuple(
+                    (t, f, math.exp(lp)) for (t, lp), f in zip(alts, final, strict=True)
+                ),
+                n_kept=n_kept,
+                entropy_bits=entropy,
+            )
+        )
+    last = steps[-1].token_id if steps else None
+    stop_id = last if last is not None and last in stops else None
+    return gen.GenerationResult(
+        config=config,
+        prompt_ids=tuple(prompt_ids),
+        steps=tuple(steps),
+        stopped_on_eos=eos_token_id is not None and stop_id == eos_token_id,
+        seconds=c.seconds,
+        stop_id=stop_id,
+        backend=SERVED,
+    )
+
+
+def generate(
+    model: Any,
+    prompt_ids: Sequence[int],
+    config: SamplingConfig,
+    *,
+    max_new_tokens: int,
+    model_name: str,
+    backend: Backend,
+    eos_token_id: int | None = None,
+    stop_token_ids: Sequence[int] = (),
+    n_alternatives: int = 5,
+    on_step: Callable[[int, gen.StepRecord], None] | None = None,
+    first_draw: int = 0,
+    decoder_prefix: Sequence[int] = (),
+) -> Answer[gen.GenerationResult]:
+    """:func:`core.generation.generate` on the backend: served when ``backend`` serves
+    ``model_name`` (a causal LM), else - or when the server fails - in-process.
+
+    Served, the steps come back at once (``on_step`` is called for each after the answer), the
+    seed is the server's (``first_draw`` does not apply) and the text stops on
+    ``eos_token_id``/``stop_token_ids`` only (the server's own end-of-text is ignored, as the
+    in-process loop ignores it when no ``eos_token_id`` is given).
+
+    >>> from core.models import load_causal_lm
+    >>> lm = load_causal_lm("tiny-gpt")
+    >>> greedy = SamplingConfig(temperature=0)
+    >>> a = generate(lm.model, [5, 6], greedy, max_new_tokens=3, model_name="tiny-gpt",
+    ...              backend=Backend())
+    >>> a.backend, a.value.backend, len(a.value.steps)
+    ('in-process', 'in-process', 3)
+    """
+    note = None
+    stops = {int(t) for t in stop_token_ids}
+    if eos_token_id is not None:
+        stops.add(int(eos_token_id))
+    room = gen.context_size(model) - len(prompt_ids)
+    n = min(max_new_tokens, room)
+    if backend.serves(model_name) and _is_causal(model) and not decoder_prefix and n >= 1:
+        assert backend.server is not None
+        try:
+            (c,) = client.complete(
+                backend.server,
+                prompt_ids,
+                max_tokens=n,
+                temperature=config.temperature,
+                top_p=config.top_p,
+                top_k=config.top_k,
+                min_p=config.min_p,
+                repetition_penalty=config.repetition_penalty,
+                seed=config.seed,
+                logprobs=max(1, min(n_alternatives, client.MAX_LOGPROBS)),
+                stop_token_ids=sorted(stops),
+                ignore_eos=True,
+            )
+            if len(c.steps) != len(c.token_ids):
+                raise client._malformed(backend.server, "one logprob per generated token")
+            result = _served_result(c, config, prompt_ids, stops, eos_token_id, n_alternatives)
+            if on_step is not None:
+                for i, rec in enumerate(result.steps):
+                    on_step(i, rec)
+            return Answer(result, SERVED)
+        except ServingError as e:
+            note = _fallback_note(e)
+    result = gen.generate(
+        model,
+        prompt_ids,
+        config,
+        max_new_tokens=max_new_tokens,
+        eos_token_id=eos_token_id,
+        stop_token_ids=stop_token_ids,
+        n_alternatives=n_alternatives,
+        on_step=on_step,
+        first_draw=first_draw,
+        decoder_prefix=decoder_prefix,
+    )
+    return Answer(result, IN_PROCESS, note)
