@@ -293,3 +293,61 @@ def generate(
         decoder_prefix=decoder_prefix,
     )
     return Answer(result, IN_PROCESS, note)
+
+
+Groups = Sequence[tuple[list[list[int]], list[list[list[int]]]]]
+
+
+def _served_scores(server: ServerConfig, groups: Groups, workers: int) -> list[list[list[float]]]:
+    """``scores[g][i][j]`` from the server's ``prompt_logprobs`` of prompt + continuation, the
+    rows sent concurrently (the server batches them)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = [
+        (g, i, j, list(x), list(c))
+        for g, (prompts, conts) in enumerate(groups)
+        for i, x in enumerate(prompts)
+        for j, c in enumerate(conts[i])
+    ]
+    scores = [[[0.0] * len(c) for c in conts] for _, conts in groups]
+
+    def one(row: tuple[int, int, int, list[int], list[int]]) -> float:
+        _, _, _, x, c = row
+        return client.prompt_logprobs(server, x + c).continuation_logprob(len(x))
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for (g, i, j, _, _), value in zip(rows, pool.map(one, rows), strict=True):
+            scores[g][i][j] = value
+    return scores
+
+
+def score_continuations(
+    model: Any,
+    groups: Groups,
+    *,
+    model_name: str,
+    backend: Backend,
+    workers: int = 8,
+) -> Answer[list[list[list[float]]]]:
+    """Summed log-probabilities of continuations after prompts (prompt-shot scoring), from the
+    server's ``prompt_logprobs`` when ``backend`` serves ``model_name``, else - or when the
+    server fails - from :mod:`core.prompting.scoring`'s batched in-process forward.
+
+    Args:
+        model: the in-process causal LM (the fallback, and the served model's twin).
+        groups: per group, the prompts' token ids and, per prompt, each continuation's ids.
+        workers: requests in flight at once on the server.
+
+    Returns:
+        ``scores[g][i][j]`` = sum of log p(continuation j | prompt i of group g).
+    """
+    note = None
+    if backend.serves(model_name) and _is_causal(model):
+        assert backend.server is not None
+        try:
+            return Answer(_served_scores(backend.server, groups, workers), SERVED)
+        except ServingError as e:
+            note = _fallback_note(e)
+    from core.prompting.scoring import _score_groups
+
+    return Answer(_score_groups(model, groups), IN_PROCESS, note)
