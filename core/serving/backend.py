@@ -21,6 +21,7 @@ server's own draw for s (reproducible on that server), not the in-process stream
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ from core.settings import Settings
 IN_PROCESS, SERVED = "in-process", "served"
 BACKENDS = (IN_PROCESS, SERVED)
 FALLBACK = "the page uses the in-process model instead"
+# After a failure the server is not asked again for this long: a hung server would otherwise
+# cost every rerun of every page its full timeout.
+RETRY_AFTER_S = 30.0
 
 T = TypeVar("T")
 
@@ -107,6 +111,38 @@ class NextTokenTop:
     seconds: float
 
 
+_failures: dict[str, tuple[float, str]] = {}  # server URL -> (when it failed, its message)
+_failures_lock = threading.Lock()
+
+
+def _ask(server: ServerConfig, call: Callable[[], T]) -> T:
+    """``call()`` unless ``server`` failed less than :data:`RETRY_AFTER_S` ago (then its error
+    again, at once); a failure is remembered, a success forgets it."""
+    with _failures_lock:
+        failed = _failures.get(server.url)
+    if failed is not None:
+        ago = time.monotonic() - failed[0]
+        if ago < RETRY_AFTER_S:
+            raise ServingError(
+                f"{failed[1]} (asked again in {RETRY_AFTER_S - ago:.0f} s)", reason="recent"
+            )
+    try:
+        out = call()
+    except ServingError as e:
+        with _failures_lock:
+            _failures[server.url] = (time.monotonic(), str(e))
+        raise
+    with _failures_lock:
+        _failures.pop(server.url, None)
+    return out
+
+
+def forget_failures() -> None:
+    """Ask every server again at the next request (tests; an operator after a restart)."""
+    with _failures_lock:
+        _failures.clear()
+
+
 def _fallback_note(e: ServingError) -> str:
     return f"{e}; {FALLBACK}."
 
@@ -139,13 +175,17 @@ def next_token_top(
     if backend.serves(model_name) and _is_causal(model):
         assert backend.server is not None
         try:
-            (c,) = client.complete(
-                backend.server,
-                ids,
-                max_tokens=1,
-                temperature=0.0,
-                logprobs=min(k, client.MAX_LOGPROBS),
-                ignore_eos=True,
+            server = backend.server
+            (c,) = _ask(
+                server,
+                lambda: client.complete(
+                    server,
+                    ids,
+                    max_tokens=1,
+                    temperature=0.0,
+                    logprobs=min(k, client.MAX_LOGPROBS),
+                    ignore_eos=True,
+                ),
             )
             if not c.steps:
                 raise client._malformed(backend.server, "the logprobs of the next token")
@@ -257,19 +297,23 @@ def generate(
     if backend.serves(model_name) and _is_causal(model) and not decoder_prefix and n >= 1:
         assert backend.server is not None
         try:
-            (c,) = client.complete(
-                backend.server,
-                prompt_ids,
-                max_tokens=n,
-                temperature=config.temperature,
-                top_p=config.top_p,
-                top_k=config.top_k,
-                min_p=config.min_p,
-                repetition_penalty=config.repetition_penalty,
-                seed=config.seed,
-                logprobs=max(1, min(n_alternatives, client.MAX_LOGPROBS)),
-                stop_token_ids=sorted(stops),
-                ignore_eos=True,
+            server = backend.server
+            (c,) = _ask(
+                server,
+                lambda: client.complete(
+                    server,
+                    prompt_ids,
+                    max_tokens=n,
+                    temperature=config.temperature,
+                    top_p=config.top_p,
+                    top_k=config.top_k,
+                    min_p=config.min_p,
+                    repetition_penalty=config.repetition_penalty,
+                    seed=config.seed,
+                    logprobs=max(1, min(n_alternatives, client.MAX_LOGPROBS)),
+                    stop_token_ids=sorted(stops),
+                    ignore_eos=True,
+                ),
             )
             if len(c.steps) != len(c.token_ids):
                 raise client._malformed(backend.server, "one logprob per generated token")
@@ -345,7 +389,8 @@ def score_continuations(
     if backend.serves(model_name) and _is_causal(model):
         assert backend.server is not None
         try:
-            return Answer(_served_scores(backend.server, groups, workers), SERVED)
+            server = backend.server
+            return Answer(_ask(server, lambda: _served_scores(server, groups, workers)), SERVED)
         except ServingError as e:
             note = _fallback_note(e)
     from core.prompting.scoring import _score_groups

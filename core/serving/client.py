@@ -33,7 +33,8 @@ class ServingError(RuntimeError):
     """The generation server could not give an answer; the message says why and what to do.
 
     Attributes:
-        reason: "unreachable", "timeout", "http", "malformed" or "config".
+        reason: "unreachable", "timeout", "http", "malformed", or "recent" (the server failed
+            moments ago and was not asked again, see :mod:`core.serving.backend`).
     """
 
     def __init__(self, message: str, *, reason: str) -> None:

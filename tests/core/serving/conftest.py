@@ -87,3 +87,13 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def fresh_failures() -> Iterator[None]:
+    """Each test starts with no remembered server failure (core.serving.backend)."""
+    from core.serving import backend
+
+    backend.forget_failures()
+    yield
+    backend.forget_failures()

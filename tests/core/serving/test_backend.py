@@ -130,3 +130,18 @@ def test_malformed_served_answer_falls_back(lm, fake_server):
     top = be.next_token_top(lm.model, [5, 6], k=3, model_name="tiny-gpt", backend=b)
     assert top.backend == "in-process" and "not JSON" in top.note
     assert sum(top.value.probs) + top.value.rest == pytest.approx(1.0)
+
+
+def test_a_failed_server_is_not_asked_again_for_a_while(lm, fake_server):
+    fake_server.reply = lambda m, p, b: (503, b'{"error": {"message": "overloaded"}}')
+    b = be.Backend("served", fake_server.config())
+    first = be.next_token_top(lm.model, [5, 6], k=3, model_name="tiny-gpt", backend=b)
+    second = be.next_token_top(lm.model, [5, 6], k=3, model_name="tiny-gpt", backend=b)
+    assert len(fake_server.requests) == 1  # the second run did not wait on the server
+    assert "HTTP 503: overloaded" in first.note and "asked again in" in second.note
+    fake_server.reply = lambda m, p, b: json_reply(
+        {"choices": [vllm_choice([7], [math.log(0.5)], [[(7, math.log(0.5))]])]}
+    )
+    be.forget_failures()
+    third = be.next_token_top(lm.model, [5, 6], k=1, model_name="tiny-gpt", backend=b)
+    assert third.backend == "served" and len(fake_server.requests) == 2
