@@ -14,6 +14,9 @@ probabilities), and a served sampled step's filtered probability is unknown (NaN
 ``n_kept`` 0) where the in-process loop knows it. Seeds: a served text with seed s is the
 server's own draw for s (reproducible on that server), not the in-process stream's.
 
+The server is asked for the model whose name it serves (``GENAI_LLM_MODEL``) and must load the
+same weights and tokenizer as the app (token ids go over the wire, not text).
+
 >>> Backend().kind, Backend().serves("tiny-gpt")
 ('in-process', False)
 """
@@ -276,7 +279,9 @@ def generate(
     ``model_name`` (a causal LM), else - or when the server fails - in-process.
 
     Served, the steps come back at once (``on_step`` is called for each after the answer), the
-    seed is the server's (``first_draw`` does not apply) and the text stops on
+    request's seed is ``config.seed + first_draw`` (a text continued after i tokens gets fresh
+    draws; the server's generator is not the in-process stream, so one token at a time and N
+    at once agree on the first token only) and the text stops on
     ``eos_token_id``/``stop_token_ids`` only (the server's own end-of-text is ignored, as the
     in-process loop ignores it when no ``eos_token_id`` is given).
 
@@ -309,7 +314,7 @@ def generate(
                     top_k=config.top_k,
                     min_p=config.min_p,
                     repetition_penalty=config.repetition_penalty,
-                    seed=config.seed,
+                    seed=config.seed + first_draw,
                     logprobs=max(1, min(n_alternatives, client.MAX_LOGPROBS)),
                     stop_token_ids=sorted(stops),
                     ignore_eos=True,
