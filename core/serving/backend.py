@@ -376,15 +376,18 @@ def score_continuations(
     *,
     model_name: str,
     backend: Backend,
+    in_process: Callable[[Groups], list[list[list[float]]]],
     workers: int = 8,
 ) -> Answer[list[list[list[float]]]]:
     """Summed log-probabilities of continuations after prompts (prompt-shot scoring), from the
     server's ``prompt_logprobs`` when ``backend`` serves ``model_name``, else - or when the
-    server fails - from :mod:`core.prompting.scoring`'s batched in-process forward.
+    server fails - from ``in_process(groups)`` (the caller's own scorer, e.g.
+    :mod:`core.prompting.scoring`'s batched forward; this module never imports its callers).
 
     Args:
-        model: the in-process causal LM (the fallback, and the served model's twin).
+        model: the in-process model (only its kind is read here: a seq2seq one is not served).
         groups: per group, the prompts' token ids and, per prompt, each continuation's ids.
+        in_process: scores ``groups`` in this process.
         workers: requests in flight at once on the server.
 
     Returns:
@@ -398,6 +401,4 @@ def score_continuations(
             return Answer(_ask(server, lambda: _served_scores(server, groups, workers)), SERVED)
         except ServingError as e:
             note = _fallback_note(e)
-    from core.prompting.scoring import _score_groups
-
-    return Answer(_score_groups(model, groups), IN_PROCESS, note)
+    return Answer(in_process(groups), IN_PROCESS, note)

@@ -19,6 +19,7 @@ import pytest
 
 from core import generation as gen
 from core.models import load_causal_lm
+from core.prompting import evaluate_shots, load_task
 from core.prompting.scoring import _score_groups
 from core.sampling import SamplingConfig
 from core.serving import backend as be
@@ -98,7 +99,13 @@ def test_prompt_shot_scores_agree(lm, served):
     prompts = [enc(shots + "Q: What is the opposite of hot?\nA:"), enc("Q: hot or cold?\nA:")]
     choices = [enc(" cold"), enc(" warm"), enc(" a big red ball")]
     groups = [(prompts, [choices, choices])]
-    theirs = be.score_continuations(lm.model, groups, model_name="tiny-gpt", backend=served)
+    theirs = be.score_continuations(
+        lm.model,
+        groups,
+        model_name="tiny-gpt",
+        backend=served,
+        in_process=lambda g: pytest.fail("the server was asked"),
+    )
     assert theirs.backend == "served" and theirs.note is None
     mine = _score_groups(lm.model, groups)
     for g_s, g_m in zip(theirs.value, mine, strict=True):
@@ -125,3 +132,16 @@ def test_sampled_steps_say_what_the_server_cannot_know(lm, served):
     for s in r.value.steps:
         assert math.isnan(s.prob) and s.n_kept == 0 and 0 < s.raw_prob <= 1
         assert len(s.alternatives) == 5
+
+
+def test_prompt_shot_sweep_scored_by_the_server_agrees(lm, served):
+    task = load_task("sentiment")
+    mine = evaluate_shots(task, lm, ks=(0, 2), seeds=(0,), instruction=True)
+    theirs = evaluate_shots(task, lm, ks=(0, 2), seeds=(0,), instruction=True, backend=served)
+    assert (mine.backend, theirs.backend) == ("in-process", "served")
+    assert not [n for n in theirs.notes if "in-process model instead" in n]
+    for a, b in zip(theirs.runs, mine.runs, strict=True):
+        for x, y in zip(a.items, b.items, strict=True):
+            # a choice is a few tokens: ATOL per token, 8 tokens at most
+            np.testing.assert_allclose(x.logprobs, y.logprobs, atol=8 * ATOL, rtol=0)
+            assert x.prediction == y.prediction or abs(x.probs[0] - x.probs[1]) < 1e-3

@@ -59,12 +59,16 @@ def test_down_or_hung_server_falls_back_in_process_with_a_note(lm, request, fixt
     a = be.generate(lm.model, ids, GREEDY, max_new_tokens=6, model_name="tiny-gpt", backend=b)
     top = be.next_token_top(lm.model, ids, k=5, model_name="tiny-gpt", backend=b)
     scores = be.score_continuations(
-        lm.model, [([ids], [[[5], [6, 7]]])], model_name="tiny-gpt", backend=b
+        lm.model,
+        [([ids], [[[5], [6, 7]]])],
+        model_name="tiny-gpt",
+        backend=b,
+        in_process=lambda groups: [[[-1.0, -2.0]]],
     )
     assert time.perf_counter() - t0 < 5  # three requests, each given up on within 0.5 s
     ref = gen.generate(lm.model, ids, GREEDY, max_new_tokens=6)
     assert a.backend == top.backend == scores.backend == "in-process"
-    assert a.value.token_ids == ref.token_ids and len(scores.value[0][0]) == 2
+    assert a.value.token_ids == ref.token_ids and scores.value == [[[-1.0, -2.0]]]
     want = "did not answer in 0.5 s" if fixture == "silent_port" else "cannot be reached"
     for note in (a.note, top.note, scores.note):
         assert want in note and note.endswith("the page uses the in-process model instead.")
