@@ -60,3 +60,16 @@ def answered_by(answer: Any, what: str) -> None:
     seconds = getattr(answer.value, "seconds", None)
     took = f" in {seconds * 1000:.0f} ms" if seconds is not None else ""
     st.caption(f"{what}: answered by {who}{took}.")
+
+
+def scored_by(result: Any, what: str) -> None:
+    """A caption naming who scored a prompt-shot result (its ``backend``: "served",
+    "in-process" or "mixed")."""
+    server = configured().server
+    where = f" ({server.model} at {server.url})" if server is not None else ""
+    who = {
+        be.SERVED: f"the generation server{where}",
+        be.IN_PROCESS: "this app's own model",
+        "mixed": f"partly the generation server{where}, partly this app's own model",
+    }.get(result.backend, result.backend)
+    st.caption(f"{what}: scored by {who}.")

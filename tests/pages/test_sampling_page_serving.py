@@ -3,40 +3,19 @@ the in-process pipeline as always, no traceback and no hung page."""
 
 from __future__ import annotations
 
-import socket
 import time
 
-import pytest
-
-from core.serving import backend as be
-from core.settings import get_settings
 from tests.pages.apptest import open_page
+from tests.pages.hung_server import hung_server  # noqa: F401 (a fixture)
 
 PAGE = "pages/sampling.py"
-
-
-@pytest.fixture(scope="module")
-def hung_server():
-    """GENAI_LLM_URL at a loopback port that accepts and never answers, 0.5 s timeout."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GENAI_LLM_URL", f"http://127.0.0.1:{sock.getsockname()[1]}/v1")
-        mp.setenv("GENAI_LLM_TIMEOUT", "0.5")
-        get_settings.cache_clear()
-        be.forget_failures()
-        yield
-    sock.close()
-    get_settings.cache_clear()
-    be.forget_failures()
 
 
 def _texts(at, kind):
     return " ".join(e.value for e in getattr(at, kind))
 
 
-def test_hung_server_gives_a_clear_message_and_the_in_process_page(hung_server):
+def test_hung_server_gives_a_clear_message_and_the_in_process_page(hung_server):  # noqa: F811
     t0 = time.perf_counter()
     at = open_page(PAGE, timeout=120)
     assert time.perf_counter() - t0 < 60
@@ -53,7 +32,7 @@ def test_hung_server_gives_a_clear_message_and_the_in_process_page(hung_server):
     assert all(s.n_kept >= 1 for s in steps)  # drawn in-process: the pipeline's numbers known
 
 
-def test_in_process_pick_never_asks_the_server(hung_server):
+def test_in_process_pick_never_asks_the_server(hung_server):  # noqa: F811
     at = open_page(PAGE, state={"sampling_backend": "in-process"}, timeout=120)
     assert not at.exception and "did not answer" not in _texts(at, "warning")
     assert not any("generation server" in c.value for c in at.caption)
