@@ -561,8 +561,20 @@ def step_panel(
         args=("sample",),
     )
     b2.slider("Tokens to generate", 1, 200, key="sampling_n")
-    b3.button("Generate N", icon=":material/play_arrow:", on_click=set_action, args=("generate",))
-    b4.button("Clear", icon=":material/restart_alt:", on_click=set_action, args=("clear",))
+    b3.button(  # keyed: the class load test (bench/bench_classroom.py) clicks it by key
+        "Generate N",
+        icon=":material/play_arrow:",
+        on_click=set_action,
+        args=("generate",),
+        key="sampling_generate",
+    )
+    b4.button(
+        "Clear",
+        icon=":material/restart_alt:",
+        on_click=set_action,
+        args=("clear",),
+        key="sampling_clear",
+    )
     action = st.session_state.pop(ACTION, None)
     sample, go_n = action == "sample", action == "generate"
     if action == "clear":
