@@ -596,7 +596,8 @@ def step_panel(
         text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
         return text, result, None
 
-    text, result, top = settle()
+    # served, a draw asks the server for the text's next tokens: the view is settled after it
+    text, result, top = settle() if not (served and (sample or go_n)) else (None, None, None)
     if sample and result is not None and not served:
         steps.append(gen.step_from_result(result))
     if go_n or (sample and served):
