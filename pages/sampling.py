@@ -96,7 +96,7 @@ prompt_tail = "" if seq2seq else tok.decode(list(prompt.ids[-12:]))
 # the compare panel generates with the settings of the last full run (or Refresh)
 st.session_state[view.CMP_FOR] = (view.current_config(), int(st.session_state.sampling_n))
 view.step_panel(name, loaded, prompt.ids, ctx, prompt_tail, backend)
-view.compare_panel(name, loaded, prompt.ids, ctx, prompt_tail)
+view.compare_panel(name, loaded, prompt.ids, ctx, prompt_tail, backend)
 
 
 def reveal() -> tuple[str, str]:

@@ -52,11 +52,7 @@ def answered_by(answer: Any, what: str) -> None:
     a warning with the server's error when the app's own model stood in."""
     if answer.note:
         st.warning(answer.note, icon=":material/cloud_off:")
-    server = configured().server
-    if answer.backend == be.SERVED and server is not None:
-        who = f"the generation server ({server.model} at {server.url})"
-    else:
-        who = "this app's own model"
+    who = _who(answer.backend)
     seconds = getattr(answer.value, "seconds", None)
     took = f" in {seconds * 1000:.0f} ms" if seconds is not None else ""
     st.caption(f"{what}: answered by {who}{took}.")
@@ -65,11 +61,15 @@ def answered_by(answer: Any, what: str) -> None:
 def scored_by(result: Any, what: str) -> None:
     """A caption naming who scored a prompt-shot result (its ``backend``: "served",
     "in-process" or "mixed")."""
+    st.caption(f"{what}: scored by {_who(result.backend)}.")
+
+
+def _who(backend: str) -> str:
+    """Who a result's ``backend`` ("served", "in-process" or "mixed") names, in words."""
     server = configured().server
     where = f" ({server.model} at {server.url})" if server is not None else ""
-    who = {
+    return {
         be.SERVED: f"the generation server{where}",
         be.IN_PROCESS: "this app's own model",
         "mixed": f"partly the generation server{where}, partly this app's own model",
-    }.get(result.backend, result.backend)
-    st.caption(f"{what}: scored by {who}.")
+    }.get(backend, backend)

@@ -479,11 +479,46 @@ def compare_columns(runs: Sequence[gen.CompareRun], tokenizer, prompt_tail: str)
     st.html(LEGEND)
 
 
+class _FellBack(Exception):
+    """A comparison the server was asked for but this app's model made (never cached)."""
+
+    def __init__(self, answer: be.Answer) -> None:
+        super().__init__(answer.note)
+        self.answer = answer
+
+
 @st.cache_data(max_entries=64, show_spinner="Generating the comparison...")
-def cached_compare(model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos):
-    return gen.compare(
-        get_model(model_name).model, ids, list(configs), max_new_tokens=n, eos_token_id=eos
+def _cached_compare(
+    model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos, backend: be.Backend
+) -> be.Answer:
+    answer = be.compare(
+        get_model(model_name).model,
+        ids,
+        list(configs),
+        max_new_tokens=n,
+        eos_token_id=eos,
+        model_name=model_name,
+        backend=backend,
     )
+    if backend.serves(model_name) and answer.backend != be.SERVED:
+        raise _FellBack(answer)  # st.cache_data keeps no exception: the server is asked again
+    return answer
+
+
+def cached_compare(
+    model_name: str,
+    ids: tuple[int, ...],
+    configs: tuple,
+    n: int,
+    eos,
+    backend: be.Backend | None = None,
+) -> be.Answer:
+    """The compare panel's runs (an :class:`~core.serving.backend.Answer`), cached per
+    settings and backend; a fallback from the server is shown but never cached."""
+    try:
+        return _cached_compare(model_name, ids, configs, n, eos, backend or be.Backend())
+    except _FellBack as e:
+        return e.answer
 
 
 # --- the page's two panels (fragments: a slider step reruns only its panel) --------------------
@@ -674,9 +709,15 @@ def step_panel(
 
 @st.fragment
 def compare_panel(
-    name: str, loaded: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+    name: str,
+    loaded: Any,
+    prompt_ids: tuple[int, ...],
+    ctx: int,
+    prompt_tail: str,
+    backend: be.Backend | None = None,
 ) -> None:
-    """Columns generated with settings that differ in one thing (temperature or seed)."""
+    """Columns generated with settings that differ in one thing (temperature or seed), on
+    ``backend`` (in-process by default)."""
     tok = loaded.tokenizer
     st.subheader("Compare settings side by side")
     cfg, n = st.session_state[CMP_FOR]
@@ -691,5 +732,7 @@ def compare_panel(
     if configs:
         eos = tok.eos_token_id
         start = gen.text_so_far(loaded.model, prompt_ids, (), context=ctx, new_tokens=n)
-        runs = cached_compare(name, start.prompt_ids, tuple(configs), n, eos)
-        compare_columns(runs, tok, prompt_tail)
+        answer = cached_compare(name, start.prompt_ids, tuple(configs), n, eos, backend)
+        compare_columns(answer.value, tok, prompt_tail)
+        if backend is not None and backend.serves(name):
+            answered_by(answer, "The comparison")

@@ -402,3 +402,50 @@ def score_continuations(
         except ServingError as e:
             note = _fallback_note(e)
     return Answer(in_process(groups), IN_PROCESS, note)
+
+
+def compare(
+    model: Any,
+    prompt_ids: Sequence[int],
+    configs: Sequence[tuple[str, SamplingConfig]],
+    *,
+    max_new_tokens: int,
+    model_name: str,
+    backend: Backend,
+    eos_token_id: int | None = None,
+) -> Answer[list[gen.CompareRun]]:
+    """:func:`core.generation.compare` on the backend: one column per setting, the served ones
+    sent at once (the server batches them).
+
+    Returns:
+        The runs; ``backend`` is "served" or "in-process" when every run agrees, "mixed" when
+        the server failed part-way (``note`` says why).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(cfg: SamplingConfig) -> Answer[gen.GenerationResult]:
+        return generate(
+            model,
+            prompt_ids,
+            cfg,
+            max_new_tokens=max_new_tokens,
+            model_name=model_name,
+            backend=backend,
+            eos_token_id=eos_token_id,
+            n_alternatives=3,
+        )
+
+    cfgs = [c for _, c in configs]
+    if backend.serves(model_name) and len(cfgs) > 1:
+        with ThreadPoolExecutor(max_workers=len(cfgs)) as pool:
+            answers = list(pool.map(one, cfgs))
+    else:
+        answers = [one(c) for c in cfgs]
+    runs = []
+    for (label, _), a in zip(configs, answers, strict=True):
+        ids = a.value.token_ids
+        runs.append(gen.CompareRun(label, a.value, len(set(ids)) / len(ids) if ids else 0.0))
+    kinds = {a.backend for a in answers}
+    kind = kinds.pop() if len(kinds) == 1 else "mixed"
+    note = next((a.note for a in answers if a.note), None)
+    return Answer(runs, kind, note)

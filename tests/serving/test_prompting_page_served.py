@@ -8,6 +8,8 @@ from core.serving import backend as be
 from core.settings import get_settings
 from tests.pages.apptest import open_page
 
+pytestmark = pytest.mark.slow  # starts vLLM (about 25 s) once per session
+
 
 @pytest.fixture(scope="module")
 def page(vllm_server):

@@ -11,6 +11,8 @@ from core.serving import backend as be
 from core.settings import get_settings
 from tests.pages.apptest import open_page
 
+pytestmark = pytest.mark.slow  # starts vLLM (about 25 s) once per session
+
 PAGE = "pages/sampling.py"
 
 
@@ -34,6 +36,7 @@ def test_next_token_chart_comes_from_the_server_with_the_rest(page):
     chart = page.get("plotly_chart")[0].proto.spec
     assert '"the rest"' in chart
     assert not page.warning and "the rest" in page.info[0].value
+    assert "The comparison: answered by the generation server" in _captions(page)
 
 
 def test_generate_n_is_drawn_by_the_server(page):

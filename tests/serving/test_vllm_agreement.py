@@ -25,6 +25,8 @@ from core.sampling import SamplingConfig
 from core.serving import backend as be
 from core.serving import complete
 
+pytestmark = pytest.mark.slow  # starts vLLM (about 25 s) once per session
+
 ATOL = 1e-4
 PROMPTS = [
     "Once upon a time, there was a little cat named",

@@ -20,7 +20,10 @@ from tests.conftest import ROOT, free_port
 CHROMA = shutil.which("chroma")
 START_DEADLINE_S = 60.0
 
-pytestmark = pytest.mark.skipif(CHROMA is None, reason="chromadb's `chroma` CLI is not installed")
+pytestmark = [
+    pytest.mark.skipif(CHROMA is None, reason="chromadb's `chroma` CLI is not installed"),
+    pytest.mark.slow,  # two server starts and MiniLM embeddings: about 13 s
+]
 
 
 class ChromaServer:

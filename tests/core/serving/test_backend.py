@@ -149,3 +149,15 @@ def test_a_failed_server_is_not_asked_again_for_a_while(lm, fake_server):
     be.forget_failures()
     third = be.next_token_top(lm.model, [5, 6], k=1, model_name="tiny-gpt", backend=b)
     assert third.backend == "served" and len(fake_server.requests) == 2
+
+
+def test_compare_columns_fall_back_together(lm, closed_port):
+    ids = lm.tokenizer.encode("Once upon a time")
+    cfgs = [("seed 0", SamplingConfig(seed=0)), ("seed 1", SamplingConfig(seed=1))]
+    a = be.compare(
+        lm.model, ids, cfgs, max_new_tokens=4, model_name="tiny-gpt", backend=down(closed_port)
+    )
+    ref = gen.compare(lm.model, ids, cfgs, max_new_tokens=4)
+    assert a.backend == "in-process" and "cannot be reached" in a.note
+    assert [r.result.token_ids for r in a.value] == [r.result.token_ids for r in ref]
+    assert [r.label for r in a.value] == ["seed 0", "seed 1"]
