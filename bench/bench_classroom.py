@@ -19,8 +19,8 @@ the in-process model shows 0 there.
 Reports per (backend, N): Generate N runs, errors (exceptions, timeouts, lost connections),
 page-run p50/p95/max, the app server's RSS (start, end, peak: one copy of the model, flat in N),
 and generated tokens per second (vLLM's count when served, which includes the one-token requests
-of the next-token chart; requested tokens in-process, an upper bound: a text may end early). Goals (issue #16) at N=30 on 2 cores: 0 errors; with vLLM,
-Generate-N p95 < 2 s.
+of the next-token chart; requested tokens in-process, an upper bound: a text may end early).
+Goals (issue #16) at N=30 on 2 cores: 0 errors; with vLLM, Generate-N p95 < 2 s.
 """
 
 from __future__ import annotations
