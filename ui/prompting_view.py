@@ -254,6 +254,7 @@ def evaluate(
     :mod:`core.serving.backend`; a sweep that fell back to this app's model is not kept)."""
     backend = backend or be.Backend()
     served = backend.serves(getattr(lm, "name", ""))
+    server = backend.server.url if served and backend.server else ""
     key = (
         task.to_json(),
         getattr(lm, "name", ""),
@@ -262,7 +263,7 @@ def evaluate(
         seeds,
         instruction,
         generate,
-        served,
+        server,
     )
     finished = sweep_store().get(key)
     if finished is not None:

@@ -350,7 +350,8 @@ def evaluate_shots(
     backend = backend or be.Backend()
     name = getattr(model, "name", "model")
     model_key = f"{name}@{id(lm)}"
-    served_key = f"{name}@served"  # the server's scores agree to ~1e-5, but are not the same
+    # the server's scores agree to ~1e-5 but are not the same: cached apart, per server
+    served_key = f"{name}@{backend.server.url if backend.server else 'served'}"
     used: set[str] = set()
     n_ctx = context_window(lm, tok)
     notes: list[str] = []
