@@ -191,7 +191,7 @@ def next_token_top(
                 ),
             )
             if not c.steps:
-                raise client._malformed(backend.server, "the logprobs of the next token")
+                raise client.malformed(backend.server, "the logprobs of the next token")
             step = c.steps[0]
             top = NextTokenTop(
                 tuple(t for t, _ in step.top),
@@ -321,7 +321,7 @@ def generate(
                 ),
             )
             if len(c.steps) != len(c.token_ids):
-                raise client._malformed(backend.server, "one logprob per generated token")
+                raise client.malformed(backend.server, "one logprob per generated token")
             result = _served_result(c, config, prompt_ids, stops, eos_token_id, n_alternatives)
             if on_step is not None:
                 for i, rec in enumerate(result.steps):

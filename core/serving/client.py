@@ -257,7 +257,8 @@ def _error_detail(e: urllib.error.HTTPError) -> str:
     return str(msg)[:300]
 
 
-def _malformed(server: ServerConfig, what: str) -> ServingError:
+def malformed(server: ServerConfig, what: str) -> ServingError:
+    """The error for an answer of ``server`` that lacks ``what`` (raise it)."""
     return ServingError(
         f"the generation server at {server.url} answered without {what}; it needs vLLM's "
         "OpenAI-compatible completions API (token ids in, logprobs out)",
@@ -276,7 +277,7 @@ def health(server: ServerConfig) -> ServerHealth:
     try:
         names = tuple(str(m["id"]) for m in body["data"])
     except (KeyError, TypeError) as e:
-        raise _malformed(server, "a model list ('data': [{'id': ...}])") from e
+        raise malformed(server, "a model list ('data': [{'id': ...}])") from e
     return ServerHealth(server.url, names, time.perf_counter() - t0)
 
 
@@ -286,7 +287,7 @@ def _token_id(server: ServerConfig, name: Any) -> int:
             return int(name[len(TOKEN_PREFIX) :])
         except ValueError:
             pass
-    raise _malformed(server, f"token ids in its logprobs (got token {name!r})")
+    raise malformed(server, f"token ids in its logprobs (got token {name!r})")
 
 
 def _steps(server: ServerConfig, lp: Any, k: int) -> tuple[ServedStep, ...]:
@@ -300,7 +301,7 @@ def _steps(server: ServerConfig, lp: Any, k: int) -> tuple[ServedStep, ...]:
             )
             steps.append(ServedStep(_token_id(server, name), float(value), tuple(alts[:k])))
     except (KeyError, TypeError, ValueError) as e:
-        raise _malformed(server, "per-token logprobs (tokens, token_logprobs, top_logprobs)") from e
+        raise malformed(server, "per-token logprobs (tokens, token_logprobs, top_logprobs)") from e
     return tuple(steps)
 
 
@@ -376,25 +377,25 @@ def complete(
     try:
         choices = sorted(answer["choices"], key=lambda c: int(c.get("index", 0)))
     except (KeyError, TypeError, AttributeError) as e:
-        raise _malformed(server, "'choices'") from e
+        raise malformed(server, "'choices'") from e
     if len(choices) != n:
-        raise _malformed(server, f"{n} choices (got {len(choices)})")
+        raise malformed(server, f"{n} choices (got {len(choices)})")
     out = []
     for c in choices:
         if not isinstance(c, dict) or "text" not in c:
-            raise _malformed(server, "a 'text' per choice")
+            raise malformed(server, "a 'text' per choice")
         steps = _steps(server, c.get("logprobs"), logprobs) if logprobs else ()
         ids = c.get("token_ids")
         if ids is None:  # a server without vLLM's return_token_ids: read them off the logprobs
             if not logprobs:
-                raise _malformed(server, "the generated token ids ('token_ids')")
+                raise malformed(server, "the generated token ids ('token_ids')")
             ids = [s.token_id for s in steps]
         try:
             token_ids = tuple(int(t) for t in ids)
         except (TypeError, ValueError) as e:
-            raise _malformed(server, "integer token ids") from e
+            raise malformed(server, "integer token ids") from e
         if steps and len(steps) != len(token_ids):
-            raise _malformed(server, "one logprob per generated token")
+            raise malformed(server, "one logprob per generated token")
         reason = str(c.get("finish_reason") or "length")
         out.append(Completion(token_ids, str(c["text"]), steps, reason, BACKEND, seconds))
     return tuple(out)
@@ -428,5 +429,5 @@ def prompt_logprobs(server: ServerConfig, token_ids: Sequence[int]) -> PromptLog
         for tok, row in zip(ids[1:], rows[1:], strict=True):
             values.append(float(row[str(tok)]["logprob"]))
     except (KeyError, TypeError, IndexError, ValueError) as e:
-        raise _malformed(server, "a prompt_logprobs row per token of the text") from e
+        raise malformed(server, "a prompt_logprobs row per token of the text") from e
     return PromptLogprobs(tuple(ids), tuple(values), BACKEND, seconds)
