@@ -290,7 +290,7 @@ def evaluate(
         backend=backend,
     )
     slot.empty()
-    if res.backend == (be.SERVED if served else be.IN_PROCESS):
+    if not any(be.FALLBACK in note for note in res.notes):  # a failed server is asked again
         sweep_store().put(key, res)
     return res
 

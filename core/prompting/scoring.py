@@ -483,11 +483,11 @@ def evaluate_shots(
             )
             got = scored.value
             used.add(scored.backend)
-            if scored.backend == be.SERVED:  # the server answered the rows all at once
+            if scored.backend != be.IN_PROCESS:  # the server answered the rows all at once
                 progress(sum(len(c) for _, conts in sub for c in conts), 0)
             if scored.note:
                 fallbacks.append(scored.note)
-            keep = scored.backend == be.SERVED or score_key == model_key  # a fallback: not cached
+            keep = scored.note is None  # a fallback from a failed server is never cached
             for (g, idx), vals in zip(missing, got, strict=True):
                 for i, v in zip(idx, vals, strict=True):
                     scores[g][i] = tuple(v)

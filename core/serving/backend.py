@@ -164,7 +164,8 @@ def next_token_top(
 ) -> Answer[NextTokenTop]:
     """The ``k`` most likely tokens after ``ids`` (a causal LM's context), from the server when
     ``backend`` serves ``model_name`` (at most :data:`~core.serving.client.MAX_LOGPROBS`), else
-    from one in-process forward pass.
+    from one in-process forward pass. A text that fills the model's whole context is read
+    in-process: the server refuses a request without room for one generated token.
 
     >>> from core.models import load_causal_lm
     >>> lm = load_causal_lm("tiny-gpt")
@@ -175,7 +176,9 @@ def next_token_top(
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     note = None
-    if backend.serves(model_name) and _is_causal(model):
+    # the server needs room for one generated token: a text filling the context stays here
+    fits = len(ids) < gen.context_size(model)
+    if backend.serves(model_name) and _is_causal(model) and fits:
         assert backend.server is not None
         try:
             server = backend.server
@@ -347,9 +350,12 @@ def generate(
 Groups = Sequence[tuple[list[list[int]], list[list[list[int]]]]]
 
 
-def _served_scores(server: ServerConfig, groups: Groups, workers: int) -> list[list[list[float]]]:
+def _served_scores(
+    server: ServerConfig, groups: Groups, workers: int, context: int
+) -> list[list[list[float | None]]]:
     """``scores[g][i][j]`` from the server's ``prompt_logprobs`` of prompt + continuation, the
-    rows sent concurrently (the server batches them)."""
+    rows sent concurrently (the server batches them); None for a row that fills the whole
+    ``context`` (the server needs room for one generated token)."""
     from concurrent.futures import ThreadPoolExecutor
 
     rows = [
@@ -357,8 +363,11 @@ def _served_scores(server: ServerConfig, groups: Groups, workers: int) -> list[l
         for g, (prompts, conts) in enumerate(groups)
         for i, x in enumerate(prompts)
         for j, c in enumerate(conts[i])
+        if len(x) + len(c) < context
     ]
-    scores = [[[0.0] * len(c) for c in conts] for _, conts in groups]
+    scores: list[list[list[float | None]]] = [
+        [[None] * len(c) for c in conts] for _, conts in groups
+    ]
 
     def one(row: tuple[int, int, int, list[int], list[int]]) -> float:
         _, _, _, x, c = row
@@ -368,6 +377,34 @@ def _served_scores(server: ServerConfig, groups: Groups, workers: int) -> list[l
         for (g, i, j, _, _), value in zip(rows, pool.map(one, rows), strict=True):
             scores[g][i][j] = value
     return scores
+
+
+def _fill_in_process(
+    groups: Groups,
+    scores: list[list[list[float | None]]],
+    in_process: Callable[[Groups], list[list[list[float]]]],
+) -> tuple[list[list[list[float]]], bool]:
+    """``scores`` with its None rows scored by ``in_process``; whether any were."""
+    sub, where = [], []
+    for g, (prompts, conts) in enumerate(groups):
+        for i, x in enumerate(prompts):
+            js = [j for j, v in enumerate(scores[g][i]) if v is None]
+            if js:
+                sub.append(([x], [[conts[i][j] for j in js]]))
+                where.append((g, i, js))
+    if sub:
+        got = in_process(sub)
+        for (g, i, js), vals in zip(where, got, strict=True):
+            for j, v in zip(js, vals[0], strict=True):
+                scores[g][i][j] = v
+    done = [[[_number(v) for v in row] for row in grp] for grp in scores]
+    return done, bool(sub)
+
+
+def _number(v: float | None) -> float:
+    if v is None:
+        raise AssertionError("a continuation was left unscored")
+    return float(v)
 
 
 def score_continuations(
@@ -391,16 +428,22 @@ def score_continuations(
         workers: requests in flight at once on the server.
 
     Returns:
-        ``scores[g][i][j]`` = sum of log p(continuation j | prompt i of group g).
+        ``scores[g][i][j]`` = sum of log p(continuation j | prompt i of group g); the answer's
+        ``backend`` is "mixed" when rows filling the whole context were scored in-process (the
+        server needs room for one generated token).
     """
     note = None
     if backend.serves(model_name) and _is_causal(model):
         assert backend.server is not None
+        ctx = gen.context_size(model)
         try:
             server = backend.server
-            return Answer(_ask(server, lambda: _served_scores(server, groups, workers)), SERVED)
+            partial = _ask(server, lambda: _served_scores(server, groups, workers, ctx))
         except ServingError as e:
             note = _fallback_note(e)
+        else:
+            scores, some_here = _fill_in_process(groups, partial, in_process)
+            return Answer(scores, "mixed" if some_here else SERVED)
     return Answer(in_process(groups), IN_PROCESS, note)
 
 

@@ -138,10 +138,14 @@ def test_sampled_steps_say_what_the_server_cannot_know(lm, served):
 
 def test_prompt_shot_sweep_scored_by_the_server_agrees(lm, served):
     task = load_task("sentiment")
-    mine = evaluate_shots(task, lm, ks=(0, 2), seeds=(0,), instruction=True)
-    theirs = evaluate_shots(task, lm, ks=(0, 2), seeds=(0,), instruction=True, backend=served)
-    assert (mine.backend, theirs.backend) == ("in-process", "served")
+    # k = 8 overflows tiny-gpt's context: those prompts are cut to fill it, rows the server
+    # cannot take (it needs room for one generated token); they are scored here ("mixed")
+    mine = evaluate_shots(task, lm, ks=(0, 2, 8), seeds=(0,), instruction=True)
+    theirs = evaluate_shots(task, lm, ks=(0, 2, 8), seeds=(0,), instruction=True, backend=served)
+    assert mine.backend == "in-process" and theirs.backend in ("served", "mixed")
     assert not [n for n in theirs.notes if "in-process model instead" in n]
+    short = evaluate_shots(task, lm, ks=(0, 2), seeds=(1,), instruction=False, backend=served)
+    assert short.backend == "served"
     for a, b in zip(theirs.runs, mine.runs, strict=True):
         for x, y in zip(a.items, b.items, strict=True):
             # a choice is a few tokens: ATOL per token, 8 tokens at most

@@ -161,3 +161,34 @@ def test_compare_columns_fall_back_together(lm, closed_port):
     assert a.backend == "in-process" and "cannot be reached" in a.note
     assert [r.result.token_ids for r in a.value] == [r.result.token_ids for r in ref]
     assert [r.label for r in a.value] == ["seed 0", "seed 1"]
+
+
+def test_rows_filling_the_context_are_scored_in_process(lm, fake_server):
+    def reply(method, path, body):
+        rows = [None] + [{str(t): {"logprob": -1.0}} for t in body["prompt"][1:]]
+        return json_reply({"choices": [{"text": "", "prompt_logprobs": rows}]})
+
+    fake_server.reply = reply
+    ctx = gen.context_size(lm.model)  # 256: the server needs room for one generated token
+    prompt = [5] * (ctx - 6)
+    short, full = [1, 2], [1] * 6  # 252 tokens in all, and the whole context
+    asked = []
+
+    def here(groups):
+        asked.append(groups)
+        return [[[-7.0] * len(conts) for conts in cs] for _, cs in groups]
+
+    b = be.Backend("served", fake_server.config())
+    a = be.score_continuations(
+        lm.model, [([prompt], [[short, full]])], model_name="tiny-gpt", backend=b, in_process=here
+    )
+    assert a.backend == "mixed" and a.note is None
+    assert a.value == [[[-2.0, -7.0]]]  # the served row: two tokens at -1; the full one here
+    assert asked == [[([prompt], [[full]])]] and len(fake_server.requests) == 1
+
+
+def test_a_text_filling_the_context_reads_its_next_token_in_process(lm, fake_server):
+    b = be.Backend("served", fake_server.config())
+    ids = [5] * gen.context_size(lm.model)
+    top = be.next_token_top(lm.model, ids, k=3, model_name="tiny-gpt", backend=b)
+    assert (top.backend, top.note) == ("in-process", None) and fake_server.requests == []
