@@ -159,6 +159,8 @@ class GenerationResult:
         stopped_on_eos: the last token is ``eos_token_id``.
         stop_id: the stop token (end of text or one of ``stop_token_ids``) the text ended on,
             included as its last step; None when it ran to its length or the context's end.
+        backend: who generated it: "in-process" (this loop) or "served" (a generation server,
+            through :mod:`core.serving`).
     """
 
     config: SamplingConfig
@@ -167,6 +169,7 @@ class GenerationResult:
     stopped_on_eos: bool
     seconds: float
     stop_id: int | None = None
+    backend: str = "in-process"
 
     @property
     def token_ids(self) -> tuple[int, ...]:

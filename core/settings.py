@@ -13,6 +13,14 @@ Variables (all optional):
     GENAI_DB_URL        the class database (a SQLAlchemy URL, e.g.
                         postgresql+psycopg://user@host/db for several app servers); default:
                         SQLite in the data folder.
+    GENAI_LLM_URL       an OpenAI-compatible generation server (vLLM, or any server speaking the
+                        same completions API), e.g. http://127.0.0.1:8100/v1; unset: every page
+                        generates in-process.
+    GENAI_LLM_MODEL     the model name that server serves (default tiny-gpt); pages use the
+                        server only for the model of that name, the others stay in-process.
+    GENAI_LLM_KEY       its API key, sent as a bearer token (default: none).
+    GENAI_LLM_TIMEOUT   seconds to wait for the server's answer before a page falls back to the
+                        in-process model (default 10).
 """
 
 from __future__ import annotations
@@ -38,6 +46,10 @@ class Settings:
     train_workers: int = 1  # one CPU-bound run at a time: two would each take twice as long
     kb_idle_minutes: float = 120.0  # a session's own knowledge base lives this long unused
     db_url: str = ""  # the class database; empty: SQLite under data_dir
+    llm_url: str = ""  # an OpenAI-compatible generation server; empty: in-process only
+    llm_model: str = "tiny-gpt"  # the model name the server serves
+    llm_key: str = ""  # its API key (bearer token); empty: none sent
+    llm_timeout: float = 10.0  # a slow server is given up on after this many seconds
 
     def __post_init__(self) -> None:
         if not 1 <= self.chroma_port <= 65535:
@@ -51,6 +63,14 @@ class Settings:
         if not self.kb_idle_minutes > 0:
             raise ValueError(
                 f"GENAI_KB_IDLE_MINUTES must be a positive number, got {self.kb_idle_minutes}"
+            )
+        if self.llm_url and not self.llm_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"GENAI_LLM_URL must start with http:// or https://, got {self.llm_url!r}"
+            )
+        if not 0 < self.llm_timeout <= 600:
+            raise ValueError(
+                f"GENAI_LLM_TIMEOUT must be between 0 and 600 seconds, got {self.llm_timeout}"
             )
 
     @property
@@ -83,6 +103,10 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] | None = None) -> S
         train_workers=int(env.get("GENAI_TRAIN_WORKERS") or 1),
         kb_idle_minutes=float(env.get("GENAI_KB_IDLE_MINUTES") or 120),
         db_url=(env.get("GENAI_DB_URL") or "").strip(),
+        llm_url=(env.get("GENAI_LLM_URL") or "").strip().rstrip("/"),
+        llm_model=(env.get("GENAI_LLM_MODEL") or "").strip() or "tiny-gpt",
+        llm_key=(env.get("GENAI_LLM_KEY") or "").strip(),
+        llm_timeout=float(env.get("GENAI_LLM_TIMEOUT") or 10),
     )
 
 

@@ -8,6 +8,7 @@ from core import models
 from core.generation import is_encoder_decoder
 from core.prompting import SHIPPED_TASKS, context_window, load_task
 from ui import prompting_view as view
+from ui.backend import backend_picker
 from ui.loaders import cached_model
 from ui.render import page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -63,6 +64,7 @@ except models.ModelUnavailableError as e:
     sync_url()
     st.stop()
 
+backend = backend_picker("prompting_backend", name)  # offered only with GENAI_LLM_URL set
 k, seed, instruction = (st.session_state[f"prompting_{x}"] for x in ("k", "seed", "instruction"))
 gen = st.session_state["prompting_generate"]
 k_few = min(k, len(task.examples))
@@ -81,7 +83,7 @@ view.prompts_panel(task, lm, variants, seed, instruction, n_ctx)
 
 
 def _reveal() -> tuple[str, str]:
-    runs = view.variant_runs(task, lm, variants, seed, instruction, gen)[1]
+    runs = view.variant_runs(task, lm, variants, seed, instruction, gen, backend)[1]
     zero, few = runs["zero-shot"].accuracy, runs["few-shot"].accuracy
     gap = few - zero
     answer = OPTIONS[0] if gap > 0.1 else OPTIONS[2] if gap < -0.1 else OPTIONS[1]
@@ -100,10 +102,10 @@ predict_then_reveal(
     _reveal,
 )
 
-vres, runs = view.variant_runs(task, lm, variants, seed, instruction, gen)
+vres, runs = view.variant_runs(task, lm, variants, seed, instruction, gen, backend)
 view.accuracy_panel(task, vres, runs, variants, seed, gen)
 seeds = tuple(range(seed, seed + st.session_state["prompting_draws"]))
-res = view.sweep_panel(task, lm, k, k_few, seeds, instruction)
+res = view.sweep_panel(task, lm, k, k_few, seeds, instruction, backend)
 view.task_card(task)
 
 what_to_notice(view.notice_points(task, runs, res, k_few, instruction))

@@ -10,6 +10,7 @@ from core import sampling as smp
 from core.settings import get_settings
 from core.text import clean_text
 from ui import sampling_view as view
+from ui.backend import backend_picker
 from ui.loaders import get_model
 from ui.render import input_notes, page_header, predict_then_reveal, what_to_notice
 from ui.sidebar import active_model
@@ -65,6 +66,8 @@ c_model.selectbox(
 )
 
 name = st.session_state["sampling_model"]
+with c_model:
+    backend = backend_picker("sampling_backend", name)  # only offered with GENAI_LLM_URL set
 loaded = get_model(name)
 tok = loaded.tokenizer
 ctx = models.context_size(loaded.model, tok)
@@ -92,8 +95,8 @@ prompt_tail = "" if seq2seq else tok.decode(list(prompt.ids[-12:]))
 
 # the compare panel generates with the settings of the last full run (or Refresh)
 st.session_state[view.CMP_FOR] = (view.current_config(), int(st.session_state.sampling_n))
-view.step_panel(name, loaded, prompt.ids, ctx, prompt_tail)
-view.compare_panel(name, loaded, prompt.ids, ctx, prompt_tail)
+view.step_panel(name, loaded, prompt.ids, ctx, prompt_tail, backend)
+view.compare_panel(name, loaded, prompt.ids, ctx, prompt_tail, backend)
 
 
 def reveal() -> tuple[str, str]:

@@ -29,7 +29,9 @@ from core.prompting import (
     paired_difference,
     parse_custom_task,
 )
+from core.serving import backend as be
 from core.settings import get_settings
+from ui.backend import scored_by
 from ui.urlstate import left_out_caption
 
 SEQ2SEQ_NOTE = (
@@ -245,10 +247,24 @@ def evaluate(
     *,
     label: str,
     on_partial: Callable[[ShotSweepResult], None] | None = None,
+    backend: be.Backend | None = None,
 ) -> ShotSweepResult:
     """:func:`core.prompting.evaluate_shots` on the shared cache, with a progress bar shown
-    only while prompts that were never scored are being scored."""
-    key = (task.to_json(), getattr(lm, "name", ""), id(lm.model), ks, seeds, instruction, generate)
+    only while prompts that were never scored are being scored (``backend``: who scores, see
+    :mod:`core.serving.backend`; a sweep that fell back to this app's model is not kept)."""
+    backend = backend or be.Backend()
+    served = backend.serves(getattr(lm, "name", ""))
+    server = backend.server.url if served and backend.server else ""
+    key = (
+        task.to_json(),
+        getattr(lm, "name", ""),
+        id(lm.model),
+        ks,
+        seeds,
+        instruction,
+        generate,
+        server,
+    )
     finished = sweep_store().get(key)
     if finished is not None:
         return finished
@@ -271,9 +287,11 @@ def evaluate(
         cache=score_cache(),
         on_step=step,
         on_partial=on_partial,
+        backend=backend,
     )
     slot.empty()
-    sweep_store().put(key, res)
+    if not any(be.FALLBACK in note for note in res.notes):  # a failed server is asked again
+        sweep_store().put(key, res)
     return res
 
 
@@ -466,7 +484,13 @@ def prompts_panel(
 
 
 def variant_runs(
-    task: Task, lm: Any, variants: Mapping[str, int], seed: int, instruction: bool, gen: bool
+    task: Task,
+    lm: Any,
+    variants: Mapping[str, int],
+    seed: int,
+    instruction: bool,
+    gen: bool,
+    backend: be.Backend | None = None,
 ) -> tuple[ShotSweepResult, dict[str, ShotRun]]:
     """The three prompts scored (from the shared cache when they were before) and their runs."""
     res = evaluate(
@@ -477,6 +501,7 @@ def variant_runs(
         instruction,
         gen,
         label="Scoring the three prompts",
+        backend=backend,
     )
     return res, {lab: res.run(kk, seed) for lab, kk in variants.items()}
 
@@ -526,7 +551,13 @@ def accuracy_panel(
 
 
 def sweep_panel(
-    task: Task, lm: Any, k: int, k_few: int, seeds: tuple[int, ...], instruction: bool
+    task: Task,
+    lm: Any,
+    k: int,
+    k_few: int,
+    seeds: tuple[int, ...],
+    instruction: bool,
+    backend: be.Backend | None = None,
 ) -> ShotSweepResult:
     """Section 3: the k-shot sweep's chart, drawn as each k is scored, then its notes."""
     st.subheader("3. The k-shot sweep", divider="gray")
@@ -549,6 +580,7 @@ def sweep_panel(
         False,
         label="Scoring the sweep",
         on_partial=partial,
+        backend=backend,
     )
     chart(
         res,
@@ -556,7 +588,12 @@ def sweep_panel(
         "Red bars: some prompts at that k overflow the context window.",
     )
     for note in res.notes:
-        st.info(note, icon=":material/info:")
+        if be.FALLBACK in note:
+            st.warning(note, icon=":material/cloud_off:")
+        else:
+            st.info(note, icon=":material/info:")
+    if backend is not None and backend.kind == be.SERVED:
+        scored_by(res, "The sweep")
     return res
 
 

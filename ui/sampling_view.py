@@ -16,7 +16,10 @@ from core import corpus, models
 from core import generation as gen
 from core import sampling as smp
 from core.knobs import Knob, spec
+from core.serving import MAX_LOGPROBS
+from core.serving import backend as be
 from ui import knobs
+from ui.backend import answered_by
 from ui.loaders import get_model
 from ui.outputs import publish
 from ui.render import md_code
@@ -276,6 +279,32 @@ _HOVER = (
     "<br>after temperature %{customdata[2]:.2%}<br>final %{customdata[3]:.2%}"
 )
 
+REST = "the rest"
+
+
+def served_chart(top: be.NextTokenTop, tokenizer) -> go.Figure:
+    """The server's top tokens by the model's own probability, and one more bar for every other
+    token together ("the rest": 1 - the listed probabilities), so the chart never pretends the
+    listed tokens are the whole distribution."""
+    names = [html.escape(n) for n in labels(tokenizer, top.token_ids)] + [REST]
+    data = [
+        {
+            "type": "bar",
+            "x": names,
+            "y": [*top.probs, top.rest],
+            "marker": {"color": ["#1f6fb2"] * len(top.probs) + ["#bdbdbd"]},
+            "hovertemplate": "<b>%{x}</b><br>%{y:.2%}<extra>model (served)</extra>",
+        }
+    ]
+    layout = {
+        "height": 420,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "yaxis": {"title": {"text": "probability (model, temperature 1)"}, "rangemode": "tozero"},
+        "xaxis": {"tickangle": -45, "type": "category"},
+        "showlegend": False,
+    }
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
 
 def summary(result: smp.SamplingResult, tokenizer) -> None:
     """Survivors, entropies, the drawn token, and how many each filter removed."""
@@ -346,11 +375,17 @@ def tokens_html(
             f"{smp.token_label(tokenizer, j)!r}: {prob_text(p)} (raw {prob_text(r)})"
             for j, p, r in s.alternatives
         )
-        tip = (
-            f"step {i + 1}: model p = {prob_text(s.raw_prob)}, after the pipeline "
-            f"{prob_text(s.prob)}, "
-            f"{s.n_kept} in the running\n{alts}"
-        )
+        if s.n_kept:
+            tip = (
+                f"step {i + 1}: model p = {prob_text(s.raw_prob)}, after the pipeline "
+                f"{prob_text(s.prob)}, "
+                f"{s.n_kept} in the running\n{alts}"
+            )
+        else:  # a served draw: the server reports the model's own probabilities only
+            alts = "\n".join(
+                f"{smp.token_label(tokenizer, j)!r}: {prob_text(r)}" for j, _, r in s.alternatives
+            )
+            tip = f"step {i + 1} (served): model p = {prob_text(s.raw_prob)}\n{alts}"
         text = html.escape(tokenizer.decode([s.token_id])).replace("\n", "↵<br>")
         parts.append(
             f'<span title="{html.escape(tip)}" style="background:{_colour(s.raw_prob)};'
@@ -444,11 +479,46 @@ def compare_columns(runs: Sequence[gen.CompareRun], tokenizer, prompt_tail: str)
     st.html(LEGEND)
 
 
+class _FellBack(Exception):
+    """A comparison the server was asked for but this app's model made (never cached)."""
+
+    def __init__(self, answer: be.Answer) -> None:
+        super().__init__(answer.note)
+        self.answer = answer
+
+
 @st.cache_data(max_entries=64, show_spinner="Generating the comparison...")
-def cached_compare(model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos):
-    return gen.compare(
-        get_model(model_name).model, ids, list(configs), max_new_tokens=n, eos_token_id=eos
+def _cached_compare(
+    model_name: str, ids: tuple[int, ...], configs: tuple, n: int, eos, backend: be.Backend
+) -> be.Answer:
+    answer = be.compare(
+        get_model(model_name).model,
+        ids,
+        list(configs),
+        max_new_tokens=n,
+        eos_token_id=eos,
+        model_name=model_name,
+        backend=backend,
     )
+    if backend.serves(model_name) and answer.backend != be.SERVED:
+        raise _FellBack(answer)  # st.cache_data keeps no exception: the server is asked again
+    return answer
+
+
+def cached_compare(
+    model_name: str,
+    ids: tuple[int, ...],
+    configs: tuple,
+    n: int,
+    eos,
+    backend: be.Backend | None = None,
+) -> be.Answer:
+    """The compare panel's runs (an :class:`~core.serving.backend.Answer`), cached per
+    settings and backend; a fallback from the server is shown but never cached."""
+    try:
+        return _cached_compare(model_name, ids, configs, n, eos, backend or be.Backend())
+    except _FellBack as e:
+        return e.answer
 
 
 # --- the page's two panels (fragments: a slider step reruns only its panel) --------------------
@@ -483,12 +553,30 @@ def distribution(
     return text, result
 
 
+def _next_top(name: str, loaded: Any, text: gen.TextSoFar, backend: be.Backend):
+    """The server's top tokens after ``text`` (None when it could not answer: the page then
+    draws the in-process pipeline, with the server's error shown)."""
+    n_top = int(st.session_state.sampling_n_top)
+    top = be.next_token_top(
+        loaded.model, text.prompt_ids, k=n_top, model_name=name, backend=backend
+    )
+    return top if top.backend == be.SERVED else None, top.note
+
+
 @st.fragment
 def step_panel(
-    name: str, loaded: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+    name: str,
+    loaded: Any,
+    prompt_ids: tuple[int, ...],
+    ctx: int,
+    prompt_tail: str,
+    backend: be.Backend | None = None,
 ) -> None:
     """The sliders, the next-token chart and the text built token by token (``loaded``: the
-    model ``name``, as ``get_model`` gives it)."""
+    model ``name``, as ``get_model`` gives it; ``backend``: where the next-token chart and the
+    draws come from, in-process by default)."""
+    backend = backend or be.Backend()
+    served = backend.serves(name) and not gen.is_encoder_decoder(loaded.model)
     tok = loaded.tokenizer
     eos = tok.eos_token_id
     steps = st.session_state[STEPS]
@@ -508,18 +596,47 @@ def step_panel(
         args=("sample",),
     )
     b2.slider("Tokens to generate", 1, 200, key="sampling_n")
-    b3.button("Generate N", icon=":material/play_arrow:", on_click=set_action, args=("generate",))
-    b4.button("Clear", icon=":material/restart_alt:", on_click=set_action, args=("clear",))
+    b3.button(  # keyed: the class load test (bench/bench_classroom.py) clicks it by key
+        "Generate N",
+        icon=":material/play_arrow:",
+        on_click=set_action,
+        args=("generate",),
+        key="sampling_generate",
+    )
+    b4.button(
+        "Clear",
+        icon=":material/restart_alt:",
+        on_click=set_action,
+        args=("clear",),
+        key="sampling_clear",
+    )
     action = st.session_state.pop(ACTION, None)
     sample, go_n = action == "sample", action == "generate"
     if action == "clear":
         steps.clear()
     cfg = current_config()
-    text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
-    if sample:
+    notes: list[str] = []
+    generated = None  # the answer of this run's draws, to say who made them
+
+    def settle() -> tuple[gen.TextSoFar, smp.SamplingResult | None, Any]:
+        """The text so far and its next-token view: the server's top tokens when it serves
+        (no in-process forward pass), else the in-process pipeline."""
+        if served:
+            drawn = [s.token_id for s in steps]
+            text = gen.text_so_far(loaded.model, prompt_ids, drawn, context=ctx)
+            top, note = _next_top(name, loaded, text, backend)
+            notes.extend([note] if note else [])
+            if top is not None:
+                return text, None, top
+        text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
+        return text, result, None
+
+    # served, a draw asks the server for the text's next tokens: the view is settled after it
+    text, result, top = settle() if not (served and (sample or go_n)) else (None, None, None)
+    if sample and result is not None and not served:
         steps.append(gen.step_from_result(result))
-    if go_n:
-        n = st.session_state.sampling_n
+    if go_n or (sample and served):
+        n = 1 if sample else st.session_state.sampling_n
         shown: list[gen.StepRecord] = []
 
         def on_step(i: int, rec: gen.StepRecord) -> None:
@@ -530,13 +647,22 @@ def step_panel(
         start = gen.text_so_far(loaded.model, prompt_ids, drawn, context=ctx, new_tokens=n)
         # the text goes on with the draws of its next positions: as "Sample one token" would
         gen_n = dict(max_new_tokens=n, eos_token_id=eos, on_step=on_step, first_draw=len(steps))
-        gen.generate(
-            loaded.model, start.prompt_ids, cfg, decoder_prefix=start.decoder_prefix, **gen_n
+        generated = be.generate(
+            loaded.model,
+            start.prompt_ids,
+            cfg,
+            decoder_prefix=start.decoder_prefix,
+            model_name=name,
+            backend=backend,
+            **gen_n,
         )
+        notes.extend([generated.note] if generated.note else [])
         steps.extend(shown)
     if sample or go_n:
-        text, result = distribution(name, loaded.model, prompt_ids, ctx, steps, cfg)
+        text, result, top = settle()
     story.html(tokens_html(tok, prompt_tail, steps))
+    if generated is not None and served:
+        answered_by(be.Answer(generated.value, generated.backend), "The tokens just drawn")
     alternatives_picker(tok, steps)
     if steps:
         publish("Sampling: generated text", tok.decode([s.token_id for s in steps]))
@@ -553,22 +679,45 @@ def step_panel(
                 f"from its start token {md_code(tok.decode([text.decoder_start]))}, attending to "
                 "the encoder's states at every step.",
             )
-        st.plotly_chart(
-            distribution_chart(result, tok, st.session_state.sampling_n_top),
-            width="stretch",
-            key="sampling_chart",
-        )
+        if top is not None:
+            st.plotly_chart(served_chart(top.value, tok), width="stretch", key="sampling_chart")
+            answered_by(top, "Next-token probabilities")
+        else:
+            st.plotly_chart(
+                distribution_chart(result, tok, st.session_state.sampling_n_top),
+                width="stretch",
+                key="sampling_chart",
+            )
     with summary_box:
-        summary(result, tok)
+        for note in dict.fromkeys(notes):  # the server's error, once, above the results
+            st.warning(note, icon=":material/cloud_off:")
+        if top is not None:
+            shown_n = len(top.value.token_ids)
+            st.info(
+                f"The generation server lists the model's own {shown_n} most likely next tokens "
+                f'(temperature 1; {MAX_LOGPROBS} at most) and "the rest" is every '
+                f"other token together: {prob_text(top.value.rest)} here. The sliders still "
+                "shape its draws, but what each filter removes needs the whole distribution: "
+                "pick **This app's model** above to see it.",
+                icon=":material/dns:",
+            )
+        elif result is not None:
+            summary(result, tok)
     compare_stale_note(cfg, int(st.session_state.sampling_n))
     sync_url()
 
 
 @st.fragment
 def compare_panel(
-    name: str, loaded: Any, prompt_ids: tuple[int, ...], ctx: int, prompt_tail: str
+    name: str,
+    loaded: Any,
+    prompt_ids: tuple[int, ...],
+    ctx: int,
+    prompt_tail: str,
+    backend: be.Backend | None = None,
 ) -> None:
-    """Columns generated with settings that differ in one thing (temperature or seed)."""
+    """Columns generated with settings that differ in one thing (temperature or seed), on
+    ``backend`` (in-process by default)."""
     tok = loaded.tokenizer
     st.subheader("Compare settings side by side")
     cfg, n = st.session_state[CMP_FOR]
@@ -583,5 +732,7 @@ def compare_panel(
     if configs:
         eos = tok.eos_token_id
         start = gen.text_so_far(loaded.model, prompt_ids, (), context=ctx, new_tokens=n)
-        runs = cached_compare(name, start.prompt_ids, tuple(configs), n, eos)
-        compare_columns(runs, tok, prompt_tail)
+        answer = cached_compare(name, start.prompt_ids, tuple(configs), n, eos, backend)
+        compare_columns(answer.value, tok, prompt_tail)
+        if backend is not None and backend.serves(name):
+            answered_by(answer, "The comparison")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from core.prompting.prompts import (
     shot_order,
 )
 from core.prompting.tasks import Task
+from core.serving import backend as be
 
 ALPHA = 0.05  # McNemar p below this: a difference between two prompts is more than noise
 
@@ -119,6 +121,7 @@ class ShotSweepResult:
     seeds: tuple[int, ...]
     runs: tuple[ShotRun, ...]
     notes: tuple[str, ...] = field(default=())
+    backend: str = "in-process"  # who scored: "in-process", "served" or "mixed" (a fallback)
 
     def run(self, k: int, seed: int) -> ShotRun:
         """The run at ``k`` and ``seed`` (k = 0 has one run, whatever the seed)."""
@@ -305,6 +308,7 @@ def evaluate_shots(
     on_step: Callable[[int, int], None] | None = None,
     cache: ScoreCache | None = None,
     on_partial: Callable[[ShotSweepResult], None] | None = None,
+    backend: be.Backend | None = None,
 ) -> ShotSweepResult:
     """Score every held-out item under the k-shot prompt for each k in ``ks`` and each seed.
 
@@ -326,6 +330,10 @@ def evaluate_shots(
         cache: where per-item scores are looked up and stored (see :class:`ScoreCache`).
         on_partial: called with the runs finished so far each time a k had to be scored, for
             showing results as they arrive.
+        backend: where the choices are scored (:mod:`core.serving.backend`): served, by the
+            generation server's ``prompt_logprobs`` when it serves ``model.name``; in-process
+            by default and whenever the server fails (the result's notes then say why). Served
+            and in-process scores are cached apart. Greedy generation stays in-process.
 
     An encoder-decoder (T5) reads each whole prompt, shots included, as its encoder's source,
     and scores each choice as its decoder's complete answer (the choice's tokens and the end
@@ -339,7 +347,12 @@ def evaluate_shots(
     if not seeds:
         raise ValueError("give at least one seed")
     tok, lm = model.tokenizer, model.model
-    model_key = f"{getattr(model, 'name', 'model')}@{id(lm)}"
+    backend = backend or be.Backend()
+    name = getattr(model, "name", "model")
+    model_key = f"{name}@{id(lm)}"
+    # the server's scores agree to ~1e-5 but are not the same: cached apart, per server
+    served_key = f"{name}@{backend.server.url if backend.server else 'served'}"
+    used: set[str] = set()
     n_ctx = context_window(lm, tok)
     notes: list[str] = []
     pool = len(task.examples)
@@ -376,8 +389,9 @@ def evaluate_shots(
         built.append((k, seed, tuple(shots), truncated))
 
     store = cache if cache is not None else ScoreCache()
+    score_key = served_key if backend.serves(name) and not enc_dec else model_key
     keys = [
-        [store.key(model_key, p, c) for p, c in zip(prompts, conts, strict=True)]
+        [store.key(score_key, p, c) for p, c in zip(prompts, conts, strict=True)]
         for prompts, conts in groups
     ]
     scores: list[list[tuple[float, ...] | None]] = [[store.get(x) for x in row] for row in keys]
@@ -429,18 +443,27 @@ def evaluate_shots(
                 f"Some prompts were longer than the {n_ctx}-token context: the model read their "
                 "end."
             )
+        out_notes.extend(n for n in fallbacks if n not in out_notes)
+        if len(used) > 1:  # one k from the server, another from the fallback
+            scored_by = "mixed"
+        elif used:
+            scored_by = next(iter(used))
+        else:  # every score came from the cache, which keeps served and in-process apart
+            scored_by = be.SERVED if score_key == served_key else be.IN_PROCESS
         return ShotSweepResult(
             task=task.name,
-            model=getattr(model, "name", "model"),
+            model=name,
             instruction=instruction,
             n_ctx=n_ctx,
             ks=tuple(sorted({r.k for r in runs})),
             seeds=tuple(seeds),
             runs=tuple(runs),
             notes=tuple(out_notes),
+            backend=scored_by,
         )
 
     runs: list[ShotRun] = []
+    fallbacks: list[str] = []
     for k in kept:
         wave = [g for g, (kk, _, _, _) in enumerate(built) if kk == k]
         missing = [(g, [i for i, v in enumerate(scores[g]) if v is None]) for g in wave]
@@ -451,11 +474,25 @@ def evaluate_shots(
                 for g, idx in missing
             ]
             scorer = _score_groups_seq2seq if enc_dec else _score_groups
-            got = scorer(lm, sub, on_chunk=progress)
+            scored = be.score_continuations(
+                lm,
+                sub,
+                model_name=name,
+                backend=backend,
+                in_process=functools.partial(scorer, lm, on_chunk=progress),
+            )
+            got = scored.value
+            used.add(scored.backend)
+            if scored.backend != be.IN_PROCESS:  # the server answered the rows all at once
+                progress(sum(len(c) for _, conts in sub for c in conts), 0)
+            if scored.note:
+                fallbacks.append(scored.note)
+            keep = scored.note is None  # a fallback from a failed server is never cached
             for (g, idx), vals in zip(missing, got, strict=True):
                 for i, v in zip(idx, vals, strict=True):
                     scores[g][i] = tuple(v)
-                    store.put(keys[g][i], tuple(v))
+                    if keep:
+                        store.put(keys[g][i], tuple(v))
             done_before += sum(len(c) for _, conts in sub for c in conts)
         runs.extend(run_of(g) for g in wave)
         if missing and on_partial is not None and k != kept[-1]:
