@@ -85,23 +85,11 @@ class TinyGPTRunResult:
 
 
 def train_tokenizer(docs: list[str], vocab_size: int):
-    """Train a byte-level BPE on ``docs`` and wrap it as a transformers fast tokenizer.
-
-    Numbers are split into digits before the merges (as LLaMA's and Qwen's tokenizers do), the
-    space before a number staying on its first digit: `` 743`` is ``Ġ7 4 3``. Every number is
-    then written with the same twenty tokens, so copying ``743`` into a program or a
-    calculator call is copying frequent tokens, never a rare merge learned for that number.
-    """
-    from tokenizers import ByteLevelBPETokenizer, Regex, pre_tokenizers
+    """Train a byte-level BPE on ``docs`` and wrap it as a transformers fast tokenizer."""
+    from tokenizers import ByteLevelBPETokenizer
     from transformers import GPT2Tokenizer  # fast (tokenizers-backed) in transformers 5
 
     bpe = ByteLevelBPETokenizer()
-    bpe._tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(r" ?\d"), behavior="isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False),
-        ]
-    )
     bpe.train_from_iterator(docs, vocab_size=vocab_size, min_frequency=2, special_tokens=[EOS])
     return GPT2Tokenizer(
         tokenizer_object=bpe._tokenizer,
@@ -340,9 +328,8 @@ Reproduce with `python scripts/train_tiny_gpt.py` (seed {c["seed"]}).
 ## Model
 - {c["n_layer"]} layers, {c["n_head"]} heads, n_embd {c["n_embd"]}, context {c["n_ctx"]} tokens
 - **{r.n_params:,} parameters**, byte-level BPE tokenizer with {r.tokenizer_size:,} entries
-  (at most {c["vocab_size"]:,} asked; merges seen fewer than twice are not learned; numbers are
-  split into digits, the space staying on the first: ` 743` is `Ġ7 4 3`) (`tokenizers`,
-  special token `{EOS}`)
+  (at most {c["vocab_size"]:,} asked; merges seen fewer than twice are not learned)
+  (`tokenizers`, special token `{EOS}`)
 
 ## Corpus recipe
 A probabilistic grammar (`core/corpus.py`) writes {c["n_docs"]:,} documents,

@@ -52,10 +52,18 @@ pick = c_q.selectbox(
 knobs.slider(AgentConfig, "max_steps", key="agents_max_steps", label="ReAct max steps", where=c_k)
 knobs.slider(AgentConfig, "temperature", key="agents_temperature", label="Temperature", where=c_k)
 if pick == view.CUSTOM:
+    if len(st.session_state["agents_question"]) > view.MAX_QUESTION:  # a link's, too long
+        st.session_state["agents_question"] = st.session_state["agents_question"][
+            : view.MAX_QUESTION
+        ]
+        c_q.info(
+            f"The question was cut to its first {view.MAX_QUESTION} characters.",
+            icon=":material/content_cut:",
+        )
     question = c_q.text_area(
         "Your question",
         key="agents_question",
-        max_chars=400,
+        max_chars=view.MAX_QUESTION,
         placeholder="Tom has 12 kites. Tom buys 30 more and gives 5 to Mia. How many kites "
         "does Tom have now?",
     )

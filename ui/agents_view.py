@@ -36,6 +36,7 @@ from ui.render import md_code
 MODELS = ("tiny-gpt", "smollm2-135m-instruct", "qwen2.5-0.5b-instruct")
 COLORS = {"direct": "#64748b", "cot": "#d97706", "pal": "#2563eb", "react": "#059669"}
 CUSTOM = "custom"
+MAX_QUESTION = 400  # characters of a typed question
 STEPS_KEY = "agents_steps"  # the step mode's steps so far: (question, [ReactStep, ...])
 
 

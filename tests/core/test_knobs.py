@@ -174,7 +174,8 @@ def test_the_configs_of_the_issue_use_knobs():
     assert {"MetricsConfig", "ViewConfig", "AttentionConfig", "TinyGPTConfig"} <= names
 
 
-REQUIRED = {"text": "low lower lowest newer wider"}  # fields a config takes without default
+# fields a config takes without default
+REQUIRED = {"text": "low lower lowest newer wider", "url": "http://127.0.0.1:8100/v1", "model": "m"}
 
 
 def _required(config: type) -> dict:

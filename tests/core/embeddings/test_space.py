@@ -122,9 +122,9 @@ def test_neighbours_are_the_best_cosines_of_the_vocabulary(space):
 
 # (model, a, b, c, expected, rank, rank of c alone): what these small models do, measured
 ANALOGIES = [
-    ("tiny-gpt", "meow", "cat", "dog", "woof", 1, 94),
+    ("tiny-gpt", "meow", "cat", "dog", "woof", 1, 75),
     ("tiny-gpt", "cold", "hot", "big", "small", 2, 5),
-    ("tiny-gpt", "Paris", "France", "Italy", "Rome", 11, 468),
+    ("tiny-gpt", "Paris", "France", "Italy", "Rome", 1, 36),
     ("minilm", "Paris", "France", "Italy", "Rome", 3, 5),
     ("minilm", "cold", "hot", "big", "small", 4, 6),
 ]
