@@ -16,9 +16,12 @@ def page(vllm_server):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("GENAI_LLM_URL", vllm_server.url)
         mp.setenv("GENAI_LLM_MODEL", vllm_server.model)
+        # the sweep sends every prompt of every draw: on two loaded cores a cold server may
+        # take longer than the page's default 10 s for one of them
+        mp.setenv("GENAI_LLM_TIMEOUT", "60")
         get_settings.cache_clear()
         be.forget_failures()
-        yield open_page("pages/prompting.py", timeout=180)
+        yield open_page("pages/prompting.py", timeout=300)
     get_settings.cache_clear()
 
 
