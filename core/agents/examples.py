@@ -7,6 +7,7 @@ needs the fact table, and questions only the RAG knowledge base can answer.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass
@@ -39,8 +40,10 @@ def toy_world_questions(path: Path = TOY_WORLD) -> list[tuple[str, str]]:
     return pairs
 
 
-def examples() -> list[Example]:
-    """Held-out problems at 1, 2 and 3 digits, a lookup question, and two search questions."""
+@functools.cache
+def examples() -> tuple[Example, ...]:
+    """Held-out problems at 1, 2 and 3 digits, a lookup question, and two search questions
+    (built once: every rerun of the page lists them)."""
     probs = heldout_problems(1, seed=2027)
     out = [
         Example(f"digits{p.digits}", f"{p.digits}-digit numbers", p.question, p.answer, p.kind)
@@ -50,4 +53,4 @@ def examples() -> list[Example]:
     out.append(Example("lookup", "needs a price (lookup)", lk.question, lk.answer, "lookup"))
     for i, (q, a) in enumerate(toy_world_questions()[:2]):
         out.append(Example(f"search{i + 1}", "needs the documents (search)", q, a, "search"))
-    return out
+    return tuple(out)

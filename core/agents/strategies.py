@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.agents.interpreter import ProgramResult, run_program
-from core.agents.react import Generate, Generated, ReactRun, react_prompt, run_react
+from core.agents.react import TEXT, Generate, Generated, ReactRun, react_prompt, run_react
 from core.agents.tools import Toolbox
 from core.knobs import check, knob
 from core.word_problems import COT_CUE, PAL_CUE
@@ -172,7 +172,7 @@ def prompt_for(strategy: str, question: str) -> str:
     if strategy == "pal":
         return f"Question: {q}\n{PAL_CUE}\n"
     if strategy == "react":
-        return f"Question: {q}\nThought:"
+        return TEXT.prompt(question, ())
     raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
 
 
@@ -205,7 +205,6 @@ def run_strategy(
         ValueError: an unknown strategy or an empty question.
     """
     from core.agents import chat as chat_fmt
-    from core.agents.react import TEXT
 
     config = config or AgentConfig()
     if not question.strip():
